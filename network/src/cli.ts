@@ -1,0 +1,100 @@
+/**
+ * The network's command line: `npm run network:<command>` (up, down, status, logs, deploy, binaries, compose).
+ * Operator errors print one clear line and exit 1; no stack traces.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cleanBinaryCache, ensureBinaries } from './binaries.ts';
+import { writeCompose } from './compose.ts';
+import { deployChaincodes } from './lifecycle.ts';
+import { info, step, UserError } from './log.ts';
+import { down, status, up } from './network.ts';
+import { logFile } from './proc.ts';
+import { allRecords } from './proc.ts';
+
+const USAGE = `usage: network <command>
+  up                 start (or resume) the network: CAs, orderers, peers, channel, chaincodes
+  down [--purge]     stop every process the launcher started (by pid); --purge also deletes .run/
+  status [--json]    per node: running, block height, Raft leader; committed chaincodes
+  logs <node> [-f]   print (or follow) a node's log, e.g. peer0.ecta, orderer1, ca.customs, cc.coffee-export.ecx
+  deploy             build and deploy changed chaincodes (bumps the sequence)
+  binaries [--clean] build or locate the Fabric, Fabric CA and IPFS binaries
+  compose            regenerate docker-compose.yaml from the org configuration`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'up': {
+      await up();
+      return 0;
+    }
+    case 'down': {
+      const { stopped } = await down({ purge: rest.includes('--purge') });
+      info(stopped.length ? `stopped ${stopped.length} processes: ${stopped.join(', ')}` : 'nothing was running');
+      if (rest.includes('--purge')) info('removed .run/ (ledgers, crypto material, logs)');
+      return 0;
+    }
+    case 'status': {
+      const bins = await ensureBinaries();
+      const s = await status(bins);
+      if (rest.includes('--json')) {
+        process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+        return 0;
+      }
+      const rows = s.nodes.map((n) => {
+        const state = n.running ? `running (pid ${n.pid})` : 'stopped';
+        const h = n.height !== undefined ? `height ${n.height}` : '';
+        const leader = n.leader ? 'Raft leader' : '';
+        return `${n.name.padEnd(30)} ${n.kind.padEnd(10)} ${state.padEnd(22)} ${h.padEnd(12)} ${leader}`;
+      });
+      process.stdout.write(`${rows.join('\n')}\n\ncommitted chaincodes:\n`);
+      if (s.chaincodes.length === 0) process.stdout.write('  (none, or no peer is running)\n');
+      for (const c of s.chaincodes) process.stdout.write(`  ${c.name.padEnd(18)} version ${c.version}  sequence ${c.sequence}\n`);
+      return 0;
+    }
+    case 'logs': {
+      const node = rest.find((a) => !a.startsWith('-'));
+      if (!node) throw new UserError(`which node? one of: ${allRecords().map((r) => r.name).join(', ') || '(none running)'}`);
+      const file = logFile(node);
+      if (!existsSync(file)) throw new UserError(`no log for '${node}' (${file})`);
+      if (rest.includes('-f') || rest.includes('--follow')) {
+        const child = spawn('tail', ['-n', '100', '-f', file], { stdio: 'inherit' });
+        await new Promise((r) => child.on('close', r));
+      } else {
+        process.stdout.write(readFileSync(file, 'utf8').split('\n').slice(-200).join('\n'));
+      }
+      return 0;
+    }
+    case 'deploy': {
+      const bins = await ensureBinaries();
+      await step('deploy chaincodes', () => deployChaincodes(bins));
+      return 0;
+    }
+    case 'binaries': {
+      if (rest.includes('--clean')) cleanBinaryCache();
+      const bins = await step('binaries', ensureBinaries);
+      for (const [name, path] of Object.entries(bins.paths)) info(`  ${name.padEnd(17)} ${path}`);
+      return 0;
+    }
+    case 'compose': {
+      const file = writeCompose();
+      info(`wrote ${file}`);
+      return 0;
+    }
+    default:
+      process.stderr.write(`${USAGE}\n`);
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UserError) {
+      process.stderr.write(`error: ${e.message}\n`);
+    } else {
+      process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    }
+    process.exit(1);
+  },
+);

@@ -1,0 +1,1 @@
+export function writeCompose(): string { throw new Error("not yet"); }

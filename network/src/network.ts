@@ -1,0 +1,155 @@
+/** Brings the whole network up, down, and reports its status. */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBinaries, type Binaries } from './binaries.ts';
+import { createGenesisBlock, joinOrderers, joinPeers, metric, waitForLeader } from './channel.ts';
+import { generateCrypto } from './crypto.ts';
+import { deployChaincodes, queryCommitted, type CommittedDefinition } from './lifecycle.ts';
+import { info, step } from './log.ts';
+import { caNode, ordererNode, peerNode, waitReady, type NodeHandle } from './nodes/fabric-nodes.ts';
+import { httpsGet } from './nodes/https.ts';
+import { serverName } from './nodes/chaincode-server.ts';
+import { CHAINCODES, PEER_ORGS, ordererIndexes, peersPerOrg } from './orgs.ts';
+import { RUN_DIR } from './paths.ts';
+import { allRecords, isAlive, readRecord, running, stopProcess } from './proc.ts';
+
+interface Secrets {
+  caAdmins: Record<string, string>;
+}
+
+const secretsFile = (): string => join(RUN_DIR, 'secrets.json');
+
+/** Development secrets (CA bootstrap passwords), generated once and kept in .run/ with mode 0600. */
+export function secrets(): Secrets {
+  if (existsSync(secretsFile())) {
+    return JSON.parse(readFileSync(secretsFile(), 'utf8')) as Secrets;
+  }
+  const s: Secrets = { caAdmins: {} };
+  for (const org of PEER_ORGS) s.caAdmins[org.id] = randomBytes(18).toString('base64url');
+  mkdirSync(RUN_DIR, { recursive: true });
+  writeFileSync(secretsFile(), JSON.stringify(s, null, 2), { mode: 0o600 });
+  return s;
+}
+
+export function fabricNodes(bins: Binaries): NodeHandle[] {
+  const s = secrets();
+  return [
+    ...PEER_ORGS.map((org) => caNode(bins, org, s.caAdmins[org.id]!)),
+    ...ordererIndexes().map((i) => ordererNode(bins, i)),
+    ...PEER_ORGS.flatMap((org) => Array.from({ length: peersPerOrg() }, (_, i) => peerNode(bins, org, i))),
+  ];
+}
+
+function chaincodeServerNames(): string[] {
+  return PEER_ORGS.flatMap((org) => CHAINCODES.map((cc) => serverName(org, cc)));
+}
+
+export interface UpResult {
+  alreadyRunning: boolean;
+  fresh: boolean;
+  chaincodes: CommittedDefinition[];
+  seconds: number;
+}
+
+export async function up(): Promise<UpResult> {
+  const t0 = Date.now();
+  const bins = await step('Fabric, Fabric CA and IPFS binaries', ensureBinaries);
+  const nodes = fabricNodes(bins);
+  const names = [...nodes.map((n) => n.name), ...chaincodeServerNames()];
+  if (names.every((n) => running(n))) {
+    info('the network is already running (npm run network:status for details)');
+    return { alreadyRunning: true, fresh: false, chaincodes: [], seconds: 0 };
+  }
+  const fresh = await step('crypto material', () => generateCrypto(bins));
+  await step('channel genesis block', () => createGenesisBlock(bins));
+  await step(`start ${nodes.length} nodes (CAs, orderers, peers)`, async () => {
+    for (const node of nodes) await node.start();
+    await Promise.all(nodes.map((n) => waitReady(n)));
+  });
+  await step('orderers join the channel; Raft elects a leader', async () => {
+    await joinOrderers(bins);
+    const leader = await waitForLeader();
+    info(`  Raft leader: orderer${leader}`);
+  });
+  await step('peers join the channel', () => joinPeers(bins));
+  const chaincodes = await step('chaincodes (build, servers, install, approve, commit)', () => deployChaincodes(bins));
+  const seconds = (Date.now() - t0) / 1000;
+  info(`network up in ${seconds.toFixed(1)} s`);
+  return { alreadyRunning: false, fresh, chaincodes, seconds };
+}
+
+export interface DownResult {
+  stopped: string[];
+}
+
+/** Stops every process the launcher recorded, by pid; chaincode servers first, CAs last. */
+export async function down(opts: { purge?: boolean } = {}): Promise<DownResult> {
+  const order = (name: string): number =>
+    name.startsWith('cc.') ? 0 : name.startsWith('peer') ? 1 : name.startsWith('orderer') ? 2 : 3;
+  const records = allRecords().sort((a, b) => order(a.name) - order(b.name));
+  const stopped: string[] = [];
+  for (const group of [0, 1, 2, 3]) {
+    const batch = records.filter((r) => order(r.name) === group);
+    const results = await Promise.all(batch.map(async (r) => ((await stopProcess(r.name)) ? r.name : undefined)));
+    stopped.push(...results.filter((n): n is string => n !== undefined));
+  }
+  if (opts.purge) rmSync(RUN_DIR, { recursive: true, force: true });
+  return { stopped };
+}
+
+export interface NodeStatus {
+  name: string;
+  kind: string;
+  running: boolean;
+  pid?: number;
+  height?: number;
+  leader?: boolean;
+}
+
+export interface NetworkStatus {
+  nodes: NodeStatus[];
+  chaincodes: CommittedDefinition[];
+}
+
+async function height(node: NodeHandle): Promise<{ height?: number; leader?: boolean }> {
+  try {
+    const page = (await httpsGet(`${node.operationsUrl}/metrics`, node.operationsTls)).body;
+    const h = metric(page, 'ledger_blockchain_height');
+    const leader = node.kind === 'orderer' ? metric(page, 'consensus_etcdraft_is_leader') === 1 : undefined;
+    return { height: h, leader };
+  } catch {
+    return {};
+  }
+}
+
+export async function status(bins: Binaries): Promise<NetworkStatus> {
+  const nodes = fabricNodes(bins);
+  const result: NodeStatus[] = await Promise.all(
+    nodes.map(async (node) => {
+      const rec = readRecord(node.name);
+      const alive = rec !== undefined && isAlive(rec);
+      const base: NodeStatus = { name: node.name, kind: node.kind, running: alive, pid: alive ? rec.pid : undefined };
+      if (!alive || node.kind === 'ca') return base;
+      return { ...base, ...(await height(node)) };
+    }),
+  );
+  for (const name of chaincodeServerNames()) {
+    const rec = readRecord(name);
+    const alive = rec !== undefined && isAlive(rec);
+    result.push({ name, kind: 'chaincode', running: alive, pid: alive ? rec.pid : undefined });
+  }
+  const chaincodes: CommittedDefinition[] = [];
+  if (result.some((n) => n.kind === 'peer' && n.running)) {
+    for (const cc of CHAINCODES) {
+      try {
+        const def = await queryCommitted(bins, cc.name);
+        if (def) chaincodes.push(def);
+      } catch {
+        // peer not answering
+      }
+    }
+  }
+  return { nodes: result, chaincodes };
+}
+

@@ -1,0 +1,135 @@
+/**
+ * Chaincode as a service: one chaincode server process per org per chaincode, reached by its org's peer
+ * over mutual TLS. Each org installs its own small package whose connection.json names its own server, so
+ * package ids differ per org while the agreed chaincode definition is the same.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Binaries } from '../binaries.ts';
+import { cryptoPaths, issueTlsServerCert } from '../crypto.ts';
+import { chaincodePort, type ChaincodeSpec, type PeerOrg } from '../orgs.ts';
+import { paths, REPO_ROOT } from '../paths.ts';
+import { run, startProcess, waitFor, logFile, type ProcessRecord } from '../proc.ts';
+import { connect } from 'node:net';
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Builds the chaincode (tsc) when any source is newer than its output. */
+export async function buildChaincode(cc: ChaincodeSpec): Promise<void> {
+  const dir = join(REPO_ROOT, cc.dir);
+  const marker = join(dir, 'dist', 'src', 'index.js');
+  const newestSource = Math.max(
+    ...walk(join(dir, 'src')).map((f) => statSync(f).mtimeMs),
+    statSync(join(dir, 'package.json')).mtimeMs,
+    statSync(join(dir, 'tsconfig.json')).mtimeMs,
+  );
+  if (existsSync(marker) && statSync(marker).mtimeMs >= newestSource) return;
+  await run(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')]);
+}
+
+/**
+ * The chaincode's version: its package version plus a hash of what it runs (compiled source, package.json,
+ * collections). A changed hash means a new definition: the deploy step bumps the sequence.
+ */
+export function chaincodeVersion(cc: ChaincodeSpec): string {
+  const dir = join(REPO_ROOT, cc.dir);
+  const h = createHash('sha256');
+  const files = [
+    ...walk(join(dir, 'dist', 'src')).filter((f) => f.endsWith('.js')),
+    join(dir, 'package.json'),
+    ...(cc.collections ? [join(dir, cc.collections)] : []),
+  ].sort();
+  for (const f of files) {
+    h.update(relative(dir, f));
+    h.update(readFileSync(f));
+  }
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: unknown };
+  const semver = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  return `${semver}-${h.digest('hex').slice(0, 10)}`;
+}
+
+export function serverName(org: PeerOrg, cc: ChaincodeSpec): string {
+  return `cc.${cc.name}.${org.id}`;
+}
+
+export interface OrgPackage {
+  readonly file: string;
+  readonly label: string;
+  readonly packageId: string;
+}
+
+/** Writes the org's ccaas package (metadata.json + code.tar.gz with connection.json) and its package id. */
+export async function packageFor(bins: Binaries, org: PeerOrg, cc: ChaincodeSpec, version: string): Promise<OrgPackage> {
+  const label = `${cc.name}_${version}`;
+  const dir = join(paths.chaincode, org.id, label);
+  const file = join(dir, `${label}.tar.gz`);
+  if (!existsSync(file)) {
+    const peerTls = join(cryptoPaths.peer(org, 0), 'tls');
+    const serverTls = await issueTlsServerCert(org, `${cc.name}.cc.${org.domain}`);
+    const src = join(dir, 'src');
+    mkdirSync(src, { recursive: true });
+    const connection = {
+      address: `127.0.0.1:${chaincodePort(org, cc)}`,
+      dial_timeout: '10s',
+      tls_required: true,
+      client_auth_required: true,
+      // The peer presents its own TLS identity to the chaincode server, which trusts only the org's TLS CA.
+      client_key: readFileSync(join(peerTls, 'server.key'), 'utf8'),
+      client_cert: readFileSync(join(peerTls, 'server.crt'), 'utf8'),
+      root_cert: readFileSync(join(serverTls, 'ca.crt'), 'utf8'),
+    };
+    writeFileSync(join(src, 'connection.json'), JSON.stringify(connection, null, 2), { mode: 0o600 });
+    writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ type: 'ccaas', label }));
+    const tarFlags = ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner'];
+    await run('tar', [...tarFlags, '-czf', join(dir, 'code.tar.gz'), '-C', src, 'connection.json']);
+    await run('tar', [...tarFlags, '-czf', file, '-C', dir, 'metadata.json', 'code.tar.gz']);
+  }
+  const { stdout } = await run(bins.paths.peer, ['lifecycle', 'chaincode', 'calculatepackageid', file], {
+    env: { ...process.env, FABRIC_CFG_PATH: bins.fabricConfigDir },
+  });
+  return { file, label, packageId: stdout.trim() };
+}
+
+export async function startChaincodeServer(org: PeerOrg, cc: ChaincodeSpec, packageId: string): Promise<ProcessRecord> {
+  const name = serverName(org, cc);
+  const tls = cryptoPaths.tlsServer(org, `${cc.name}.cc.${org.domain}`);
+  const port = chaincodePort(org, cc);
+  const cli = join(REPO_ROOT, 'node_modules', 'fabric-shim', 'cli.js');
+  const rec = await startProcess({
+    name,
+    command: process.execPath,
+    args: [
+      cli,
+      'server',
+      `--chaincode-address=127.0.0.1:${port}`,
+      `--chaincode-id=${packageId}`,
+      `--chaincode-tls-cert-file=${join(tls, 'server.crt')}`,
+      `--chaincode-tls-key-file=${join(tls, 'server.key')}`,
+      `--chaincode-tls-client-cacert-file=${join(tls, 'ca.crt')}`,
+      `--module-path=${join(REPO_ROOT, cc.dir)}`,
+    ],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CORE_CHAINCODE_LOGGING_LEVEL: 'info', NODE_ENV: 'production' },
+    ports: [{ port, what: `${name} chaincode server` }],
+  });
+  await waitFor(name, () => tcpOpen(port), 20_000, logFile(name));
+  return rec;
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}

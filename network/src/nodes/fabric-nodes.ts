@@ -1,0 +1,259 @@
+/**
+ * One parameterised launcher per component kind: orderer, peer, Fabric CA. Each derives its environment
+ * overrides of Fabric's shipped configuration (ORDERER_*, CORE_*, FABRIC_CA_SERVER_*) from the org data.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Binaries } from '../binaries.ts';
+import { cryptoPaths } from '../crypto.ts';
+import {
+  ORDERER_ORG,
+  caPorts,
+  ordererName,
+  ordererPorts,
+  peerName,
+  peerPorts,
+  peersPerOrg,
+  type PeerOrg,
+} from '../orgs.ts';
+import { paths } from '../paths.ts';
+import { UserError } from '../log.ts';
+import { logFile, running, startProcess, waitFor, type ProcessRecord } from '../proc.ts';
+import { healthy, type TlsFiles } from './https.ts';
+
+export interface NodeHandle {
+  readonly name: string;
+  readonly kind: 'orderer' | 'peer' | 'ca';
+  readonly start: () => Promise<ProcessRecord>;
+  readonly ready: () => Promise<boolean>;
+  /** URL of the operations endpoint (health and Prometheus metrics). */
+  readonly operationsUrl: string;
+  /** TLS files for the operations endpoint: its CA, and an admin client certificate (needed for /metrics). */
+  readonly operationsTls: TlsFiles;
+}
+
+const LOGGING = 'info:gossip,grpc,comm.grpc.server=warning';
+
+function base(bins: Binaries): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, FABRIC_CFG_PATH: bins.fabricConfigDir, FABRIC_LOGGING_SPEC: LOGGING };
+}
+
+export function ordererNode(bins: Binaries, i: number): NodeHandle {
+  const name = ordererName(i);
+  const ports = ordererPorts(i);
+  const dir = cryptoPaths.orderer(i);
+  const tls = join(dir, 'tls');
+  const data = join(paths.data, name);
+  const opsUrl = `https://127.0.0.1:${ports.operations}`;
+  const env: NodeJS.ProcessEnv = {
+    ...base(bins),
+    ORDERER_GENERAL_LISTENADDRESS: '127.0.0.1',
+    ORDERER_GENERAL_LISTENPORT: String(ports.listen),
+    ORDERER_GENERAL_LOCALMSPID: ORDERER_ORG.mspId,
+    ORDERER_GENERAL_LOCALMSPDIR: join(dir, 'msp'),
+    ORDERER_GENERAL_TLS_ENABLED: 'true',
+    ORDERER_GENERAL_TLS_PRIVATEKEY: join(tls, 'server.key'),
+    ORDERER_GENERAL_TLS_CERTIFICATE: join(tls, 'server.crt'),
+    ORDERER_GENERAL_TLS_ROOTCAS: `[${join(tls, 'ca.crt')}]`,
+    // Raft traffic shares the TLS listener; the cluster client uses the node's own TLS pair.
+    ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE: join(tls, 'server.crt'),
+    ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY: join(tls, 'server.key'),
+    ORDERER_GENERAL_CLUSTER_ROOTCAS: `[${join(tls, 'ca.crt')}]`,
+    ORDERER_GENERAL_BOOTSTRAPMETHOD: 'none',
+    ORDERER_CHANNELPARTICIPATION_ENABLED: 'true',
+    ORDERER_ADMIN_LISTENADDRESS: `127.0.0.1:${ports.admin}`,
+    ORDERER_ADMIN_TLS_ENABLED: 'true',
+    ORDERER_ADMIN_TLS_CERTIFICATE: join(tls, 'server.crt'),
+    ORDERER_ADMIN_TLS_PRIVATEKEY: join(tls, 'server.key'),
+    ORDERER_ADMIN_TLS_ROOTCAS: `[${join(tls, 'ca.crt')}]`,
+    ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED: 'true',
+    ORDERER_ADMIN_TLS_CLIENTROOTCAS: `[${join(tls, 'ca.crt')}]`,
+    ORDERER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${ports.operations}`,
+    ORDERER_OPERATIONS_TLS_ENABLED: 'true',
+    ORDERER_OPERATIONS_TLS_CERTIFICATE: join(tls, 'server.crt'),
+    ORDERER_OPERATIONS_TLS_PRIVATEKEY: join(tls, 'server.key'),
+    ORDERER_OPERATIONS_TLS_CLIENTAUTHREQUIRED: 'false',
+    ORDERER_OPERATIONS_TLS_CLIENTROOTCAS: `[${join(tls, 'ca.crt')}]`,
+    ORDERER_METRICS_PROVIDER: 'prometheus',
+    ORDERER_FILELEDGER_LOCATION: join(data, 'ledger'),
+    ORDERER_CONSENSUS_WALDIR: join(data, 'etcdraft', 'wal'),
+    ORDERER_CONSENSUS_SNAPDIR: join(data, 'etcdraft', 'snapshot'),
+  };
+  return {
+    name,
+    kind: 'orderer',
+    operationsUrl: opsUrl,
+    operationsTls: {
+      ca: join(tls, 'ca.crt'),
+      cert: join(cryptoPaths.ordererAdmin(), 'tls', 'client.crt'),
+      key: join(cryptoPaths.ordererAdmin(), 'tls', 'client.key'),
+    },
+    start: () => {
+      mkdirSync(data, { recursive: true });
+      return startProcess({
+        name,
+        command: bins.paths.orderer,
+        args: [],
+        env,
+        ports: [
+          { port: ports.listen, what: `${name} listener` },
+          { port: ports.admin, what: `${name} admin` },
+          { port: ports.operations, what: `${name} operations` },
+        ],
+      });
+    },
+    ready: () => healthy(`${opsUrl}/healthz`, { ca: join(tls, 'ca.crt') }),
+  };
+}
+
+/** Environment of a peer CLI call acting as the org's admin against the given peer. */
+export function peerAdminEnv(bins: Binaries, org: PeerOrg, index = 0): NodeJS.ProcessEnv {
+  return {
+    ...base(bins),
+    CORE_PEER_TLS_ENABLED: 'true',
+    CORE_PEER_LOCALMSPID: org.mspId,
+    CORE_PEER_MSPCONFIGPATH: join(cryptoPaths.admin(org), 'msp'),
+    CORE_PEER_ADDRESS: `127.0.0.1:${peerPorts(org, index).listen}`,
+    CORE_PEER_TLS_ROOTCERT_FILE: cryptoPaths.tlsCaCert(org),
+    CORE_PEER_CLIENT_CONNTIMEOUT: '10s',
+  };
+}
+
+export function peerNode(bins: Binaries, org: PeerOrg, index = 0): NodeHandle {
+  const name = peerName(org, index);
+  const ports = peerPorts(org, index);
+  const dir = cryptoPaths.peer(org, index);
+  const tls = join(dir, 'tls');
+  const data = join(paths.data, name);
+  const opsUrl = `https://127.0.0.1:${ports.operations}`;
+  const self = `127.0.0.1:${ports.listen}`;
+  // Gossip bootstrap: the org's other peer when there are two, else itself (the anchor peer does the rest).
+  const bootstrap = peersPerOrg() > 1 ? `127.0.0.1:${peerPorts(org, index === 0 ? 1 : 0).listen}` : self;
+  const env: NodeJS.ProcessEnv = {
+    ...base(bins),
+    CORE_PEER_ID: `peer${index}.${org.domain}`,
+    CORE_PEER_ADDRESS: self,
+    CORE_PEER_LISTENADDRESS: self,
+    CORE_PEER_CHAINCODEADDRESS: `127.0.0.1:${ports.chaincode}`,
+    CORE_PEER_CHAINCODELISTENADDRESS: `127.0.0.1:${ports.chaincode}`,
+    CORE_PEER_GOSSIP_BOOTSTRAP: bootstrap,
+    CORE_PEER_GOSSIP_EXTERNALENDPOINT: self,
+    CORE_PEER_LOCALMSPID: org.mspId,
+    CORE_PEER_MSPCONFIGPATH: join(dir, 'msp'),
+    CORE_PEER_TLS_ENABLED: 'true',
+    CORE_PEER_TLS_CERT_FILE: join(tls, 'server.crt'),
+    CORE_PEER_TLS_KEY_FILE: join(tls, 'server.key'),
+    CORE_PEER_TLS_ROOTCERT_FILE: join(tls, 'ca.crt'),
+    CORE_PEER_FILESYSTEMPATH: join(data, 'ledger'),
+    CORE_LEDGER_SNAPSHOTS_ROOTDIR: join(data, 'snapshots'),
+    CORE_LEDGER_STATE_STATEDATABASE: 'goleveldb',
+    CORE_OPERATIONS_LISTENADDRESS: `127.0.0.1:${ports.operations}`,
+    CORE_OPERATIONS_TLS_ENABLED: 'true',
+    CORE_OPERATIONS_TLS_CERT_FILE: join(tls, 'server.crt'),
+    CORE_OPERATIONS_TLS_KEY_FILE: join(tls, 'server.key'),
+    CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED: 'false',
+    CORE_OPERATIONS_TLS_CLIENTROOTCAS_FILES: join(tls, 'ca.crt'),
+    CORE_METRICS_PROVIDER: 'prometheus',
+    // Reconnect to another orderer quickly when the one delivering blocks goes away.
+    CORE_PEER_DELIVERYCLIENT_RECONNECTBACKOFFTHRESHOLD: '2s',
+    CORE_PEER_GATEWAY_ENABLED: 'true',
+    CORE_PEER_GATEWAY_ENDORSEMENTTIMEOUT: '30s',
+    CORE_PEER_GATEWAY_BROADCASTTIMEOUT: '30s',
+    CORE_CHAINCODE_EXECUTETIMEOUT: '30s',
+  };
+  return {
+    name,
+    kind: 'peer',
+    operationsUrl: opsUrl,
+    operationsTls: {
+      ca: join(tls, 'ca.crt'),
+      cert: join(cryptoPaths.admin(org), 'tls', 'client.crt'),
+      key: join(cryptoPaths.admin(org), 'tls', 'client.key'),
+    },
+    start: () => {
+      mkdirSync(data, { recursive: true });
+      return startProcess({
+        name,
+        command: bins.paths.peer,
+        args: ['node', 'start'],
+        env,
+        ports: [
+          { port: ports.listen, what: `${name} listener` },
+          { port: ports.chaincode, what: `${name} chaincode listener` },
+          { port: ports.operations, what: `${name} operations` },
+        ],
+      });
+    },
+    ready: () => healthy(`${opsUrl}/healthz`, { ca: join(tls, 'ca.crt') }),
+  };
+}
+
+export function caName(org: PeerOrg): string {
+  return `ca.${org.id}`;
+}
+
+/**
+ * The org's Fabric CA, signing with the org's root CA key (the one in the channel MSP), so users it enrolls
+ * are members of the org. Registry: SQLite under .run/data/ca.<org>.
+ */
+export function caNode(bins: Binaries, org: PeerOrg, adminPassword: string): NodeHandle {
+  const name = caName(org);
+  const ports = caPorts(org);
+  const home = join(paths.data, name);
+  const tls = cryptoPaths.tlsServer(org, `ca.${org.domain}`);
+  const opsUrl = `https://127.0.0.1:${ports.operations}`;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    FABRIC_CA_HOME: home,
+    FABRIC_CA_SERVER_CA_NAME: `ca-${org.id}`,
+    FABRIC_CA_SERVER_ADDRESS: '127.0.0.1',
+    FABRIC_CA_SERVER_PORT: String(ports.listen),
+    FABRIC_CA_SERVER_CA_CERTFILE: cryptoPaths.caCert(org),
+    FABRIC_CA_SERVER_CA_KEYFILE: cryptoPaths.caKey(org),
+    FABRIC_CA_SERVER_TLS_ENABLED: 'true',
+    FABRIC_CA_SERVER_TLS_CERTFILE: join(tls, 'server.crt'),
+    FABRIC_CA_SERVER_TLS_KEYFILE: join(tls, 'server.key'),
+    FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${ports.operations}`,
+    FABRIC_CA_SERVER_OPERATIONS_TLS_ENABLED: 'true',
+    FABRIC_CA_SERVER_OPERATIONS_TLS_CERT_FILE: join(tls, 'server.crt'),
+    FABRIC_CA_SERVER_OPERATIONS_TLS_KEY_FILE: join(tls, 'server.key'),
+    FABRIC_CA_SERVER_METRICS_PROVIDER: 'prometheus',
+  };
+  return {
+    name,
+    kind: 'ca',
+    operationsUrl: opsUrl,
+    operationsTls: { ca: join(tls, 'ca.crt') },
+    start: () => {
+      mkdirSync(home, { recursive: true });
+      return startProcess({
+        name,
+        command: bins.paths['fabric-ca-server'],
+        args: ['start', '-b', `admin:${adminPassword}`],
+        env,
+        ports: [
+          { port: ports.listen, what: `${name} listener` },
+          { port: ports.operations, what: `${name} operations` },
+        ],
+      });
+    },
+    ready: () => healthy(`${opsUrl}/healthz`, { ca: join(tls, 'ca.crt') }),
+  };
+}
+
+/** Polls the node's health endpoint; fails at once, with the log's last lines, if the process died. */
+export function waitReady(node: NodeHandle, timeoutMs = 30_000): Promise<void> {
+  return waitFor(
+    node.name,
+    async () => {
+      if (!running(node.name)) {
+        const tail = readFileSync(logFile(node.name), 'utf8').trim().split('\n').slice(-5).join('\n');
+        throw new UserError(`${node.name} exited during start-up; last lines of ${logFile(node.name)}:\n${tail}`);
+      }
+      return node.ready();
+    },
+    timeoutMs,
+    logFile(node.name),
+  );
+}

@@ -1,0 +1,184 @@
+/**
+ * The consortium as data. Every launcher, generator and test derives names, ports and paths from here;
+ * adding an organization is a change to this file, never a copied script.
+ */
+
+export interface PeerOrg {
+  /** Short id used in paths, URLs and npm script arguments. */
+  readonly id: string;
+  readonly mspId: string;
+  readonly displayName: string;
+  /** DNS-style domain used in certificate names (and as host names in docker-compose). */
+  readonly domain: string;
+  /** First port of the org's block of 100 (see ports()). */
+  readonly portBase: number;
+  /** Port of this org's gateway (../shared/spec/gateways.md). */
+  readonly gatewayPort: number;
+}
+
+export interface OrdererOrg {
+  readonly id: string;
+  readonly mspId: string;
+  readonly domain: string;
+  readonly portBase: number;
+  readonly ordererCount: number;
+}
+
+export const CHANNEL = 'coffee-export-channel';
+
+export const PEER_ORGS: readonly PeerOrg[] = [
+  {
+    id: 'commercial-bank',
+    mspId: 'CommercialBankMSP',
+    displayName: 'Commercial Bank',
+    domain: 'commercial-bank.coffee.local',
+    portBase: 7100,
+    gatewayPort: 3001,
+  },
+  {
+    id: 'national-bank',
+    mspId: 'NationalBankMSP',
+    displayName: 'National Bank',
+    domain: 'national-bank.coffee.local',
+    portBase: 7200,
+    gatewayPort: 3002,
+  },
+  {
+    id: 'ecta',
+    mspId: 'ECTAMSP',
+    displayName: 'Coffee and Tea Authority (ECTA)',
+    domain: 'ecta.coffee.local',
+    portBase: 7300,
+    gatewayPort: 3003,
+  },
+  {
+    id: 'ecx',
+    mspId: 'ECXMSP',
+    displayName: 'Commodity Exchange (ECX)',
+    domain: 'ecx.coffee.local',
+    portBase: 7400,
+    gatewayPort: 3004,
+  },
+  {
+    id: 'shipping-line',
+    mspId: 'ShippingLineMSP',
+    displayName: 'Shipping Line',
+    domain: 'shipping-line.coffee.local',
+    portBase: 7500,
+    gatewayPort: 3005,
+  },
+  {
+    id: 'customs',
+    mspId: 'CustomsMSP',
+    displayName: 'Customs Authority',
+    domain: 'customs.coffee.local',
+    portBase: 7600,
+    gatewayPort: 3006,
+  },
+];
+
+export const ORDERER_ORG: OrdererOrg = {
+  id: 'orderer',
+  mspId: 'OrdererMSP',
+  domain: 'orderer.coffee.local',
+  portBase: 7000,
+  ordererCount: 3,
+};
+
+/** The chaincodes deployed on the channel; each runs as one chaincode server per peer org. */
+export interface ChaincodeSpec {
+  readonly name: string;
+  /** Workspace directory holding the chaincode's package.json. */
+  readonly dir: string;
+  /** Offset of the chaincode server port inside the org's port block. */
+  readonly portOffset: number;
+  /** Private data collections file (relative to dir), if any. */
+  readonly collections?: string;
+}
+
+export const CHAINCODES: readonly ChaincodeSpec[] = [
+  { name: 'coffee-export', dir: 'chaincode/coffee-export', portOffset: 20, collections: 'collections_config.json' },
+  { name: 'user-management', dir: 'chaincode/user-management', portOffset: 21 },
+];
+
+/** The chaincode-level endorsement policy (network.md): a majority of the six peer orgs. */
+export const ENDORSEMENT_POLICY = "/Channel/Application/Endorsement";
+
+/**
+ * Port layout inside an org's block of 100 ports (portBase + offset), all on 127.0.0.1:
+ *   peerN: listen +1+10N, chaincode callback +2+10N, operations +3+10N
+ *   CA: +4, CA operations +5
+ *   chaincode servers: +20 (coffee-export), +21 (user-management)
+ *   IPFS: RPC API +30, swarm +31
+ */
+export interface PeerPorts {
+  readonly listen: number;
+  readonly chaincode: number;
+  readonly operations: number;
+}
+
+export function peerPorts(org: PeerOrg, index = 0): PeerPorts {
+  const base = org.portBase + index * 10;
+  return { listen: base + 1, chaincode: base + 2, operations: base + 3 };
+}
+
+export function caPorts(org: { portBase: number }): { listen: number; operations: number } {
+  return { listen: org.portBase + 4, operations: org.portBase + 5 };
+}
+
+export interface OrdererPorts {
+  readonly listen: number;
+  readonly admin: number;
+  readonly operations: number;
+}
+
+/** Orderer i (1-based) of the orderer org: 7010/7011/7012, 7020/..., 7030/... */
+export function ordererPorts(i: number): OrdererPorts {
+  const base = ORDERER_ORG.portBase + i * 10;
+  return { listen: base, admin: base + 1, operations: base + 2 };
+}
+
+export function chaincodePort(org: PeerOrg, cc: ChaincodeSpec): number {
+  return org.portBase + cc.portOffset;
+}
+
+export function ipfsPorts(org: PeerOrg): { api: number; swarm: number } {
+  return { api: org.portBase + 30, swarm: org.portBase + 31 };
+}
+
+export function peerName(org: PeerOrg, index = 0): string {
+  return `peer${index}.${org.id}`;
+}
+
+export function ordererName(i: number): string {
+  return `orderer${i}`;
+}
+
+export function ordererHost(i: number): string {
+  return `orderer${i}.${ORDERER_ORG.domain}`;
+}
+
+export function peerHost(org: PeerOrg, index = 0): string {
+  return `peer${index}.${org.domain}`;
+}
+
+export function findOrg(id: string): PeerOrg {
+  const org = PEER_ORGS.find((o) => o.id === id || o.mspId === id);
+  if (!org) {
+    throw new Error(`unknown organization '${id}' (known: ${PEER_ORGS.map((o) => o.id).join(', ')})`);
+  }
+  return org;
+}
+
+export function ordererIndexes(): number[] {
+  return Array.from({ length: ORDERER_ORG.ordererCount }, (_, i) => i + 1);
+}
+
+/** How many peers each org runs: 1 by default, 2 with COFFEE_PEERS_PER_ORG=2 (failover tests). */
+export function peersPerOrg(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.COFFEE_PEERS_PER_ORG ?? '1';
+  if (raw !== '1' && raw !== '2') {
+    throw new Error(`COFFEE_PEERS_PER_ORG must be 1 or 2, got '${raw}'`);
+  }
+  return Number(raw);
+}

@@ -1,0 +1,50 @@
+/** Shared helpers for the network tests: Fabric Gateway connections as each org's admin, metrics. */
+import * as grpc from '@grpc/grpc-js';
+import { connect, signers, type Gateway, type Identity, type Signer } from '@hyperledger/fabric-gateway';
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cryptoPaths, keystoreKey } from '../src/crypto.ts';
+import { peerPorts, type PeerOrg } from '../src/orgs.ts';
+
+export interface OrgConnection {
+  readonly gateway: Gateway;
+  readonly client: grpc.Client;
+  close(): void;
+}
+
+export function adminIdentity(org: PeerOrg): { identity: Identity; signer: Signer } {
+  const msp = join(cryptoPaths.admin(org), 'msp');
+  const certFile = join(msp, 'signcerts', `Admin@${org.domain}-cert.pem`);
+  return {
+    identity: { mspId: org.mspId, credentials: readFileSync(certFile) },
+    signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(keystoreKey(msp)))),
+  };
+}
+
+/** A gateway to the org's own peer over TLS pinned to the org's TLS CA. */
+export function connectOrg(
+  org: PeerOrg,
+  who: { identity: Identity; signer: Signer } = adminIdentity(org),
+  peerIndex = 0,
+): OrgConnection {
+  const creds = grpc.credentials.createSsl(readFileSync(cryptoPaths.tlsCaCert(org)));
+  const client = new grpc.Client(`127.0.0.1:${peerPorts(org, peerIndex).listen}`, creds);
+  const gateway = connect({
+    client,
+    identity: who.identity,
+    signer: who.signer,
+    evaluateOptions: () => ({ deadline: Date.now() + 10_000 }),
+    endorseOptions: () => ({ deadline: Date.now() + 30_000 }),
+    submitOptions: () => ({ deadline: Date.now() + 10_000 }),
+    commitStatusOptions: () => ({ deadline: Date.now() + 60_000 }),
+  });
+  return {
+    gateway,
+    client,
+    close: () => {
+      gateway.close();
+      client.close();
+    },
+  };
+}
