@@ -1,6 +1,6 @@
 /** Shared helpers for the network tests: Fabric Gateway connections as each org's admin, metrics. */
 import * as grpc from '@grpc/grpc-js';
-import { connect, signers, type Gateway, type Identity, type Signer } from '@hyperledger/fabric-gateway';
+import { connect, signers, type Contract, type Gateway, type Identity, type Signer, type SubmittedTransaction } from '@hyperledger/fabric-gateway';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +29,10 @@ export function connectOrg(
   peerIndex = 0,
 ): OrgConnection {
   const creds = grpc.credentials.createSsl(readFileSync(cryptoPaths.tlsCaCert(org)));
-  const client = new grpc.Client(`127.0.0.1:${peerPorts(org, peerIndex).listen}`, creds);
+  // Peers' TLS certificates name localhost and 127.0.0.1; an IP is not a valid TLS server name (RFC 6066).
+  const client = new grpc.Client(`127.0.0.1:${peerPorts(org, peerIndex).listen}`, creds, {
+    'grpc.ssl_target_name_override': 'localhost',
+  });
   const gateway = connect({
     client,
     identity: who.identity,
@@ -47,4 +50,30 @@ export function connectOrg(
       client.close();
     },
   };
+}
+
+const UNAVAILABLE = 14;
+
+/**
+ * Endorses once, then submits that same signed transaction until the ordering service accepts it: during a
+ * Raft election every orderer answers SERVICE_UNAVAILABLE for a moment. Resubmitting the same transaction id
+ * is safe (a duplicate is never committed twice).
+ */
+export async function submitWithRetry(
+  contract: Contract,
+  name: string,
+  args: string[] = [],
+  timeoutMs = 10_000,
+): Promise<SubmittedTransaction> {
+  const tx = await contract.newProposal(name, { arguments: args }).endorse();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await tx.submit();
+    } catch (e: unknown) {
+      const code = (e as { code?: unknown }).code;
+      if (code !== UNAVAILABLE || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }

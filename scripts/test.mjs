@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite in one node:test run — chaincode unit tests (compiled with tsc), launcher unit
+// tests, then the integration tests on the real network (their own run directory, .run/test).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureInstalled } from './run.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+ensureInstalled();
+
+function sh(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+function testFiles(dir, suffix) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...testFiles(p, suffix));
+    else if (e.name.endsWith(suffix)) out.push(p);
+  }
+  return out.sort();
+}
+
+console.log('[test] compiling chaincodes …');
+for (const cc of ['coffee-export', 'user-management']) {
+  sh(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'chaincode', cc, 'tsconfig.json')]);
+}
+console.log('[test] type-checking the network launcher …');
+sh(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'network/tsconfig.json')]);
+
+const unit = [
+  ...testFiles(join(root, 'chaincode/coffee-export/dist/test'), '.test.js'),
+  ...testFiles(join(root, 'chaincode/user-management/dist/test'), '.test.js'),
+  ...testFiles(join(root, 'network/test'), '.test.ts').filter((f) => !f.includes('.integration.')),
+];
+const integration = testFiles(join(root, 'network/test'), '.integration.test.ts');
+
+const runDir = process.env.COFFEE_RUN_DIR ?? join(root, '.run', 'test');
+mkdirSync(runDir, { recursive: true });
+const tap = join(tmpdir(), `coffee-export-test-${process.pid}.tap`);
+const env = { ...process.env, COFFEE_RUN_DIR: runDir };
+const r = spawnSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=1',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...unit,
+    ...integration,
+  ],
+  { cwd: root, stdio: 'inherit', env },
+);
+// One closing line for people and CI alike.
+const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+const counts = (name) => Number(summary.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+console.log(`\n${counts('pass')} passed, ${counts('fail')} failed, ${counts('skipped')} skipped`);
+process.exit(r.status ?? 1);
