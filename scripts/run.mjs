@@ -22,6 +22,9 @@ export function ensureInstalled() {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   ensureInstalled();
   const [file, ...args] = process.argv.slice(2);
+  // Ctrl-C reaches the child too (same process group); let it finish its own clean-up and report.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {});
   const r = spawnSync(process.execPath, [tsx, join(root, file), ...args], { cwd: root, stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }

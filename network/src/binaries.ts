@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { CACHE_DIR, paths } from './paths.ts';
 import { info, UserError } from './log.ts';
@@ -139,10 +139,7 @@ async function buildGroup(group: ToolGroup, missing: readonly BinarySpec[]): Pro
   mkdirSync(outDir, { recursive: true });
   for (const spec of missing) {
     const target = join(outDir, spec.name);
-    if (existsSync(target)) {
-      info(`  ${spec.name} ${group.version}: cached (${target})`);
-      continue;
-    }
+    if (existsSync(target)) continue;
     const t0 = Date.now();
     info(`  ${spec.name} ${group.version}: building from ${group.module} (first build takes minutes) …`);
     const tmp = `${target}.partial`;
@@ -208,6 +205,7 @@ export async function ensureBinaries(): Promise<Binaries> {
     }
   }
   const fabricConfigDir = await prepareFabricConfig();
+  info(`  binaries: ${[...new Set(Object.values(found).map((p) => dirname(p)))].join(', ')}`);
   return { paths: found as Record<BinaryName, string>, fabricConfigDir };
 }
 

@@ -11,8 +11,25 @@ import { info, step, UserError } from './log.ts';
 import { down, status, up } from './network.ts';
 import { logFile } from './proc.ts';
 import { allRecords } from './proc.ts';
+import { CHANNEL, ORDERER_ORG, PEER_ORGS, caPorts, ordererIndexes, ordererPorts, peerPorts } from './orgs.ts';
+import { RUN_DIR } from './paths.ts';
+
+function printEndpoints(): void {
+  const lines = [
+    `channel ${CHANNEL}; run-time state in ${RUN_DIR}`,
+    ...ordererIndexes().map(
+      (i) => `  orderer${i} (${ORDERER_ORG.mspId})`.padEnd(40) + `grpcs://127.0.0.1:${ordererPorts(i).listen}  admin https://127.0.0.1:${ordererPorts(i).admin}  operations https://127.0.0.1:${ordererPorts(i).operations}`,
+    ),
+    ...PEER_ORGS.map(
+      (o) => `  ${o.id} (${o.mspId})`.padEnd(40) + `peer grpcs://127.0.0.1:${peerPorts(o).listen}  CA https://127.0.0.1:${caPorts(o).listen}  operations https://127.0.0.1:${peerPorts(o).operations}`,
+    ),
+    'logs: npm run network:logs -- <node>   status: npm run network:status',
+  ];
+  for (const l of lines) info(l);
+}
 
 const USAGE = `usage: network <command>
+  start              up, print the endpoints, stay in the foreground; Ctrl-C stops everything
   up                 start (or resume) the network: CAs, orderers, peers, channel, chaincodes
   down [--purge]     stop every process the launcher started (by pid); --purge also deletes .run/
   status [--json]    per node: running, block height, Raft leader; committed chaincodes
@@ -26,6 +43,29 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'up': {
       await up();
+      return 0;
+    }
+    case 'start': {
+      await up();
+      printEndpoints();
+      info('running; press Ctrl-C to stop everything (or run `npm stop` from another shell)');
+      const stoppedElsewhere = await new Promise<boolean>((resolve) => {
+        // `npm stop` in another shell stops the processes by pid; then this one has nothing left to watch.
+        const watch = setInterval(() => allRecords().length === 0 && finish(true), 2000);
+        const finish = (elsewhere: boolean): void => {
+          clearInterval(watch);
+          resolve(elsewhere);
+        };
+        process.once('SIGINT', () => finish(false));
+        process.once('SIGTERM', () => finish(false));
+      });
+      if (stoppedElsewhere) {
+        info('the network was stopped from another shell');
+        return 0;
+      }
+      info('stopping …');
+      const { stopped } = await down();
+      info(`stopped ${stopped.length} processes`);
       return 0;
     }
     case 'down': {
