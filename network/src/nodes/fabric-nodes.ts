@@ -25,6 +25,10 @@ export interface NodeHandle {
   readonly name: string;
   readonly kind: 'orderer' | 'peer' | 'ca';
   readonly start: () => Promise<ProcessRecord>;
+  /** What start() runs: also the source of the docker-compose service for this node. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly args: readonly string[];
+  readonly ports: readonly number[];
   readonly ready: () => Promise<boolean>;
   /** URL of the operations endpoint (health and Prometheus metrics). */
   readonly operationsUrl: string;
@@ -82,6 +86,9 @@ export function ordererNode(bins: Binaries, i: number): NodeHandle {
   return {
     name,
     kind: 'orderer',
+    env,
+    args: [],
+    ports: [ports.listen, ports.admin, ports.operations],
     operationsUrl: opsUrl,
     operationsTls: {
       ca: join(tls, 'ca.crt'),
@@ -164,6 +171,9 @@ export function peerNode(bins: Binaries, org: PeerOrg, index = 0): NodeHandle {
   return {
     name,
     kind: 'peer',
+    env,
+    args: ['node', 'start'],
+    ports: [ports.listen, ports.chaincode, ports.operations],
     operationsUrl: opsUrl,
     operationsTls: {
       ca: join(tls, 'ca.crt'),
@@ -223,6 +233,9 @@ export function caNode(bins: Binaries, org: PeerOrg, adminPassword: string): Nod
   return {
     name,
     kind: 'ca',
+    env,
+    args: ['start', '-b', `admin:${adminPassword}`],
+    ports: [ports.listen, ports.operations],
     operationsUrl: opsUrl,
     operationsTls: { ca: join(tls, 'ca.crt') },
     start: () => {
