@@ -28,7 +28,7 @@ function testFiles(dir, suffix) {
 }
 
 console.log('[test] compiling chaincodes …');
-for (const cc of ['coffee-export', 'user-management']) {
+for (const cc of ['user-management', 'coffee-export']) {
   sh(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'chaincode', cc, 'tsconfig.json')]);
 }
 console.log('[test] type-checking the network launcher …');

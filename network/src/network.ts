@@ -7,6 +7,7 @@ import { createGenesisBlock, joinOrderers, joinPeers, metric, waitForLeader } fr
 import { generateCrypto } from './crypto.ts';
 import { deployChaincodes, queryCommitted, type CommittedDefinition } from './lifecycle.ts';
 import { info, step } from './log.ts';
+import { waitForEndorsement } from './gateway.ts';
 import { caNode, ordererNode, peerNode, waitReady, type NodeHandle } from './nodes/fabric-nodes.ts';
 import { httpsGet } from './nodes/https.ts';
 import { serverName } from './nodes/chaincode-server.ts';
@@ -74,6 +75,7 @@ export async function up(): Promise<UpResult> {
   });
   await step('peers join the channel', () => joinPeers(bins));
   const chaincodes = await step('chaincodes (build, servers, install, approve, commit)', () => deployChaincodes(bins));
+  await step('every org can get transactions endorsed (service discovery ready)', () => waitForEndorsement());
   const seconds = (Date.now() - t0) / 1000;
   info(`network up in ${seconds.toFixed(1)} s`);
   return { alreadyRunning: false, fresh, chaincodes, seconds };

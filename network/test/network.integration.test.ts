@@ -13,7 +13,7 @@ import { CHAINCODES, CHANNEL, PEER_ORGS, ordererName } from '../src/orgs.ts';
 import { RUN_DIR } from '../src/paths.ts';
 import { killProcess, running, run, waitFor } from '../src/proc.ts';
 import { peerAdminEnv } from '../src/nodes/fabric-nodes.ts';
-import { connectOrg, submitWithRetry } from './support.ts';
+import { connectOrg, submitWithRetry } from '../src/gateway.ts';
 
 interface ChainInfo {
   height: number;

@@ -1,11 +1,13 @@
-/** Shared helpers for the network tests: Fabric Gateway connections as each org's admin, metrics. */
+/** Fabric Gateway connections to an org's own peer (as the org admin by default), used by the launcher's
+ * readiness check and the tests. */
 import * as grpc from '@grpc/grpc-js';
 import { connect, signers, type Contract, type Gateway, type Identity, type Signer, type SubmittedTransaction } from '@hyperledger/fabric-gateway';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cryptoPaths, keystoreKey } from '../src/crypto.ts';
-import { peerPorts, type PeerOrg } from '../src/orgs.ts';
+import { cryptoPaths, keystoreKey } from './crypto.ts';
+import { CHAINCODES, CHANNEL, PEER_ORGS, peerPorts, type PeerOrg } from './orgs.ts';
+import { waitFor } from './proc.ts';
 
 export interface OrgConnection {
   readonly gateway: Gateway;
@@ -76,4 +78,32 @@ export async function submitWithRetry(
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+/**
+ * Waits until every org's peer can get a transaction of every chaincode endorsed by a majority: service
+ * discovery has then learned, through gossip, every peer and what it has installed. Endorses a heartbeat
+ * without submitting it, so the ledger does not change.
+ */
+export async function waitForEndorsement(timeoutMs = 60_000): Promise<void> {
+  await Promise.all(
+    PEER_ORGS.map(async (org) => {
+      const conn = connectOrg(org);
+      try {
+        for (const cc of CHAINCODES) {
+          const contract = conn.gateway.getNetwork(CHANNEL).getContract(cc.name, 'health');
+          await waitFor(
+            `endorsement of ${cc.name} through ${org.id}'s peer`,
+            async () => {
+              await contract.newProposal('RecordHeartbeat').endorse();
+              return true;
+            },
+            timeoutMs,
+          );
+        }
+      } finally {
+        conn.close();
+      }
+    }),
+  );
 }
