@@ -30,7 +30,12 @@ export default tseslint.config(
   {
     files: ['chaincode/*/src/**/*.ts'],
     rules: {
-      'no-restricted-globals': ['error', ...nondeterministic],
+      'no-restricted-globals': [
+        'error',
+        ...nondeterministic,
+        { name: 'crypto', message: 'Web Crypto offers randomness; import { createHash } from node:crypto.' },
+        { name: 'performance', message: 'Clocks are non-deterministic in chaincode.' },
+      ],
       'no-restricted-properties': [
         'error',
         { object: 'Math', property: 'random', message: 'Randomness breaks endorsement agreement.' },
@@ -38,10 +43,29 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'child_process', 'node:child_process',
-            'http', 'https', 'node:http', 'node:https', 'net', 'node:net', 'crypto', 'os', 'node:os', 'uuid'],
+          paths: [
+            ...['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'child_process', 'node:child_process',
+              'http', 'https', 'node:http', 'node:https', 'http2', 'node:http2', 'net', 'node:net', 'dgram',
+              'node:dgram', 'dns', 'node:dns', 'os', 'node:os', 'worker_threads', 'node:worker_threads',
+              'timers', 'node:timers', 'uuid'].map((name) => ({ name, message: 'I/O, clocks and randomness differ between endorsers.' })),
+            { name: 'crypto', message: "Import createHash from 'node:crypto' (hashing only)." },
+            // Hashing is deterministic; everything random (randomBytes, randomUUID, keys, ...) is not.
+            { name: 'node:crypto', allowImportNames: ['createHash'], message: 'Only createHash (sha256) is deterministic.' },
+          ],
         },
       ],
+      // Validation deliberately matches control characters (U+0000 etc.) to refuse them.
+      'no-control-regex': 'off',
+    },
+  },
+  {
+    files: ['chaincode/*/test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
+      ],
+      'no-control-regex': 'off',
     },
   },
   {

@@ -1,0 +1,946 @@
+import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { type AuthorizedActor, type Permission, applyDefaultPenalty, authorize, requireEligible } from '../lib/access';
+import { fail } from '../lib/errors';
+import { EVENTS } from '../lib/events';
+import { type Parser, privateHash, readPage, readPageRequest, readPrivate, sha256Hex, toJson, writePrivate, writeState } from '../lib/ledger';
+import { MSP, type Role } from '../lib/orgs';
+import { isoFromMillis, parseIsoMillis, txIso, txMillis } from '../lib/time';
+import { Fields, ID_PATTERN, checkId, parseJsonBytes } from '../lib/validate';
+import {
+  appendDocuments,
+  commitExport,
+  loadExport,
+  parseDocuments,
+  readTransient,
+  requireDocuments,
+  requireOwner,
+  requireStatus,
+} from '../lib/workflow';
+import {
+  CODE_PATTERN,
+  CONTAINER_PATTERN,
+  GRADES,
+  MAX_QUANTITY_KG,
+  REFERENCE_PATTERN,
+  UNLOCODE_PATTERN,
+  actorOf,
+  gradeRank,
+  readInstant,
+} from '../model/common';
+import { CUSTOMS_DOCUMENT_SET, type DocumentType, EXPORTER_SHIPPING_DOCUMENTS, latestDocuments } from '../model/document';
+import {
+  EXPORTER_INDEX,
+  EXPORT_STATUSES,
+  type ExportRecord,
+  MAX_TRACKING_EVENTS,
+  PERMIT_PATTERN,
+  PRE_SHIPMENT_STATUSES,
+  RISK_LANES,
+  REVIEW_STEP,
+  type ReviewStatus,
+  STATUS_INDEX,
+  exportKey,
+  parseContractInfo,
+  parseExport,
+  parseIndexEntry,
+  permitNumberFor,
+} from '../model/export';
+import {
+  TRADE_TERMS_COLLECTION,
+  TRANSIENT,
+  type TradeTerms,
+  fxKey,
+  parseCustomsValueInput,
+  parseFxApplication,
+  parseFxApplicationInput,
+  parseProceeds,
+  parseProceedsInput,
+  parseTradeTerms,
+  parseTradeTermsInput,
+  proceedsKey,
+  termsKey,
+  valueCommitmentText,
+  valueKey,
+  valueMatchesQuantity,
+} from '../model/terms';
+import { readConfig } from '../model/config';
+import { minimumPriceInForce } from '../model/minprice';
+
+const { CommercialBank, NationalBank, ECTA, ECX, ShippingLine, Customs } = MSP;
+const EXPORTER: Permission = { msp: CommercialBank, roles: ['exporter'] };
+const BANK_OFFICER: Permission = { msp: CommercialBank, roles: ['bank_officer'] };
+const ECTA_OFFICER: Permission = { msp: ECTA, roles: ['ecta_officer'] };
+const GRADER: Permission = { msp: ECX, roles: ['grader'] };
+const FX_OFFICER: Permission = { msp: NationalBank, roles: ['fx_officer'] };
+const SHIPPING_AGENT: Permission = { msp: ShippingLine, roles: ['shipping_agent'] };
+const CUSTOMS_OFFICER: Permission = { msp: Customs, roles: ['customs_officer'] };
+const TERMS_MEMBERS = [CommercialBank, NationalBank, ECTA] as const;
+const TERMS_READERS: Permission[] = TERMS_MEMBERS.map((msp) => ({
+  msp,
+  roles: ['exporter', 'bank_officer', 'fx_officer', 'ecta_officer', 'auditor'] satisfies Role[],
+}));
+
+/** Who reviews each review state (steps 2, 3, 5, 7): they may request an amendment or reject. */
+const REVIEWERS: Readonly<Record<ReviewStatus, Permission>> = {
+  SUBMITTED: ECTA_OFFICER,
+  CONTRACT_REGISTERED: GRADER,
+  FX_SUBMITTED: FX_OFFICER,
+  SHIPMENT_BOOKED: CUSTOMS_OFFICER,
+};
+
+const EXPORTER_DOCUMENTS: readonly DocumentType[] = ['SALES_CONTRACT', 'PROFORMA_INVOICE', ...EXPORTER_SHIPPING_DOCUMENTS];
+const REF = { max: 64, pattern: REFERENCE_PATTERN };
+const REASON = { max: 1000, text: true };
+
+function reviewStatusOf(record: ExportRecord): ReviewStatus | undefined {
+  switch (record.status) {
+    case 'SUBMITTED':
+    case 'CONTRACT_REGISTERED':
+    case 'FX_SUBMITTED':
+    case 'SHIPMENT_BOOKED':
+      return record.status;
+    case 'UNDER_INSPECTION':
+      return 'SHIPMENT_BOOKED';
+    case 'AMENDMENT_REQUESTED':
+      return record.amendment?.returnTo;
+    default:
+      return undefined;
+  }
+}
+
+function shipByMillis(record: ExportRecord): number {
+  return parseIsoMillis(record.registration?.shipBy ?? '') ?? Number.POSITIVE_INFINITY;
+}
+
+function requireBeforeShipBy(ctx: Context, record: ExportRecord): void {
+  if (txMillis(ctx) > shipByMillis(record)) {
+    fail('DEADLINE_PASSED', `the ship-by date ${record.registration?.shipBy ?? ''} has passed; the export can only be DEFAULTED`);
+  }
+}
+
+/**
+ * Reads a private value and checks it against the hash the (key-level endorsed) public record committed
+ * to, so a private write slipped in by one collection member alone is detected, not trusted.
+ */
+async function readVerified<T>(ctx: Context, key: string, parse: Parser<T>, expectedHash: string | undefined, what: string): Promise<T> {
+  const found = await readPrivate(ctx, TRADE_TERMS_COLLECTION, key, parse);
+  if (found === undefined) {
+    return fail('TERMS_MISSING', `no ${what} on this peer`);
+  }
+  if (found.hash !== expectedHash) {
+    fail('TERMS_TAMPERED', `the stored ${what} does not match the hash on the export record`);
+  }
+  return found.value;
+}
+
+async function readTerms(ctx: Context, record: ExportRecord): Promise<TradeTerms> {
+  return readVerified(ctx, termsKey(ctx, record.exportId), parseTradeTerms, record.termsHash, `trade terms of ${record.exportId}`);
+}
+
+/** Stores the private terms and the separate value commitment; returns both hashes for the public record. */
+async function storeTerms(ctx: Context, terms: TradeTerms): Promise<{ termsHash: string; valueCommitmentHash: string }> {
+  const valueCommitmentHash = await writePrivate(ctx, TRADE_TERMS_COLLECTION, valueKey(ctx, terms.exportId), {
+    contractValueCents: terms.contractValueCents,
+    salt: terms.salt,
+  });
+  const termsHash = await writePrivate(ctx, TRADE_TERMS_COLLECTION, termsKey(ctx, terms.exportId), terms);
+  return { termsHash, valueCommitmentHash };
+}
+
+/** Voids an issued, unused permit (cancel, reject, default). */
+function voidPermit(ctx: Context, record: ExportRecord): ExportRecord['permit'] {
+  return record.permit?.status === 'ISSUED' ? { ...record.permit, status: 'VOIDED', voidedAt: txIso(ctx) } : record.permit;
+}
+
+function readExportId(f: Fields): string {
+  return f.str('exportId', { max: 64, pattern: ID_PATTERN });
+}
+
+/**
+ * The export workflow of workflow.md: ten steps, amendments, rejection, cancellation, default, tracking.
+ * Every transaction takes one JSON argument; private terms come only in the transient map.
+ */
+@Info({ title: 'Export', description: 'Coffee export workflow from submission to repatriation of proceeds' })
+export class ExportContract extends Contract {
+  constructor() {
+    super('export');
+  }
+
+  /**
+   * Step 1 (exporter). input: {exportId, contract: {contractNumber, buyerName, destinationCountry, contractedGrade,
+   * quantityKg, originRegion, incoterm}, documents: [SALES_CONTRACT, PROFORMA_INVOICE]}; transient `tradeTerms`.
+   */
+  @Transaction()
+  @Returns('string')
+  public async SubmitExport(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const contractFields = f.obj('contract');
+    const contract = parseContractInfo(contractFields);
+    contractFields.end();
+    const documents = parseDocuments(f, 'documents', ['SALES_CONTRACT', 'PROFORMA_INVOICE'], true);
+    f.end();
+    const termsInput = readTransient(ctx, [TRANSIENT.tradeTerms]).get(TRANSIENT.tradeTerms);
+    if (termsInput === undefined) {
+      return fail('VALIDATION_FAILED', `transient '${TRANSIENT.tradeTerms}' is required`);
+    }
+    const terms = parseTradeTermsInput(termsInput, exportId);
+    if (!valueMatchesQuantity(terms, contract.quantityKg)) {
+      fail('VALIDATION_FAILED', 'contract value must equal unit price × quantity');
+    }
+    requireDocuments(documents, ['SALES_CONTRACT', 'PROFORMA_INVOICE']);
+    const actor = await authorize(ctx, [EXPORTER]);
+    const exporterId = actor.exporterId ?? fail('FORBIDDEN_ROLE', `${actor.userId} is not linked to an exporter`);
+    await requireEligible(ctx, exporterId, 'EXPORT');
+    if ((await ctx.stub.getState(exportKey(ctx, exportId))).length > 0) {
+      fail('EXPORT_EXISTS', `export ${exportId} already exists`);
+    }
+    const hashes = await storeTerms(ctx, terms);
+    const now = txIso(ctx);
+    const record: ExportRecord = {
+      docType: 'export',
+      exportId,
+      exporterId,
+      status: 'SUBMITTED',
+      contract,
+      ...hashes,
+      documents: appendDocuments(ctx, [], documents, actor),
+      tracking: [],
+      amendmentCount: 0,
+      createdAt: now,
+      createdBy: actorOf(actor),
+      updatedAt: now,
+      lastAction: { action: 'SubmitExport', by: actorOf(actor), at: now, txId: ctx.stub.getTxID() },
+    };
+    await writeState(ctx, ctx.stub.createCompositeKey(EXPORTER_INDEX, [exporterId, exportId]), { exportId });
+    return commitExport(ctx, undefined, record, { action: 'SubmitExport', event: EVENTS.exportSubmitted, actor, details: { contract } });
+  }
+
+  /** Step 2 (ECTA ecta_officer). input: {exportId, registrationNumber}. Checks the minimum price in force. */
+  @Transaction()
+  @Returns('string')
+  public async RegisterContract(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const registrationNumber = f.str('registrationNumber', REF);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [ECTA_OFFICER]);
+    requireStatus(record, ['SUBMITTED'], 'RegisterContract');
+    await requireEligible(ctx, record.exporterId, 'EXPORT');
+    const terms = await readTerms(ctx, record);
+    const minimum = await minimumPriceInForce(ctx, record.contract.contractedGrade, record.contract.originRegion);
+    if (terms.unitPriceUsdPerKg < minimum.usdPerKg) {
+      fail('BELOW_MINIMUM_PRICE', `the contract price is below minimum price ${minimum.id} (${minimum.usdPerKg} USD/kg) in force for ${minimum.grade}`);
+    }
+    const config = await readConfig(ctx);
+    const shipBy = isoFromMillis(txMillis(ctx) + config.shipByWindowSeconds * 1000);
+    const registration = { registrationNumber, minimumPriceId: minimum.id, minimumUsdPerKg: minimum.usdPerKg, registeredAt: txIso(ctx), shipBy };
+    return commitExport(ctx, record, { ...record, status: 'CONTRACT_REGISTERED', registration }, {
+      action: 'RegisterContract',
+      event: EVENTS.contractRegistered,
+      actor,
+      details: { registrationNumber, minimumPriceId: minimum.id, shipBy },
+    });
+  }
+
+  /**
+   * Step 3 (ECX grader). input: {exportId, lotNumber, warehouseReceiptNumber, certifiedGrade, cupScore,
+   * moisturePercent, defectsPer300g, certifiedQuantityKg, documents: [QUALITY_CERTIFICATE]}.
+   */
+  @Transaction()
+  @Returns('string')
+  public async CertifyQuality(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const quality = {
+      lotNumber: f.str('lotNumber', REF),
+      warehouseReceiptNumber: f.str('warehouseReceiptNumber', REF),
+      certifiedGrade: f.oneOf('certifiedGrade', GRADES),
+      cupScore: f.num('cupScore', { min: 0, max: 100, decimals: 2 }),
+      moisturePercent: f.num('moisturePercent', { min: 0, max: 100, decimals: 2 }),
+      defectsPer300g: f.int('defectsPer300g', 0, 1000),
+      certifiedQuantityKg: f.int('certifiedQuantityKg', 1, MAX_QUANTITY_KG),
+      certifiedAt: txIso(ctx),
+    };
+    const documents = parseDocuments(f, 'documents', ['QUALITY_CERTIFICATE'], true);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [GRADER]);
+    requireStatus(record, ['CONTRACT_REGISTERED'], 'CertifyQuality');
+    if (gradeRank(quality.certifiedGrade) > gradeRank(record.contract.contractedGrade)) {
+      fail('GRADE_BELOW_CONTRACT', `certified ${quality.certifiedGrade} is below the contracted ${record.contract.contractedGrade}`);
+    }
+    if (quality.certifiedQuantityKg < record.contract.quantityKg) {
+      fail('QUANTITY_MISMATCH', `the lot (${quality.certifiedQuantityKg} kg) does not cover the contract (${record.contract.quantityKg} kg)`);
+    }
+    return commitExport(ctx, record, {
+      ...record,
+      status: 'QUALITY_CERTIFIED',
+      quality,
+      documents: appendDocuments(ctx, record.documents, documents, actor),
+    }, { action: 'CertifyQuality', event: EVENTS.qualityCertified, actor, details: { certifiedGrade: quality.certifiedGrade, lotNumber: quality.lotNumber } });
+  }
+
+  /** Step 4 (bank_officer). input: {exportId, documents: [LC_OR_ADVANCE_ADVICE]}; transient `fxApplication`. */
+  @Transaction()
+  @Returns('string')
+  public async SubmitFxApplication(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const documents = parseDocuments(f, 'documents', ['LC_OR_ADVANCE_ADVICE'], true);
+    f.end();
+    const fxInput = readTransient(ctx, [TRANSIENT.fxApplication]).get(TRANSIENT.fxApplication);
+    if (fxInput === undefined) {
+      return fail('VALIDATION_FAILED', `transient '${TRANSIENT.fxApplication}' is required`);
+    }
+    const application = parseFxApplicationInput(fxInput, exportId);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [BANK_OFFICER]);
+    requireStatus(record, ['QUALITY_CERTIFIED'], 'SubmitFxApplication');
+    const terms = await readTerms(ctx, record);
+    if (application.paymentMethod !== terms.paymentMethod) {
+      fail('PAYMENT_METHOD_MISMATCH', 'the FX application payment method differs from the contracted one');
+    }
+    const applicationHash = await writePrivate(ctx, TRADE_TERMS_COLLECTION, fxKey(ctx, exportId), application);
+    return commitExport(ctx, record, {
+      ...record,
+      status: 'FX_SUBMITTED',
+      fx: { applicationHash, submittedAt: txIso(ctx) },
+      documents: appendDocuments(ctx, record.documents, documents, actor),
+    }, { action: 'SubmitFxApplication', event: EVENTS.fxSubmitted, actor });
+  }
+
+  /** Step 5 (National Bank fx_officer). input: {exportId}. Not for delinquent exporters; issues the permit. */
+  @Transaction()
+  @Returns('string')
+  public async ApproveFx(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [FX_OFFICER]);
+    requireStatus(record, ['FX_SUBMITTED'], 'ApproveFx');
+    await requireEligible(ctx, record.exporterId, 'FX');
+    const terms = await readTerms(ctx, record);
+    const application = await readVerified(ctx, fxKey(ctx, exportId), parseFxApplication, record.fx?.applicationHash, `FX application of ${exportId}`);
+    if (application.amountCents !== terms.contractValueCents) {
+      fail('VALUE_MISMATCH', 'the FX application amount differs from the registered contract value');
+    }
+    const permitNumber = permitNumberFor(exportId, ctx.stub.getTxID());
+    const now = txIso(ctx);
+    return commitExport(ctx, record, {
+      ...record,
+      status: 'FX_APPROVED',
+      fx: { applicationHash: record.fx?.applicationHash ?? '', submittedAt: record.fx?.submittedAt ?? now, approvedAt: now },
+      permit: { permitNumber, status: 'ISSUED', issuedAt: now },
+    }, { action: 'ApproveFx', event: EVENTS.fxApproved, actor, details: { permitNumber } });
+  }
+
+  /**
+   * Step 6 (shipping_agent). input: {exportId, bookingNumber, vesselName, voyageNumber, containerNumbers[],
+   * portOfLoading, portOfDischarge (UN/LOCODE), etd (ISO, before ship-by), documents: [BOOKING_CONFIRMATION]}.
+   */
+  @Transaction()
+  @Returns('string')
+  public async BookShipment(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const bookingNumber = f.str('bookingNumber', REF);
+    const vesselName = f.str('vesselName', { max: 128 });
+    const voyageNumber = f.str('voyageNumber', REF);
+    const containerNumbers = f.strings('containerNumbers', 100, { max: 11, pattern: CONTAINER_PATTERN }, 1);
+    const portOfLoading = f.str('portOfLoading', { pattern: UNLOCODE_PATTERN });
+    const portOfDischarge = f.str('portOfDischarge', { pattern: UNLOCODE_PATTERN });
+    const [etd, etdMillis] = readInstant(f, 'etd');
+    const documents = parseDocuments(f, 'documents', ['BOOKING_CONFIRMATION'], true);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [SHIPPING_AGENT]);
+    requireStatus(record, ['FX_APPROVED'], 'BookShipment');
+    requireBeforeShipBy(ctx, record);
+    if (etdMillis >= shipByMillis(record)) {
+      fail('DEADLINE_PASSED', `ETD ${etd} is not before the ship-by date ${record.registration?.shipBy ?? ''}`);
+    }
+    const booking = { bookingNumber, vesselName, voyageNumber, containerNumbers, portOfLoading, portOfDischarge, etd: isoFromMillis(etdMillis), bookedAt: txIso(ctx) };
+    return commitExport(ctx, record, {
+      ...record,
+      status: 'SHIPMENT_BOOKED',
+      booking,
+      documents: appendDocuments(ctx, record.documents, documents, actor),
+    }, { action: 'BookShipment', event: EVENTS.shipmentBooked, actor, details: { bookingNumber, vesselName, etd: booking.etd } });
+  }
+
+  /**
+   * Step 7 (customs_officer). input: {exportId, declarationNumber, permitNumber, declaredQuantityKg, declaredGrade,
+   * riskLane: GREEN|YELLOW|RED, documents: [EXPORT_DECLARATION]}; transient `customsValue` {declaredValueUsd, salt}.
+   * GREEN clears and consumes the permit; YELLOW/RED go to UNDER_INSPECTION.
+   */
+  @Transaction()
+  @Returns('string')
+  public async ClearCustoms(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const declarationNumber = f.str('declarationNumber', REF);
+    const permitNumber = f.str('permitNumber', REF);
+    const declaredQuantityKg = f.int('declaredQuantityKg', 1, MAX_QUANTITY_KG);
+    const declaredGrade = f.oneOf('declaredGrade', GRADES);
+    const riskLane = f.oneOf('riskLane', RISK_LANES);
+    const documents = parseDocuments(f, 'documents', ['EXPORT_DECLARATION'], true);
+    f.end();
+    const valueInput = readTransient(ctx, [TRANSIENT.customsValue]).get(TRANSIENT.customsValue);
+    if (valueInput === undefined) {
+      return fail('VALIDATION_FAILED', `transient '${TRANSIENT.customsValue}' is required`);
+    }
+    const declaredValue = parseCustomsValueInput(valueInput);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [CUSTOMS_OFFICER]);
+    requireStatus(record, ['SHIPMENT_BOOKED'], 'ClearCustoms');
+    requireBeforeShipBy(ctx, record);
+    const allDocuments = appendDocuments(ctx, record.documents, documents, actor);
+    requireDocuments(allDocuments, CUSTOMS_DOCUMENT_SET);
+    await this.#checkPermit(ctx, record, permitNumber);
+    await this.#checkConsistency(ctx, record, allDocuments, declaredQuantityKg, declaredGrade, valueCommitmentText(declaredValue));
+    const now = txIso(ctx);
+    const green = riskLane === 'GREEN';
+    const customs = { declarationNumber, declaredQuantityKg, declaredGrade, riskLane, valueVerified: true, declaredAt: now, clearedAt: green ? now : undefined };
+    return commitExport(ctx, record, {
+      ...record,
+      status: green ? 'CUSTOMS_CLEARED' : 'UNDER_INSPECTION',
+      customs,
+      permit: green && record.permit ? { ...record.permit, status: 'CONSUMED', consumedAt: now } : record.permit,
+      documents: allDocuments,
+    }, {
+      action: 'ClearCustoms',
+      event: green ? EVENTS.customsCleared : EVENTS.exportUnderInspection,
+      actor,
+      details: { declarationNumber, riskLane, permitNumber, permitConsumed: green },
+    });
+  }
+
+  /** Step 7 after inspection (customs_officer). input: {exportId, findings}. Clears and consumes the permit. */
+  @Transaction()
+  @Returns('string')
+  public async CompleteInspection(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const findings = f.str('findings', REASON);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [CUSTOMS_OFFICER]);
+    requireStatus(record, ['UNDER_INSPECTION'], 'CompleteInspection');
+    requireBeforeShipBy(ctx, record);
+    const permitNumber = record.permit?.permitNumber ?? '';
+    await this.#checkPermit(ctx, record, permitNumber);
+    const now = txIso(ctx);
+    return commitExport(ctx, record, {
+      ...record,
+      status: 'CUSTOMS_CLEARED',
+      customs: record.customs && { ...record.customs, inspectionFindings: findings, clearedAt: now },
+      permit: record.permit && { ...record.permit, status: 'CONSUMED', consumedAt: now },
+    }, { action: 'CompleteInspection', event: EVENTS.customsCleared, actor, details: { permitNumber, permitConsumed: true } });
+  }
+
+  /** Step 8 (shipping_agent). input: {exportId, billOfLadingNumber, onBoardDate (ISO), documents: [BILL_OF_LADING]}. */
+  @Transaction()
+  @Returns('string')
+  public async MarkShipped(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const billOfLadingNumber = f.str('billOfLadingNumber', REF);
+    const [, onBoardMillis] = readInstant(f, 'onBoardDate');
+    const documents = parseDocuments(f, 'documents', ['BILL_OF_LADING'], true);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [SHIPPING_AGENT]);
+    requireStatus(record, ['CUSTOMS_CLEARED'], 'MarkShipped');
+    requireBeforeShipBy(ctx, record);
+    if (onBoardMillis > txMillis(ctx)) {
+      fail('VALIDATION_FAILED', 'input.onBoardDate lies in the future of the transaction');
+    }
+    const config = await readConfig(ctx);
+    const shipment = {
+      billOfLadingNumber,
+      onBoardDate: isoFromMillis(onBoardMillis),
+      shippedAt: txIso(ctx),
+      repatriationDueAt: isoFromMillis(txMillis(ctx) + config.repatriationWindowSeconds * 1000),
+    };
+    return commitExport(ctx, record, {
+      ...record,
+      status: 'SHIPPED',
+      shipment,
+      documents: appendDocuments(ctx, record.documents, documents, actor),
+    }, { action: 'MarkShipped', event: EVENTS.exportShipped, actor, details: { billOfLadingNumber, repatriationDueAt: shipment.repatriationDueAt } });
+  }
+
+  /** While SHIPPED (shipping_agent). input: {exportId, location, status (e.g. DEPARTED), eventTime (ISO)}. */
+  @Transaction()
+  @Returns('string')
+  public async AddTrackingEvent(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const location = f.str('location', { max: 128 });
+    const status = f.str('status', { max: 32, pattern: CODE_PATTERN });
+    const [, eventMillis] = readInstant(f, 'eventTime');
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [SHIPPING_AGENT]);
+    requireStatus(record, ['SHIPPED'], 'AddTrackingEvent');
+    if (eventMillis > txMillis(ctx)) {
+      fail('VALIDATION_FAILED', 'input.eventTime lies in the future of the transaction');
+    }
+    if (record.tracking.length >= MAX_TRACKING_EVENTS) {
+      fail('VALIDATION_FAILED', `an export holds at most ${MAX_TRACKING_EVENTS} tracking events`);
+    }
+    const event = { location, status, eventTime: isoFromMillis(eventMillis), recordedAt: txIso(ctx), recordedBy: actor.userId };
+    return commitExport(ctx, record, { ...record, tracking: [...record.tracking, event] }, {
+      action: 'AddTrackingEvent',
+      event: EVENTS.trackingEventAdded,
+      actor,
+      details: { location, trackingStatus: status, eventTime: event.eventTime },
+    });
+  }
+
+  /** Step 9 (bank_officer). input: {exportId, paymentReference, documents: [PAYMENT_ADVICE]}; transient `paymentProceeds` {amountUsd}. */
+  @Transaction()
+  @Returns('string')
+  public async RecordPayment(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const paymentReference = f.str('paymentReference', REF);
+    const documents = parseDocuments(f, 'documents', ['PAYMENT_ADVICE'], true);
+    f.end();
+    const proceedsInput = readTransient(ctx, [TRANSIENT.paymentProceeds]).get(TRANSIENT.paymentProceeds);
+    if (proceedsInput === undefined) {
+      return fail('VALIDATION_FAILED', `transient '${TRANSIENT.paymentProceeds}' is required`);
+    }
+    const proceeds = parseProceedsInput(proceedsInput, exportId, paymentReference);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [BANK_OFFICER]);
+    requireStatus(record, ['SHIPPED'], 'RecordPayment');
+    const proceedsHash = await writePrivate(ctx, TRADE_TERMS_COLLECTION, proceedsKey(ctx, exportId), proceeds);
+    return commitExport(ctx, record, {
+      ...record,
+      status: 'PAYMENT_RECEIVED',
+      payment: { paymentReference, proceedsHash, receivedAt: txIso(ctx) },
+      documents: appendDocuments(ctx, record.documents, documents, actor),
+    }, { action: 'RecordPayment', event: EVENTS.paymentReceived, actor, details: { paymentReference } });
+  }
+
+  /** Step 10 (National Bank fx_officer). input: {exportId}. Proceeds must cover the contract value. */
+  @Transaction()
+  @Returns('string')
+  public async ConfirmRepatriation(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [FX_OFFICER]);
+    requireStatus(record, ['PAYMENT_RECEIVED'], 'ConfirmRepatriation');
+    const terms = await readTerms(ctx, record);
+    const proceeds = await readVerified(ctx, proceedsKey(ctx, exportId), parseProceeds, record.payment?.proceedsHash, `proceeds of ${exportId}`);
+    if (proceeds.amountCents < terms.contractValueCents) {
+      fail('REPATRIATION_SHORTFALL', 'the repatriated proceeds are below the contract value');
+    }
+    return commitExport(ctx, record, { ...record, status: 'COMPLETED', completedAt: txIso(ctx) }, {
+      action: 'ConfirmRepatriation',
+      event: EVENTS.exportCompleted,
+      actor,
+    });
+  }
+
+  /** Reviewer of steps 2, 3, 5, 7. input: {exportId, reasonCode (UPPER_SNAKE), reason}. */
+  @Transaction()
+  @Returns('string')
+  public async RequestAmendment(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const reasonCode = f.str('reasonCode', { max: 64, pattern: CODE_PATTERN });
+    const reason = f.str('reason', REASON);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const review = record.status === 'AMENDMENT_REQUESTED' ? undefined : reviewStatusOf(record);
+    const actor = await authorize(ctx, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
+    if (review === undefined) {
+      return fail('INVALID_TRANSITION', `no review is pending while export ${exportId} is ${record.status}`);
+    }
+    const amendment = { returnTo: review, step: REVIEW_STEP[review], reasonCode, reason, requestedBy: actorOf(actor), requestedAt: txIso(ctx) };
+    return commitExport(ctx, record, { ...record, status: 'AMENDMENT_REQUESTED', amendment }, {
+      action: 'RequestAmendment',
+      event: EVENTS.amendmentRequested,
+      actor,
+      reasonCode,
+      reason,
+      details: { returnTo: review, step: amendment.step },
+    });
+  }
+
+  /**
+   * Exporter (or bank_officer for step 5). input: {exportId, documents?: [...], contract?: {...corrected
+   * fields, step 2 only}}; transient `tradeTerms` (step 2) or `fxApplication` (step 5). Returns the export
+   * to the review step that asked for the amendment.
+   */
+  @Transaction()
+  @Returns('string')
+  public async SubmitAmendment(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const documentsAllowed: DocumentType[] = [...EXPORTER_DOCUMENTS, 'LC_OR_ADVANCE_ADVICE'];
+    const documents = parseDocuments(f, 'documents', documentsAllowed, false);
+    const correctionFields = f.optObj('contract');
+    f.end();
+    const transient = readTransient(ctx, [TRANSIENT.tradeTerms, TRANSIENT.fxApplication]);
+    const record = await loadExport(ctx, exportId);
+    const returnTo = record.amendment?.returnTo;
+    const actor = await authorize(ctx, returnTo === 'FX_SUBMITTED' ? [EXPORTER, BANK_OFFICER] : [EXPORTER]);
+    requireOwner(record, actor);
+    requireStatus(record, ['AMENDMENT_REQUESTED'], 'SubmitAmendment');
+    if (returnTo === undefined) {
+      return fail('CORRUPT_STATE', `export ${exportId} awaits an amendment without a recorded request`);
+    }
+    await requireEligible(ctx, record.exporterId, 'EXPORT');
+    if (documents.some((d) => d.type === 'LC_OR_ADVANCE_ADVICE') && returnTo !== 'FX_SUBMITTED') {
+      fail('VALIDATION_FAILED', 'LC_OR_ADVANCE_ADVICE is amended only at step 5');
+    }
+    let next: ExportRecord = { ...record, documents: appendDocuments(ctx, record.documents, documents, actor) };
+    let changed = documents.length > 0;
+    if (correctionFields !== undefined || transient.has(TRANSIENT.tradeTerms)) {
+      if (returnTo !== 'SUBMITTED') {
+        fail('VALIDATION_FAILED', 'contract fields and trade terms are amended only at step 2 (before registration)');
+      }
+      const contract = correctionFields === undefined ? record.contract : parseContractInfo(correctionFields);
+      correctionFields?.end();
+      const termsInput = transient.get(TRANSIENT.tradeTerms);
+      const terms = termsInput === undefined ? await readTerms(ctx, record) : parseTradeTermsInput(termsInput, exportId);
+      if (!valueMatchesQuantity(terms, contract.quantityKg)) {
+        fail('VALIDATION_FAILED', 'contract value must equal unit price × quantity');
+      }
+      const hashes = termsInput === undefined ? { termsHash: record.termsHash, valueCommitmentHash: record.valueCommitmentHash } : await storeTerms(ctx, terms);
+      next = { ...next, contract, ...hashes };
+      changed = true;
+    }
+    const fxInput = transient.get(TRANSIENT.fxApplication);
+    if (fxInput !== undefined) {
+      if (returnTo !== 'FX_SUBMITTED') {
+        fail('VALIDATION_FAILED', 'the FX application is amended only at step 5');
+      }
+      const application = parseFxApplicationInput(fxInput, exportId);
+      if (application.paymentMethod !== (await readTerms(ctx, record)).paymentMethod) {
+        fail('PAYMENT_METHOD_MISMATCH', 'the FX application payment method differs from the contracted one');
+      }
+      const applicationHash = await writePrivate(ctx, TRADE_TERMS_COLLECTION, fxKey(ctx, exportId), application);
+      next = { ...next, fx: { applicationHash, submittedAt: txIso(ctx) } };
+      changed = true;
+    }
+    if (!changed) {
+      fail('VALIDATION_FAILED', 'an amendment must attach documents or correct fields');
+    }
+    return commitExport(ctx, record, { ...next, status: returnTo, amendment: undefined, amendmentCount: record.amendmentCount + 1 }, {
+      action: 'SubmitAmendment',
+      event: EVENTS.exportAmended,
+      actor,
+      details: { returnTo, documentTypes: documents.map((d) => d.type) },
+    });
+  }
+
+  /** Exporter, before SHIPPED. input: {exportId, documents: [COMMERCIAL_INVOICE|PACKING_LIST|CERTIFICATE_OF_ORIGIN|PHYTOSANITARY_CERTIFICATE]}. */
+  @Transaction()
+  @Returns('string')
+  public async AttachDocuments(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const documents = parseDocuments(f, 'documents', EXPORTER_SHIPPING_DOCUMENTS, true);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [EXPORTER]);
+    requireOwner(record, actor);
+    requireStatus(record, PRE_SHIPMENT_STATUSES, 'AttachDocuments');
+    return commitExport(ctx, record, { ...record, documents: appendDocuments(ctx, record.documents, documents, actor) }, {
+      action: 'AttachDocuments',
+      event: EVENTS.documentsAttached,
+      actor,
+      details: { documentTypes: documents.map((d) => d.type) },
+    });
+  }
+
+  /** Reviewer of the pending review step. input: {exportId, reasonCode, reason}. Terminal; voids an unused permit. */
+  @Transaction()
+  @Returns('string')
+  public async RejectExport(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const reasonCode = f.str('reasonCode', { max: 64, pattern: CODE_PATTERN });
+    const reason = f.str('reason', REASON);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const review = reviewStatusOf(record);
+    const actor = await authorize(ctx, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
+    if (review === undefined) {
+      return fail('INVALID_TRANSITION', `no review is pending while export ${exportId} is ${record.status}`);
+    }
+    return this.#close(ctx, record, 'REJECTED', actor, { action: 'RejectExport', reasonCode, reason });
+  }
+
+  /** Exporter (own exports) or bank_officer, any time before SHIPPED. input: {exportId, reason}. Voids an unused permit. */
+  @Transaction()
+  @Returns('string')
+  public async CancelExport(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    const reason = f.str('reason', REASON);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [EXPORTER, BANK_OFFICER]);
+    requireOwner(record, actor);
+    requireStatus(record, PRE_SHIPMENT_STATUSES, 'CancelExport');
+    return this.#close(ctx, record, 'CANCELLED', actor, { action: 'CancelExport', reason });
+  }
+
+  /**
+   * Anyone (any registered, active user) once the ship-by date has passed before SHIPPED. input: {exportId}.
+   * Voids an unused permit and applies ECTA's penalty ladder to the exporter in user-management.
+   */
+  @Transaction()
+  @Returns('string')
+  public async RecordDefault(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, 'ANY');
+    requireStatus(record, PRE_SHIPMENT_STATUSES, 'RecordDefault');
+    if (record.registration === undefined) {
+      return fail('DEADLINE_NOT_PASSED', `export ${exportId} has no ship-by date yet (contract not registered)`);
+    }
+    if (txMillis(ctx) <= shipByMillis(record)) {
+      fail('DEADLINE_NOT_PASSED', `the ship-by date ${record.registration.shipBy} has not passed`);
+    }
+    const penalty = await applyDefaultPenalty(ctx, record.exporterId, exportId);
+    return this.#close(ctx, record, 'DEFAULTED', actor, {
+      action: 'RecordDefault',
+      reasonCode: 'SHIP_BY_PASSED',
+      penaltyOutcome: penalty.outcome,
+      details: { shipBy: record.registration.shipBy, penaltyOutcome: penalty.outcome, exporterStatus: penalty.statusAfter },
+    });
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  @Transaction(false)
+  @Returns('string')
+  public async GetExport(ctx: Context, exportId: string): Promise<string> {
+    return toJson(await loadExport(ctx, checkId(exportId, 'exportId')));
+  }
+
+  /** Every committed version of the export record: [{txId, timestamp, isDelete, record}], newest first. */
+  @Transaction(false)
+  @Returns('string')
+  public async GetExportHistory(ctx: Context, exportId: string): Promise<string> {
+    const id = checkId(exportId, 'exportId');
+    const iterator = await ctx.stub.getHistoryForKey(exportKey(ctx, id));
+    const entries: object[] = [];
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        const mod = next.value;
+        if (mod) {
+          const seconds = typeof mod.timestamp.seconds === 'number' ? mod.timestamp.seconds : Number(mod.timestamp.seconds.toString());
+          entries.push({
+            txId: mod.txId,
+            timestamp: isoFromMillis(seconds * 1000 + Math.floor(mod.timestamp.nanos / 1e6)),
+            isDelete: mod.isDelete,
+            record: mod.isDelete ? undefined : parseExport(parseJsonBytes(mod.value, 'history', 'CORRUPT_STATE')),
+          });
+        }
+        if (next.done) {
+          break;
+        }
+      }
+    } finally {
+      await iterator.close();
+    }
+    if (entries.length === 0) {
+      return fail('EXPORT_NOT_FOUND', `export ${id} has no history`);
+    }
+    return toJson({ exportId: id, entries });
+  }
+
+  /** input: {status, pageSize?: 1-100, bookmark?} -> {records, fetchedCount, bookmark} */
+  @Transaction(false)
+  @Returns('string')
+  public async ListExportsByStatus(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const status = f.oneOf('status', EXPORT_STATUSES);
+    const page = readPageRequest(f);
+    f.end();
+    return this.#listIndex(ctx, STATUS_INDEX, [status], page, status);
+  }
+
+  /** input: {exporterId, pageSize?: 1-100, bookmark?} -> {records, fetchedCount, bookmark} */
+  @Transaction(false)
+  @Returns('string')
+  public async ListExportsByExporter(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exporterId = f.str('exporterId', { max: 64, pattern: ID_PATTERN });
+    const page = readPageRequest(f);
+    f.end();
+    return this.#listIndex(ctx, EXPORTER_INDEX, [exporterId], page);
+  }
+
+  /**
+   * The private terms (and FX application, proceeds) for members of `tradeTerms` only; exporters see only
+   * their own. EVALUATE it, never submit it: a submitted response would be written into the block.
+   */
+  @Transaction(false)
+  @Returns('string')
+  public async GetTradeTerms(ctx: Context, exportId: string): Promise<string> {
+    const id = checkId(exportId, 'exportId');
+    const record = await loadExport(ctx, id);
+    const actor = await authorize(ctx, TERMS_READERS);
+    requireOwner(record, actor);
+    return toJson({
+      exportId: id,
+      terms: await readTerms(ctx, record),
+      fxApplication: record.fx && (await readVerified(ctx, fxKey(ctx, id), parseFxApplication, record.fx.applicationHash, 'FX application')),
+      proceeds: record.payment && (await readVerified(ctx, proceedsKey(ctx, id), parseProceeds, record.payment.proceedsHash, 'proceeds')),
+    });
+  }
+
+  /** The permit's state: {permitNumber, exportId, status, issuedAt, consumedAt?, voidedAt?}. */
+  @Transaction(false)
+  @Returns('string')
+  public async GetPermit(ctx: Context, permitNumber: string): Promise<string> {
+    const number = checkId(permitNumber, 'permitNumber', PERMIT_PATTERN);
+    const record = await this.#permitOwner(ctx, number);
+    return toJson({ exportId: record.exportId, ...record.permit });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** A page of an index; status entries count only when active and confirmed by the record itself. */
+  async #listIndex(ctx: Context, index: string, attributes: string[], page: { pageSize: number; bookmark: string }, status?: string): Promise<string> {
+    const entries = await readPage(ctx, index, attributes, page, parseIndexEntry);
+    const records: ExportRecord[] = [];
+    for (const entry of entries.records) {
+      if (entry.active === false) {
+        continue;
+      }
+      const record = await loadExport(ctx, entry.exportId);
+      if (status === undefined || record.status === status) {
+        records.push(record);
+      }
+    }
+    return toJson({ records, fetchedCount: entries.fetchedCount, bookmark: entries.bookmark });
+  }
+
+  /** The export a permit number names, if that export really holds that permit. */
+  async #permitOwner(ctx: Context, permitNumber: string): Promise<ExportRecord> {
+    const exportId = PERMIT_PATTERN.exec(permitNumber)?.[1];
+    const bytes = exportId === undefined ? new Uint8Array() : await ctx.stub.getState(exportKey(ctx, exportId));
+    const owner = bytes.length === 0 || exportId === undefined ? undefined : await loadExport(ctx, exportId);
+    if (owner?.permit?.permitNumber !== permitNumber) {
+      return fail('PERMIT_NOT_FOUND', `permit ${permitNumber} was never issued`);
+    }
+    return owner;
+  }
+
+  async #checkPermit(ctx: Context, record: ExportRecord, permitNumber: string): Promise<void> {
+    const owner = await this.#permitOwner(ctx, permitNumber);
+    const permit = owner.permit;
+    if (permit?.status === 'CONSUMED') {
+      fail('PERMIT_CONSUMED', `permit ${permitNumber} was already used on ${permit.consumedAt ?? ''}`);
+    }
+    if (permit?.status === 'VOIDED') {
+      fail('PERMIT_VOIDED', `permit ${permitNumber} was voided`);
+    }
+    if (owner.exportId !== record.exportId) {
+      fail('PERMIT_MISMATCH', `permit ${permitNumber} was issued for another export`);
+    }
+  }
+
+  /** Cross-document consistency at customs: quantity, grade and (by hash only) value. */
+  async #checkConsistency(
+    ctx: Context,
+    record: ExportRecord,
+    documents: ExportRecord['documents'],
+    quantityKg: number,
+    grade: string,
+    declaredValueText: string,
+  ): Promise<void> {
+    const latest = latestDocuments(documents);
+    const problems: string[] = [];
+    const quantities: [string, number | undefined][] = [
+      ['sales contract', record.contract.quantityKg],
+      ['commercial invoice', latest.get('COMMERCIAL_INVOICE')?.quantityKg],
+      ['packing list', latest.get('PACKING_LIST')?.quantityKg],
+      ['export declaration', latest.get('EXPORT_DECLARATION')?.quantityKg],
+    ];
+    for (const [source, value] of quantities) {
+      if (value !== undefined && value !== quantityKg) {
+        problems.push(`quantity ${quantityKg} kg differs from the ${source} (${value} kg)`);
+      }
+    }
+    if (record.quality !== undefined && quantityKg > record.quality.certifiedQuantityKg) {
+      problems.push(`quantity exceeds the certified lot (${record.quality.certifiedQuantityKg} kg)`);
+    }
+    const grades: [string, string | undefined][] = [
+      ['quality certificate', record.quality?.certifiedGrade],
+      ['commercial invoice', latest.get('COMMERCIAL_INVOICE')?.grade],
+      ['export declaration', latest.get('EXPORT_DECLARATION')?.grade],
+    ];
+    for (const [source, value] of grades) {
+      if (value !== undefined && value !== grade) {
+        problems.push(`grade ${grade} differs from the ${source} (${value})`);
+      }
+    }
+    // Customs is not a tradeTerms member: it never reads the value, it proves knowledge of it. The peer's
+    // hash of the private commitment must be the one the record committed to, and the declared value hashes to it.
+    const committed = await privateHash(ctx, TRADE_TERMS_COLLECTION, valueKey(ctx, record.exportId));
+    if (committed === '') {
+      fail('TERMS_MISSING', `no contract value commitment for ${record.exportId}`);
+    }
+    if (committed !== record.valueCommitmentHash) {
+      fail('TERMS_TAMPERED', 'the private value commitment does not match the export record');
+    }
+    if (sha256Hex(declaredValueText) !== committed) {
+      problems.push('declared value differs from the registered contract value');
+    }
+    if (problems.length > 0) {
+      fail('DECLARATION_INCONSISTENT', problems.join('; '));
+    }
+  }
+
+  async #close(
+    ctx: Context,
+    record: ExportRecord,
+    status: 'REJECTED' | 'CANCELLED' | 'DEFAULTED',
+    actor: AuthorizedActor,
+    options: { action: string; reasonCode?: string; reason?: string; penaltyOutcome?: string; details?: Record<string, unknown> },
+  ): Promise<string> {
+    const by = actorOf(actor);
+    const permit = voidPermit(ctx, record);
+    const closure = { reasonCode: options.reasonCode, reason: options.reason, by, at: txIso(ctx), penaltyOutcome: options.penaltyOutcome };
+    const event = status === 'REJECTED' ? EVENTS.exportRejected : status === 'CANCELLED' ? EVENTS.exportCancelled : EVENTS.exportDefaulted;
+    return commitExport(ctx, record, { ...record, status, permit, closure, amendment: undefined }, {
+      action: options.action,
+      event,
+      actor: by,
+      reasonCode: options.reasonCode,
+      reason: options.reason,
+      details: { ...options.details, permitVoided: permit?.status === 'VOIDED' && record.permit?.status === 'ISSUED' },
+    });
+  }
+}

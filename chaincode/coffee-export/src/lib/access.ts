@@ -1,0 +1,127 @@
+/**
+ * Who acts: the caller's MSP and the `role` attribute of the enrollment certificate, confirmed by the
+ * caller's on-chain user record in user-management (cross-chaincode query, same channel). The record
+ * must be ACTIVE and carry the same role; exporter users carry the exporter id they act for.
+ */
+import type { Context } from 'fabric-contract-api';
+import { type ErrorCode, codeIn, fail } from './errors';
+import { MSP_IDS, type MspId, ROLES, type Role, asMspId, asRole } from './orgs';
+import { Fields, ID_PATTERN, parseJsonBytes } from './validate';
+import type { Actor } from '../model/common';
+
+export const USER_MANAGEMENT = 'user-management';
+
+export interface Permission {
+  msp: MspId;
+  roles: readonly Role[];
+}
+
+export interface AuthorizedActor extends Actor {
+  exporterId?: string;
+}
+
+/** Calls user-management on the same channel; relays its refusal code or fails with UPSTREAM_ERROR. */
+export async function callUserManagement(ctx: Context, args: string[]): Promise<unknown> {
+  let response: { status: number; message?: string; payload?: Uint8Array };
+  try {
+    response = await ctx.stub.invokeChaincode(USER_MANAGEMENT, args, '');
+  } catch (e: unknown) {
+    response = { status: 500, message: e instanceof Error ? e.message : String(e) };
+  }
+  if (response.status !== 200) {
+    const message = response.message ?? '';
+    const code: ErrorCode = codeIn(message) ?? 'UPSTREAM_ERROR';
+    const detail = message.slice(message.indexOf(`${code}: `) + code.length + 2);
+    return fail(code, code === 'UPSTREAM_ERROR' ? `user-management ${args[0] ?? ''} failed: ${message}` : detail);
+  }
+  return parseJsonBytes(response.payload ?? new Uint8Array(), 'user-management response', 'UPSTREAM_ERROR');
+}
+
+interface UserView {
+  userId: string;
+  mspId: MspId;
+  role: Role;
+  status: 'ACTIVE' | 'SUSPENDED';
+  exporterId?: string;
+}
+
+function parseUserView(value: unknown): UserView {
+  const f = Fields.of(value, 'user', 'UPSTREAM_ERROR');
+  return {
+    userId: f.str('userId', { max: 200 }),
+    mspId: f.oneOf('mspId', MSP_IDS),
+    role: f.oneOf('role', ROLES),
+    status: f.oneOf('status', ['ACTIVE', 'SUSPENDED'] as const),
+    exporterId: f.optStr('exporterId', { max: 64, pattern: ID_PATTERN }),
+  };
+}
+
+/**
+ * Authorizes the caller against `permissions` (any org/role if 'ANY'): MSP first (FORBIDDEN_ORG), then
+ * certificate role (FORBIDDEN_ROLE), then the on-chain record (USER_NOT_REGISTERED, USER_SUSPENDED,
+ * FORBIDDEN_ROLE when the registered role differs from the certificate's).
+ */
+export async function authorize(ctx: Context, permissions: readonly Permission[] | 'ANY'): Promise<AuthorizedActor> {
+  const rawMsp = ctx.clientIdentity.getMSPID();
+  const mspId = asMspId(rawMsp);
+  if (mspId === undefined) {
+    return fail('FORBIDDEN_ORG', `MSP ${rawMsp} is not a member of the consortium`);
+  }
+  const rawRole = ctx.clientIdentity.getAttributeValue('role');
+  const role = asRole(rawRole);
+  if (permissions !== 'ANY') {
+    const forOrg = permissions.filter((p) => p.msp === mspId);
+    if (forOrg.length === 0) {
+      fail('FORBIDDEN_ORG', `${mspId} may not perform this action (allowed: ${[...new Set(permissions.map((p) => p.msp))].join(', ')})`);
+    }
+    if (role === undefined || !forOrg.some((p) => p.roles.includes(role))) {
+      fail('FORBIDDEN_ROLE', `role '${rawRole ?? 'none'}' of ${mspId} may not perform this action`);
+    }
+  }
+  const user = parseUserView(await callUserManagement(ctx, ['users:GetCaller']));
+  if (user.mspId !== mspId) {
+    fail('INVALID_IDENTITY', `user record ${user.userId} belongs to ${user.mspId}, not ${mspId}`);
+  }
+  if (user.status !== 'ACTIVE') {
+    fail('USER_SUSPENDED', `${user.userId} is suspended`);
+  }
+  if (role === undefined || user.role !== role) {
+    fail('FORBIDDEN_ROLE', `certificate role '${rawRole ?? 'none'}' differs from the registered role '${user.role}'`);
+  }
+  return { mspId, userId: user.userId, role, exporterId: user.exporterId };
+}
+
+/** Refuses with the registry's code (LICENSE_INVALID, EXPORTER_DELINQUENT) unless the exporter may act. */
+export async function requireEligible(ctx: Context, exporterId: string, purpose: 'EXPORT' | 'FX'): Promise<void> {
+  const f = Fields.of(
+    await callUserManagement(ctx, ['exporters:CheckExporterEligibility', JSON.stringify({ exporterId, purpose })]),
+    'eligibility',
+    'UPSTREAM_ERROR',
+  );
+  const eligible = f.bool('eligible');
+  const code = f.optOneOf('code', ['LICENSE_INVALID', 'EXPORTER_DELINQUENT'] as const);
+  const reason = f.optStr('reason', { max: 1000 });
+  if (!eligible) {
+    fail(code ?? 'LICENSE_INVALID', reason ?? `exporter ${exporterId} may not act`);
+  }
+}
+
+export interface PenaltyView {
+  outcome: string;
+  warningsAfter: number;
+  statusAfter: string;
+}
+
+/** Applies ECTA's penalty ladder in user-management (a cross-chaincode write in the same transaction). */
+export async function applyDefaultPenalty(ctx: Context, exporterId: string, exportId: string): Promise<PenaltyView> {
+  const f = Fields.of(
+    await callUserManagement(ctx, ['exporters:ApplyDefaultPenalty', JSON.stringify({ exporterId, exportId })]),
+    'penalty',
+    'UPSTREAM_ERROR',
+  );
+  return {
+    outcome: f.oneOf('outcome', ['WARNING', 'SUSPENDED', 'RECORDED'] as const),
+    warningsAfter: f.int('warningsAfter', 0, 1000),
+    statusAfter: f.str('statusAfter', { max: 32 }),
+  };
+}

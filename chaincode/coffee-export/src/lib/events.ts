@@ -1,0 +1,26 @@
+/** Every chaincode event name of coffee-export, in one place: one event per state change. */
+export const EVENTS = {
+  heartbeatRecorded: 'HeartbeatRecorded',
+  exportSubmitted: 'ExportSubmitted',
+  contractRegistered: 'ContractRegistered',
+  qualityCertified: 'QualityCertified',
+  fxSubmitted: 'FxSubmitted',
+  fxApproved: 'FxApproved',
+  shipmentBooked: 'ShipmentBooked',
+  exportUnderInspection: 'ExportUnderInspection',
+  customsCleared: 'CustomsCleared',
+  exportShipped: 'ExportShipped',
+  trackingEventAdded: 'TrackingEventAdded',
+  paymentReceived: 'PaymentReceived',
+  exportCompleted: 'ExportCompleted',
+  amendmentRequested: 'AmendmentRequested',
+  exportAmended: 'ExportAmended',
+  documentsAttached: 'DocumentsAttached',
+  exportRejected: 'ExportRejected',
+  exportCancelled: 'ExportCancelled',
+  exportDefaulted: 'ExportDefaulted',
+  minimumPricePublished: 'MinimumPricePublished',
+  workflowConfigUpdated: 'WorkflowConfigUpdated',
+} as const;
+
+export type EventName = (typeof EVENTS)[keyof typeof EVENTS];

@@ -1,0 +1,282 @@
+/**
+ * A consortium in memory: coffee-export and the REAL user-management contracts (built from the sibling
+ * package) deployed on one fake ledger, so cross-chaincode calls run the actual registry code.
+ */
+import './quiet';
+import { resolve } from 'node:path';
+import { KeyEndorsementPolicy } from 'fabric-shim';
+import { common, msp } from '@hyperledger/fabric-protos';
+import type { Contract } from 'fabric-contract-api';
+import { contracts } from '../../src/index';
+import { FakeLedger, type Identity } from './fakes';
+
+export const CE = 'coffee-export';
+export const UM = 'user-management';
+export const MEMBERS = ['CommercialBankMSP', 'NationalBankMSP', 'ECTAMSP'];
+
+type ContractClass = new () => Contract;
+
+async function userManagementContracts(): Promise<Contract[]> {
+  const path = resolve(__dirname, '../../../../user-management/dist/src/index.js');
+  const loaded: unknown = await import(path);
+  const list: unknown = typeof loaded === 'object' && loaded !== null && 'contracts' in loaded ? loaded.contracts : undefined;
+  if (!Array.isArray(list)) {
+    throw new Error(`user-management build not found at ${path} (run its tsc first)`);
+  }
+  return (list as ContractClass[]).map((C) => new C());
+}
+
+export const admins: Record<string, Identity> = {
+  CommercialBankMSP: { mspId: 'CommercialBankMSP', commonName: 'cb-admin', role: 'admin' },
+  NationalBankMSP: { mspId: 'NationalBankMSP', commonName: 'nbe-admin', role: 'admin' },
+  ECTAMSP: { mspId: 'ECTAMSP', commonName: 'ecta-admin', role: 'admin' },
+  ECXMSP: { mspId: 'ECXMSP', commonName: 'ecx-admin', role: 'admin' },
+  ShippingLineMSP: { mspId: 'ShippingLineMSP', commonName: 'sl-admin', role: 'admin' },
+  CustomsMSP: { mspId: 'CustomsMSP', commonName: 'customs-admin', role: 'admin' },
+};
+
+export const U = {
+  exporter: { mspId: 'CommercialBankMSP', commonName: 'exporter1', role: 'exporter' },
+  exporter2: { mspId: 'CommercialBankMSP', commonName: 'exporter2', role: 'exporter' },
+  bank: { mspId: 'CommercialBankMSP', commonName: 'bank-officer1', role: 'bank_officer' },
+  ecta: { mspId: 'ECTAMSP', commonName: 'ecta-officer1', role: 'ecta_officer' },
+  grader: { mspId: 'ECXMSP', commonName: 'grader1', role: 'grader' },
+  fx: { mspId: 'NationalBankMSP', commonName: 'fx-officer1', role: 'fx_officer' },
+  shipping: { mspId: 'ShippingLineMSP', commonName: 'agent1', role: 'shipping_agent' },
+  customs: { mspId: 'CustomsMSP', commonName: 'customs1', role: 'customs_officer' },
+  customsAuditor: { mspId: 'CustomsMSP', commonName: 'auditor1', role: 'auditor' },
+} satisfies Record<string, Identity>;
+
+export type Json = Record<string, unknown>;
+
+export const SALT = 'salt-0123456789abcdef';
+export const PRICE = 6.25;
+export const QUANTITY = 19_200;
+export const VALUE = 120_000;
+
+export function terms(overrides: Json = {}): Json {
+  return { unitPriceUsdPerKg: PRICE, contractValueUsd: VALUE, paymentMethod: 'LC', paymentTerms: 'LC at sight, 90 days', salt: SALT, ...overrides };
+}
+
+let docCounter = 0;
+
+export function doc(type: string, extra: Json = {}): Json {
+  docCounter += 1;
+  const hex = docCounter.toString(16).padStart(64, '0');
+  return { type, cid: `bafybeig${'a'.repeat(51)}${String.fromCharCode(97 + (docCounter % 26))}`, sha256: hex, sizeBytes: 1024 + docCounter, mediaType: 'application/pdf', ...extra };
+}
+
+export class World {
+  readonly ledger: FakeLedger;
+
+  constructor(ledger: FakeLedger) {
+    this.ledger = ledger;
+  }
+
+  submit(who: Identity, fn: string, input?: Json | string, transient?: Record<string, Json | string>): Promise<string> {
+    const args = input === undefined ? [] : [typeof input === 'string' ? input : JSON.stringify(input)];
+    return this.ledger.submit(who, CE, fn, args, { transient });
+  }
+
+  async json(who: Identity, fn: string, input?: Json | string, transient?: Record<string, Json | string>): Promise<Json> {
+    return JSON.parse(await this.submit(who, fn, input, transient)) as Json;
+  }
+
+  async query(who: Identity, fn: string, arg?: Json | string): Promise<Json> {
+    const args = arg === undefined ? [] : [typeof arg === 'string' ? arg : JSON.stringify(arg)];
+    return JSON.parse(await this.ledger.evaluate(who, CE, fn, args)) as Json;
+  }
+
+  um(who: Identity, fn: string, input: Json): Promise<string> {
+    return this.ledger.submit(who, UM, fn, [JSON.stringify(input)]);
+  }
+
+  async get(exportId: string): Promise<Json> {
+    return this.query(U.customs, 'export:GetExport', exportId);
+  }
+
+  /** The orgs (all with role PEER) of the key-level policy on an export record. */
+  policyOrgs(exportId: string): string[] {
+    const bytes = this.ledger.validationParameter(CE, `\u0000export\u0000${exportId}\u0000`);
+    if (bytes === undefined) {
+      return [];
+    }
+    const envelope = common.SignaturePolicyEnvelope.deserializeBinary(bytes);
+    const roles = envelope.getIdentitiesList().map((id) => msp.MSPRole.deserializeBinary(id.getPrincipal_asU8()));
+    if (roles.some((r) => r.getRole() !== msp.MSPRole.MSPRoleType.PEER)) {
+      throw new Error('policy names a non-PEER principal');
+    }
+    const rule = envelope.getRule()?.getNOutOf();
+    if (rule?.getN() !== roles.length) {
+      throw new Error('policy is not an AND of every listed org');
+    }
+    return new KeyEndorsementPolicy(bytes).listOrgs().sort();
+  }
+}
+
+export async function newWorld(options: { shipByWindowSeconds?: number } = {}): Promise<World> {
+  const ledger = new FakeLedger()
+    .deploy(CE, contracts.map((C) => new C()), [{ name: 'tradeTerms', members: MEMBERS }])
+    .deploy(UM, await userManagementContracts());
+  const world = new World(ledger);
+  for (const user of Object.values(U).filter((u) => u.role !== 'exporter')) {
+    await world.um(admins[user.mspId] as Identity, 'users:RegisterUser', { commonName: user.commonName, role: user.role });
+  }
+  for (const [exporterId, user] of [['EXP-001', U.exporter], ['EXP-002', U.exporter2]] as const) {
+    await world.um(U.ecta, 'exporters:RegisterExporter', {
+      exporterId,
+      legalName: `${exporterId} Coffee PLC`,
+      tin: '0012345678',
+      licenceNumber: `ECTA/${exporterId}`,
+      licenceValidUntil: '2030-12-31',
+    });
+    await world.um(admins.CommercialBankMSP as Identity, 'users:RegisterUser', { commonName: user.commonName, role: 'exporter', exporterId });
+  }
+  await world.submit(U.ecta, 'minprice:PublishMinimumPrice', { grade: 'G2', usdPerKg: 5.0, effectiveFrom: '2025-01-01' });
+  await world.submit(U.ecta, 'minprice:PublishMinimumPrice', { grade: 'G2', originRegion: 'SIDAMA', usdPerKg: 6.0, effectiveFrom: '2025-06-01' });
+  if (options.shipByWindowSeconds !== undefined) {
+    await world.submit(U.ecta, 'config:SetWorkflowConfig', { shipByWindowSeconds: options.shipByWindowSeconds });
+  }
+  return world;
+}
+
+export function submission(exportId: string, overrides: Json = {}): Json {
+  return {
+    exportId,
+    contract: {
+      contractNumber: `SC-${exportId}`,
+      buyerName: 'Hamburg Roasters GmbH',
+      destinationCountry: 'DE',
+      contractedGrade: 'G2',
+      quantityKg: QUANTITY,
+      originRegion: 'SIDAMA',
+      incoterm: 'FOB',
+    },
+    documents: [doc('SALES_CONTRACT'), doc('PROFORMA_INVOICE')],
+    ...overrides,
+  };
+}
+
+/** The ordered happy path; `advance(world, id, n)` runs the first n steps after submission. */
+export interface Step {
+  name: string;
+  who: Identity;
+  fn: string;
+  to: string;
+  input: (id: string, world: World) => Promise<Json> | Json;
+  transient?: () => Record<string, Json>;
+  /** Another party's transaction that must precede the step (the exporter's shipping documents). */
+  prepare?: (id: string, world: World) => Promise<unknown>;
+}
+
+export const STEPS: Step[] = [
+  { name: 'register contract', who: U.ecta, fn: 'export:RegisterContract', to: 'CONTRACT_REGISTERED', input: (id) => ({ exportId: id, registrationNumber: `ECTA-REG-${id}` }) },
+  {
+    name: 'certify quality',
+    who: U.grader,
+    fn: 'export:CertifyQuality',
+    to: 'QUALITY_CERTIFIED',
+    input: (id) => ({
+      exportId: id,
+      lotNumber: 'LOT-77',
+      warehouseReceiptNumber: 'WR-991',
+      certifiedGrade: 'G2',
+      cupScore: 86.5,
+      moisturePercent: 10.5,
+      defectsPer300g: 3,
+      certifiedQuantityKg: QUANTITY,
+      documents: [doc('QUALITY_CERTIFICATE')],
+    }),
+  },
+  {
+    name: 'submit FX application',
+    who: U.bank,
+    fn: 'export:SubmitFxApplication',
+    to: 'FX_SUBMITTED',
+    input: (id) => ({ exportId: id, documents: [doc('LC_OR_ADVANCE_ADVICE')] }),
+    transient: () => ({ fxApplication: { paymentMethod: 'LC', evidenceReference: 'LC-2026-001', amountUsd: VALUE } }),
+  },
+  { name: 'approve FX', who: U.fx, fn: 'export:ApproveFx', to: 'FX_APPROVED', input: (id) => ({ exportId: id }) },
+  {
+    name: 'book shipment',
+    who: U.shipping,
+    fn: 'export:BookShipment',
+    to: 'SHIPMENT_BOOKED',
+    input: (id) => ({
+      exportId: id,
+      bookingNumber: 'BKG-1',
+      vesselName: 'MV Abay',
+      voyageNumber: 'V-12',
+      containerNumbers: ['MSCU1234567'],
+      portOfLoading: 'DJJIB',
+      portOfDischarge: 'DEHAM',
+      etd: '2026-02-01T00:00:00Z',
+      documents: [doc('BOOKING_CONFIRMATION')],
+    }),
+  },
+  {
+    name: 'clear customs',
+    who: U.customs,
+    fn: 'export:ClearCustoms',
+    to: 'CUSTOMS_CLEARED',
+    prepare: (id, world) => world.submit(U.exporter, 'export:AttachDocuments', { exportId: id, documents: shippingDocuments() }),
+    input: async (id, world) => customsDeclaration(id, (await world.get(id)) as { permit?: { permitNumber: string } }),
+    transient: () => ({ customsValue: { declaredValueUsd: VALUE, salt: SALT } }),
+  },
+  {
+    name: 'mark shipped',
+    who: U.shipping,
+    fn: 'export:MarkShipped',
+    to: 'SHIPPED',
+    input: (id) => ({ exportId: id, billOfLadingNumber: 'BL-1', onBoardDate: '2026-01-01T00:00:00Z', documents: [doc('BILL_OF_LADING')] }),
+  },
+  {
+    name: 'record payment',
+    who: U.bank,
+    fn: 'export:RecordPayment',
+    to: 'PAYMENT_RECEIVED',
+    input: (id) => ({ exportId: id, paymentReference: 'SWIFT-1', documents: [doc('PAYMENT_ADVICE')] }),
+    transient: () => ({ paymentProceeds: { amountUsd: VALUE } }),
+  },
+  { name: 'confirm repatriation', who: U.fx, fn: 'export:ConfirmRepatriation', to: 'COMPLETED', input: (id) => ({ exportId: id }) },
+];
+
+export function shippingDocuments(extra: { quantityKg?: number; grade?: string } = {}): Json[] {
+  return [
+    doc('COMMERCIAL_INVOICE', { quantityKg: extra.quantityKg ?? QUANTITY, grade: extra.grade ?? 'G2' }),
+    doc('PACKING_LIST', { quantityKg: extra.quantityKg ?? QUANTITY }),
+    doc('CERTIFICATE_OF_ORIGIN'),
+    doc('PHYTOSANITARY_CERTIFICATE'),
+  ];
+}
+
+export function customsDeclaration(id: string, record: { permit?: { permitNumber: string } }, overrides: Json = {}): Json {
+  return {
+    exportId: id,
+    declarationNumber: `EXD-${id}`,
+    permitNumber: record.permit?.permitNumber ?? 'FXP-NONE-00000000',
+    declaredQuantityKg: QUANTITY,
+    declaredGrade: 'G2',
+    riskLane: 'GREEN',
+    documents: [doc('EXPORT_DECLARATION', { quantityKg: QUANTITY, grade: 'G2' })],
+    ...overrides,
+  };
+}
+
+export async function submit(world: World, id: string, who: Identity = U.exporter, overrides: Json = {}, termOverrides: Json = {}): Promise<Json> {
+  return world.json(who, 'export:SubmitExport', submission(id, overrides), { tradeTerms: terms(termOverrides) });
+}
+
+/** Submits and runs the first `steps` steps of the happy path. */
+export async function advance(world: World, id: string, steps: number): Promise<Json> {
+  await submit(world, id);
+  for (const step of STEPS.slice(0, steps)) {
+    await step.prepare?.(id, world);
+    await world.submit(step.who, step.fn, await step.input(id, world), step.transient?.());
+  }
+  return world.get(id);
+}
+
+export function stepIndex(status: string): number {
+  return status === 'SUBMITTED' ? 0 : STEPS.findIndex((s) => s.to === status) + 1;
+}

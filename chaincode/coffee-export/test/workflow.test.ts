@@ -1,0 +1,101 @@
+import './helpers/quiet';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ENDORSERS_BY_STATUS } from '../src/lib/endorsement';
+import { EVENTS } from '../src/lib/events';
+import { CE, type Json, PRICE, SALT, STEPS, U, VALUE, newWorld, submit } from './helpers/world';
+
+const PRIVATE_MARKERS = [SALT, String(PRICE), String(VALUE), 'unitPriceUsdPerKg', 'contractValue', 'paymentTerms', 'amountUsd', 'LC at sight', 'LC-2026-001'];
+
+function assertNoPrivate(text: string, where: string): void {
+  for (const marker of PRIVATE_MARKERS) {
+    assert.ok(!text.includes(marker), `${where} leaks '${marker}': ${text.slice(0, 300)}`);
+  }
+}
+
+describe('the ten steps, SUBMITTED to COMPLETED', () => {
+  it('every step moves the state, records who/when, resets the key policy and emits one private-free event', async () => {
+    const world = await newWorld();
+    const submitted = await submit(world, 'EX-1');
+    assert.equal(submitted.status, 'SUBMITTED');
+    assert.equal(submitted.exporterId, 'EXP-001', 'the exporter id comes from the caller user record');
+    assert.deepEqual(world.policyOrgs('EX-1'), ['ECTAMSP', 'NationalBankMSP']);
+    assert.equal(world.ledger.lastEvent()?.name, EVENTS.exportSubmitted);
+
+    const expectedEvents = ['ContractRegistered', 'QualityCertified', 'FxSubmitted', 'FxApproved', 'ShipmentBooked', 'CustomsCleared', 'ExportShipped', 'PaymentReceived', 'ExportCompleted'];
+    for (const [i, step] of STEPS.entries()) {
+      await step.prepare?.('EX-1', world);
+      const eventsBefore = world.ledger.events.length;
+      const record = await world.json(step.who, step.fn, await step.input('EX-1', world), step.transient?.());
+      assert.equal(record.status, step.to, step.name);
+      const action = record.lastAction as { by: { userId: string; mspId: string }; txId: string; at: string };
+      assert.equal(action.by.mspId, step.who.mspId);
+      assert.equal(action.by.userId, `${step.who.mspId}::${step.who.commonName}`);
+      assert.match(action.at, /^2026-01-01T00:00:\d\d\.000Z$/);
+      const expected = [...ENDORSERS_BY_STATUS[step.to as keyof typeof ENDORSERS_BY_STATUS]].sort();
+      assert.deepEqual(world.policyOrgs('EX-1'), expected, `${step.name}: key-level policy`);
+      const event = world.ledger.lastEvent();
+      assert.equal(event?.name, expectedEvents[i]);
+      assert.equal(event?.payload.toStatus, step.to);
+      assert.equal(event?.payload.exportId, 'EX-1');
+      assert.equal(world.ledger.events.length - eventsBefore, 1, 'exactly one event per transition');
+    }
+    for (const event of world.ledger.events) {
+      assertNoPrivate(event.raw, `event ${event.name}`);
+    }
+    assertNoPrivate(world.ledger.publicText(CE), 'public state');
+    for (const response of world.ledger.responses) {
+      assertNoPrivate(response, 'a committed response');
+    }
+  });
+
+  it('SBE policies: next actor plus a regulator (National Bank where ECTA acts next); terminal states need every org', () => {
+    for (const [status, orgs] of Object.entries(ENDORSERS_BY_STATUS)) {
+      if (['COMPLETED', 'REJECTED', 'CANCELLED', 'DEFAULTED'].includes(status)) {
+        assert.equal(orgs.length, 6, status);
+      } else {
+        assert.ok(orgs.includes('ECTAMSP'), `${status} includes a regulator`);
+        assert.ok(status === 'SUBMITTED' ? orgs.includes('NationalBankMSP') : orgs.length >= 2, status);
+      }
+    }
+  });
+
+  it('documents keep every version with uploader and time; history holds every state', async () => {
+    const world = await newWorld();
+    await submit(world, 'EX-2');
+    await world.submit(U.exporter, 'export:AttachDocuments', { exportId: 'EX-2', documents: [{ type: 'PACKING_LIST', cid: `bafybeig${'b'.repeat(52)}`, sha256: 'a'.repeat(64), sizeBytes: 10, mediaType: 'application/pdf', quantityKg: 19200 }] });
+    await world.submit(U.exporter, 'export:AttachDocuments', { exportId: 'EX-2', documents: [{ type: 'PACKING_LIST', cid: `bafybeig${'c'.repeat(52)}`, sha256: 'b'.repeat(64), sizeBytes: 11, mediaType: 'application/pdf', quantityKg: 19200 }] });
+    const record = await world.get('EX-2');
+    const lists = (record.documents as Json[]).filter((d) => d.type === 'PACKING_LIST');
+    assert.deepEqual(lists.map((d) => [d.version, d.sha256]), [[1, 'a'.repeat(64)], [2, 'b'.repeat(64)]]);
+    assert.equal((lists[0]?.uploadedBy as Json).userId, 'CommercialBankMSP::exporter1');
+    assert.equal(world.ledger.lastEvent()?.name, 'DocumentsAttached');
+    const history = await world.query(U.customs, 'export:GetExportHistory', 'EX-2');
+    const entries = history.entries as Json[];
+    assert.equal(entries.length, 3);
+    assert.equal(((entries[2]?.record as Json).documents as Json[]).length, 2, 'oldest version first kept intact');
+  });
+
+  it('lists by status and by exporter page through composite-key indexes', async () => {
+    const world = await newWorld();
+    for (const id of ['EX-A', 'EX-B', 'EX-C']) {
+      await submit(world, id);
+    }
+    await submit(world, 'EX-D', U.exporter2);
+    await world.submit(U.ecta, 'export:RegisterContract', { exportId: 'EX-B', registrationNumber: 'R-1' });
+    const page1 = await world.query(U.customs, 'export:ListExportsByStatus', { status: 'SUBMITTED', pageSize: 2 });
+    const ids1 = (page1.records as Json[]).map((r) => r.exportId);
+    const page2 = await world.query(U.customs, 'export:ListExportsByStatus', { status: 'SUBMITTED', pageSize: 2, bookmark: page1.bookmark });
+    const ids2 = (page2.records as Json[]).map((r) => r.exportId);
+    assert.deepEqual([...ids1, ...ids2], ['EX-A', 'EX-C', 'EX-D'], 'EX-B left SUBMITTED');
+    const registered = await world.query(U.customs, 'export:ListExportsByStatus', { status: 'CONTRACT_REGISTERED' });
+    assert.deepEqual((registered.records as Json[]).map((r) => r.exportId), ['EX-B']);
+    const mine = await world.query(U.customs, 'export:ListExportsByExporter', { exporterId: 'EXP-002' });
+    assert.deepEqual((mine.records as Json[]).map((r) => r.exportId), ['EX-D']);
+  });
+
+  it('paginated lists are refused inside submitted transactions (Fabric rule), so they are queries', async () => {
+    const world = await newWorld();
+    await assert.rejects(world.submit(U.customs, 'export:ListExportsByStatus', { status: 'SUBMITTED' }), /read-only/);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The single read/write path to the world state. Writes go through the canonical serializer; reads are
+ * parsed and handed to a model parser, so no ledger bytes are ever trusted by a type cast.
+ */
+import type { Context } from 'fabric-contract-api';
+import type { Iterators } from 'fabric-shim-api';
+import { fail } from './errors';
+import { canonicalJson, toBytes } from './serialize';
+import { Fields, parseJsonBytes } from './validate';
+
+export type Parser<T> = (value: unknown) => T;
+
+export async function readState<T>(ctx: Context, key: string, parse: Parser<T>): Promise<T | undefined> {
+  const bytes = await ctx.stub.getState(key);
+  if (!bytes || bytes.length === 0) {
+    return undefined;
+  }
+  return parse(parseJsonBytes(bytes, 'state', 'CORRUPT_STATE'));
+}
+
+export async function writeState(ctx: Context, key: string, value: object): Promise<void> {
+  await ctx.stub.putState(key, toBytes(value));
+}
+
+/** Emits the transaction's one chaincode event (payload serialized like every write). */
+export function emitEvent(ctx: Context, name: string, payload: object): void {
+  ctx.stub.setEvent(name, toBytes(payload));
+}
+
+export function toJson(value: object): string {
+  return canonicalJson(value);
+}
+
+export interface Page<T> {
+  records: T[];
+  fetchedCount: number;
+  bookmark: string;
+}
+
+export interface PageRequest {
+  pageSize: number;
+  bookmark: string;
+}
+
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * Reads `pageSize` (1-100, default 20) and `bookmark` from a query's input. Bookmarks are handed to
+ * clients hex-encoded (Fabric's are raw composite keys with U+0000 separators) and decoded here.
+ */
+export function readPageRequest(input: Fields): PageRequest {
+  return {
+    pageSize: input.optInt('pageSize', 1, MAX_PAGE_SIZE) ?? 20,
+    bookmark: Buffer.from(input.optStr('bookmark', { min: 0, max: 2048, pattern: /^(?:[0-9a-f]{2})*$/ }) ?? '', 'hex').toString('utf8'),
+  };
+}
+
+async function drain(iterator: Iterators.StateQueryIterator): Promise<Iterators.KV[]> {
+  const out: Iterators.KV[] = [];
+  try {
+    for (;;) {
+      const result = await iterator.next();
+      if (result.value) {
+        out.push(result.value);
+      }
+      if (result.done) {
+        break;
+      }
+    }
+  } finally {
+    await iterator.close();
+  }
+  return out;
+}
+
+/** One page of a partial composite key range (read-only transactions only, as Fabric requires). */
+export async function readPage<T>(
+  ctx: Context,
+  objectType: string,
+  attributes: string[],
+  request: PageRequest,
+  parse: Parser<T>,
+): Promise<Page<T>> {
+  const { iterator, metadata } = await ctx.stub.getStateByPartialCompositeKeyWithPagination(
+    objectType,
+    attributes,
+    request.pageSize,
+    request.bookmark,
+  );
+  const kvs = await drain(iterator);
+  return {
+    records: kvs.map((kv) => parse(parseJsonBytes(kv.value, 'state', 'CORRUPT_STATE'))),
+    fetchedCount: metadata.fetchedRecordsCount,
+    bookmark: Buffer.from(metadata.bookmark, 'utf8').toString('hex'),
+  };
+}
+
+/** Every entry under a partial composite key (small registries only). */
+export async function readAll<T>(ctx: Context, objectType: string, attributes: string[], parse: Parser<T>): Promise<T[]> {
+  const kvs = await drain(await ctx.stub.getStateByPartialCompositeKey(objectType, attributes));
+  return kvs.map((kv) => parse(parseJsonBytes(kv.value, 'state', 'CORRUPT_STATE')));
+}
+
+export function requireFound<T>(value: T | undefined, code: 'USER_NOT_FOUND' | 'EXPORTER_NOT_FOUND', what: string): T {
+  if (value === undefined) {
+    return fail(code, `${what} does not exist`);
+  }
+  return value;
+}

@@ -1,0 +1,49 @@
+/** A user of one organization: who they are on-chain is their certificate; no personal data is kept. */
+import type { Context } from 'fabric-contract-api';
+import { MSP_IDS, type MspId, ROLES, type Role } from '../lib/orgs';
+import { COMMON_NAME_PATTERN } from '../lib/identity';
+import { Fields, ID_PATTERN } from '../lib/validate';
+
+export const USER_STATUSES = ['ACTIVE', 'SUSPENDED'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+export interface UserRecord {
+  docType: 'user';
+  userId: string;
+  mspId: MspId;
+  commonName: string;
+  role: Role;
+  status: UserStatus;
+  /** For CommercialBank `exporter` users: the licensed exporter they act for. */
+  exporterId?: string;
+  statusReason?: string;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export const USER_KEY = 'user';
+
+export function userKey(ctx: Context, mspId: MspId, commonName: string): string {
+  return ctx.stub.createCompositeKey(USER_KEY, [mspId, commonName]);
+}
+
+export function parseUser(value: unknown): UserRecord {
+  const f = Fields.of(value, 'user', 'CORRUPT_STATE');
+  f.oneOf('docType', ['user']);
+  return {
+    docType: 'user',
+    userId: f.str('userId', { max: 200 }),
+    mspId: f.oneOf('mspId', MSP_IDS),
+    commonName: f.str('commonName', { max: 128, pattern: COMMON_NAME_PATTERN }),
+    role: f.oneOf('role', ROLES),
+    status: f.oneOf('status', USER_STATUSES),
+    exporterId: f.optStr('exporterId', { max: 64, pattern: ID_PATTERN }),
+    statusReason: f.optStr('statusReason', { max: 1000, text: true }),
+    createdAt: f.str('createdAt', { max: 32 }),
+    createdBy: f.str('createdBy', { max: 200 }),
+    updatedAt: f.str('updatedAt', { max: 32 }),
+    updatedBy: f.str('updatedBy', { max: 200 }),
+  };
+}
