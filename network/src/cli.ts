@@ -9,9 +9,10 @@ import { writeCompose } from './compose.ts';
 import { deployChaincodes } from './lifecycle.ts';
 import { info, step, UserError } from './log.ts';
 import { down, status, up } from './network.ts';
+import { createUser } from './identities.ts';
 import { logFile } from './proc.ts';
 import { allRecords } from './proc.ts';
-import { CHANNEL, ORDERER_ORG, PEER_ORGS, caPorts, ordererIndexes, ordererPorts, peerPorts } from './orgs.ts';
+import { findOrg, CHANNEL, ORDERER_ORG, PEER_ORGS, caPorts, ordererIndexes, ordererPorts, peerPorts } from './orgs.ts';
 import { RUN_DIR } from './paths.ts';
 
 function printEndpoints(): void {
@@ -36,7 +37,15 @@ const USAGE = `usage: network <command>
   logs <node> [-f]   print (or follow) a node's log, e.g. peer0.ecta, orderer1, ca.customs, cc.coffee-export.ecx
   deploy             build and deploy changed chaincodes (bumps the sequence)
   binaries [--clean] build or locate the Fabric, Fabric CA and IPFS binaries
-  compose            regenerate docker-compose.yaml from the org configuration`;
+  compose            regenerate docker-compose.yaml from the org configuration
+  register-user --org <org> --user <name> --role <role> [--exporter-id <id>]
+                     enroll a user at the org's Fabric CA (role attribute in the certificate) and register
+                     it on-chain; the identity is saved in .run/identities/<org>/<name>.json (mode 0600)`;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -114,6 +123,16 @@ async function main(argv: string[]): Promise<number> {
       if (rest.includes('--clean')) cleanBinaryCache();
       const bins = await step('binaries', ensureBinaries);
       for (const [name, path] of Object.entries(bins.paths)) info(`  ${name.padEnd(17)} ${path}`);
+      return 0;
+    }
+    case 'register-user': {
+      const orgId = option(rest, '--org');
+      const username = option(rest, '--user');
+      const role = option(rest, '--role');
+      if (!orgId || !username || !role) throw new UserError('register-user needs --org, --user and --role');
+      const bins = await ensureBinaries();
+      const identity = await createUser(bins, findOrg(orgId), { username, role, exporterId: option(rest, '--exporter-id') });
+      info(`registered ${identity.mspId}::${identity.username} (role ${identity.role}) at the CA and on-chain`);
       return 0;
     }
     case 'compose': {

@@ -24,6 +24,17 @@ export function adminIdentity(org: PeerOrg): { identity: Identity; signer: Signe
   };
 }
 
+/** Gateway credentials of an enrolled user (certificate and private key PEM). */
+export function identityCredentials(user: { mspId: string; certificate: string; privateKey: string }): {
+  identity: Identity;
+  signer: Signer;
+} {
+  return {
+    identity: { mspId: user.mspId, credentials: Buffer.from(user.certificate) },
+    signer: signers.newPrivateKeySigner(createPrivateKey(user.privateKey)),
+  };
+}
+
 /** A gateway to the org's own peer over TLS pinned to the org's TLS CA. */
 export function connectOrg(
   org: PeerOrg,

@@ -1,7 +1,5 @@
 /** Brings the whole network up, down, and reports its status. */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { ensureBinaries, type Binaries } from './binaries.ts';
 import { createGenesisBlock, joinOrderers, joinPeers, metric, waitForLeader } from './channel.ts';
 import { generateCrypto } from './crypto.ts';
@@ -13,25 +11,8 @@ import { httpsGet } from './nodes/https.ts';
 import { serverName } from './nodes/chaincode-server.ts';
 import { CHAINCODES, PEER_ORGS, ordererIndexes, peersPerOrg } from './orgs.ts';
 import { RUN_DIR } from './paths.ts';
+import { secrets } from './secrets.ts';
 import { allRecords, isAlive, readRecord, running, stopProcess } from './proc.ts';
-
-interface Secrets {
-  caAdmins: Record<string, string>;
-}
-
-const secretsFile = (): string => join(RUN_DIR, 'secrets.json');
-
-/** Development secrets (CA bootstrap passwords), generated once and kept in .run/ with mode 0600. */
-export function secrets(): Secrets {
-  if (existsSync(secretsFile())) {
-    return JSON.parse(readFileSync(secretsFile(), 'utf8')) as Secrets;
-  }
-  const s: Secrets = { caAdmins: {} };
-  for (const org of PEER_ORGS) s.caAdmins[org.id] = randomBytes(18).toString('base64url');
-  mkdirSync(RUN_DIR, { recursive: true });
-  writeFileSync(secretsFile(), JSON.stringify(s, null, 2), { mode: 0o600 });
-  return s;
-}
 
 export function fabricNodes(bins: Binaries): NodeHandle[] {
   const s = secrets();
