@@ -4,8 +4,5 @@ import { HealthContract } from './contracts/health';
 import { MinimumPriceContract } from './contracts/minprice';
 
 export const contracts: (
-  | typeof HealthContract
-  | typeof ExportContract
-  | typeof MinimumPriceContract
-  | typeof WorkflowConfigContract
+  typeof HealthContract | typeof ExportContract | typeof MinimumPriceContract | typeof WorkflowConfigContract
 )[] = [HealthContract, ExportContract, MinimumPriceContract, WorkflowConfigContract];

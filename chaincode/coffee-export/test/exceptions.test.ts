@@ -42,7 +42,16 @@ async function stepAs(world: World, id: string, n: number, who: Identity): Promi
 }
 
 describe('access: each step refuses every other org and role', () => {
-  const outsiders: Identity[] = [U.exporter, U.bank, U.ecta, U.grader, U.fx, U.shipping, U.customs, U.customsAuditor];
+  const outsiders: Identity[] = [
+    U.exporter,
+    U.bank,
+    U.ecta,
+    U.grader,
+    U.fx,
+    U.shipping,
+    U.customs,
+    U.customsAuditor,
+  ];
   for (const [n, step] of STEPS.entries()) {
     it(`${step.name}: only ${step.who.mspId}/${step.who.role}`, async () => {
       const world = await newWorld();
@@ -61,15 +70,26 @@ describe('access: each step refuses every other org and role', () => {
   it('a certificate role that differs from the registered role is refused', async () => {
     const world = await newWorld();
     await submit(world, 'EX-1');
-    await refused(world, stepAs(world, 'EX-1', 0, { ...U.ecta, commonName: 'customs1' }), 'USER_NOT_REGISTERED');
+    await refused(
+      world,
+      stepAs(world, 'EX-1', 0, { ...U.ecta, commonName: 'customs1' }),
+      'USER_NOT_REGISTERED',
+    );
     await world.um(admins.ECTAMSP as Identity, 'users:RegisterUser', { commonName: 'aud9', role: 'auditor' });
-    await refused(world, stepAs(world, 'EX-1', 0, { mspId: 'ECTAMSP', commonName: 'aud9', role: 'ecta_officer' }), 'FORBIDDEN_ROLE');
+    await refused(
+      world,
+      stepAs(world, 'EX-1', 0, { mspId: 'ECTAMSP', commonName: 'aud9', role: 'ecta_officer' }),
+      'FORBIDDEN_ROLE',
+    );
   });
 
   it('a suspended user is refused; reactivated, accepted', async () => {
     const world = await newWorld();
     await submit(world, 'EX-1');
-    await world.um(admins.ECTAMSP as Identity, 'users:SuspendUser', { userId: 'ECTAMSP::ecta-officer1', reason: 'audit' });
+    await world.um(admins.ECTAMSP as Identity, 'users:SuspendUser', {
+      userId: 'ECTAMSP::ecta-officer1',
+      reason: 'audit',
+    });
     await refused(world, stepAs(world, 'EX-1', 0, U.ecta), 'USER_SUSPENDED');
     await world.um(admins.ECTAMSP as Identity, 'users:ReactivateUser', { userId: 'ECTAMSP::ecta-officer1' });
     await stepAs(world, 'EX-1', 0, U.ecta);
@@ -77,14 +97,29 @@ describe('access: each step refuses every other org and role', () => {
 
   it('an unregistered identity with the right MSP and role is refused', async () => {
     const world = await newWorld();
-    await refused(world, submit(world, 'EX-1', { ...U.exporter, commonName: 'stranger' }), 'USER_NOT_REGISTERED');
+    await refused(
+      world,
+      submit(world, 'EX-1', { ...U.exporter, commonName: 'stranger' }),
+      'USER_NOT_REGISTERED',
+    );
   });
 
   it('an exporter acts only on its own exporter exports', async () => {
     const world = await newWorld();
     await submit(world, 'EX-1');
-    await refused(world, world.submit(U.exporter2, 'export:CancelExport', { exportId: 'EX-1', reason: 'x' }), 'NOT_EXPORT_OWNER');
-    await refused(world, world.submit(U.exporter2, 'export:AttachDocuments', { exportId: 'EX-1', documents: shippingDocuments().slice(2) }), 'NOT_EXPORT_OWNER');
+    await refused(
+      world,
+      world.submit(U.exporter2, 'export:CancelExport', { exportId: 'EX-1', reason: 'x' }),
+      'NOT_EXPORT_OWNER',
+    );
+    await refused(
+      world,
+      world.submit(U.exporter2, 'export:AttachDocuments', {
+        exportId: 'EX-1',
+        documents: shippingDocuments().slice(2),
+      }),
+      'NOT_EXPORT_OWNER',
+    );
   });
 });
 
@@ -107,18 +142,44 @@ describe('exporter standing', () => {
 
   it('an exporter user without a licence record is refused (unlicensed)', async () => {
     const world = await newWorld();
-    await world.um(U.ecta, 'exporters:RegisterExporter', { exporterId: 'EXP-003', legalName: 'Z', tin: '0000000003', licenceNumber: 'L3', licenceValidUntil: '2030-01-01' });
-    await world.um(admins.CommercialBankMSP as Identity, 'users:RegisterUser', { commonName: 'exporter3', role: 'exporter', exporterId: 'EXP-003' });
-    await world.um(U.ecta, 'exporters:UpdateExporter', { exporterId: 'EXP-003', status: 'REVOKED', reason: 'licence withdrawn' });
-    await refused(world, submit(world, 'EX-3', { mspId: 'CommercialBankMSP', commonName: 'exporter3', role: 'exporter' }), 'LICENSE_INVALID');
+    await world.um(U.ecta, 'exporters:RegisterExporter', {
+      exporterId: 'EXP-003',
+      legalName: 'Z',
+      tin: '0000000003',
+      licenceNumber: 'L3',
+      licenceValidUntil: '2030-01-01',
+    });
+    await world.um(admins.CommercialBankMSP as Identity, 'users:RegisterUser', {
+      commonName: 'exporter3',
+      role: 'exporter',
+      exporterId: 'EXP-003',
+    });
+    await world.um(U.ecta, 'exporters:UpdateExporter', {
+      exporterId: 'EXP-003',
+      status: 'REVOKED',
+      reason: 'licence withdrawn',
+    });
+    await refused(
+      world,
+      submit(world, 'EX-3', { mspId: 'CommercialBankMSP', commonName: 'exporter3', role: 'exporter' }),
+      'LICENSE_INVALID',
+    );
   });
 
   it('a delinquent exporter gets no FX approval; cleared, it does', async () => {
     const world = await newWorld();
     await advance(world, 'EX-1', 3);
-    await world.um(U.fx, 'exporters:SetDelinquency', { exporterId: 'EXP-001', delinquent: true, reason: 'proceeds of EX-0 overdue' });
+    await world.um(U.fx, 'exporters:SetDelinquency', {
+      exporterId: 'EXP-001',
+      delinquent: true,
+      reason: 'proceeds of EX-0 overdue',
+    });
     await refused(world, stepAs(world, 'EX-1', 3, U.fx), 'EXPORTER_DELINQUENT');
-    await world.um(U.fx, 'exporters:SetDelinquency', { exporterId: 'EXP-001', delinquent: false, reason: 'repatriated' });
+    await world.um(U.fx, 'exporters:SetDelinquency', {
+      exporterId: 'EXP-001',
+      delinquent: false,
+      reason: 'repatriated',
+    });
     await stepAs(world, 'EX-1', 3, U.fx);
   });
 });
@@ -127,35 +188,65 @@ describe('business rules', () => {
   it('below the minimum price in force is refused with BELOW_MINIMUM_PRICE; registration records the row id', async () => {
     const world = await newWorld();
     await submit(world, 'EX-LOW', U.exporter, {}, { unitPriceUsdPerKg: 5.5, contractValueUsd: 105_600 });
-    await refused(world, world.submit(U.ecta, 'export:RegisterContract', { exportId: 'EX-LOW', registrationNumber: 'R1' }), 'BELOW_MINIMUM_PRICE');
+    await refused(
+      world,
+      world.submit(U.ecta, 'export:RegisterContract', { exportId: 'EX-LOW', registrationNumber: 'R1' }),
+      'BELOW_MINIMUM_PRICE',
+    );
     // the generic G2 row (5.0) would allow 5.5, but the SIDAMA row (6.0) is in force for this region
     await submit(world, 'EX-OK');
-    const ok = await world.json(U.ecta, 'export:RegisterContract', { exportId: 'EX-OK', registrationNumber: 'R2' });
+    const ok = await world.json(U.ecta, 'export:RegisterContract', {
+      exportId: 'EX-OK',
+      registrationNumber: 'R2',
+    });
     assert.equal((ok.registration as Json).minimumPriceId, 'MP-000002');
   });
 
   it('a newer row takes over at its effective-from (tx timestamp decides)', async () => {
     const world = await newWorld();
-    await world.submit(U.ecta, 'minprice:PublishMinimumPrice', { grade: 'G2', originRegion: 'SIDAMA', usdPerKg: 7.0, effectiveFrom: '2026-01-01T01:00:00Z' });
+    await world.submit(U.ecta, 'minprice:PublishMinimumPrice', {
+      grade: 'G2',
+      originRegion: 'SIDAMA',
+      usdPerKg: 7.0,
+      effectiveFrom: '2026-01-01T01:00:00Z',
+    });
     await submit(world, 'EX-1');
     await world.submit(U.ecta, 'export:RegisterContract', { exportId: 'EX-1', registrationNumber: 'R1' });
     await submit(world, 'EX-2');
     world.ledger.advance(3600);
-    await refused(world, world.submit(U.ecta, 'export:RegisterContract', { exportId: 'EX-2', registrationNumber: 'R2' }), 'BELOW_MINIMUM_PRICE');
+    await refused(
+      world,
+      world.submit(U.ecta, 'export:RegisterContract', { exportId: 'EX-2', registrationNumber: 'R2' }),
+      'BELOW_MINIMUM_PRICE',
+    );
   });
 
   it('no row in force: NO_MINIMUM_PRICE', async () => {
     const world = await newWorld();
-    await submit(world, 'EX-1', U.exporter, { contract: { ...(submission('x').contract as Json), contractedGrade: 'G1' } });
-    await refused(world, world.submit(U.ecta, 'export:RegisterContract', { exportId: 'EX-1', registrationNumber: 'R1' }), 'NO_MINIMUM_PRICE');
+    await submit(world, 'EX-1', U.exporter, {
+      contract: { ...(submission('x').contract as Json), contractedGrade: 'G1' },
+    });
+    await refused(
+      world,
+      world.submit(U.ecta, 'export:RegisterContract', { exportId: 'EX-1', registrationNumber: 'R1' }),
+      'NO_MINIMUM_PRICE',
+    );
   });
 
   it('grade below the contract and a lot short of the contract are refused at certification', async () => {
     const world = await newWorld();
     await advance(world, 'EX-1', 1);
     const base = (await STEPS[1]?.input('EX-1', world)) as Json;
-    await refused(world, world.submit(U.grader, 'export:CertifyQuality', { ...base, certifiedGrade: 'G3' }), 'GRADE_BELOW_CONTRACT');
-    await refused(world, world.submit(U.grader, 'export:CertifyQuality', { ...base, certifiedQuantityKg: QUANTITY - 1 }), 'QUANTITY_MISMATCH');
+    await refused(
+      world,
+      world.submit(U.grader, 'export:CertifyQuality', { ...base, certifiedGrade: 'G3' }),
+      'GRADE_BELOW_CONTRACT',
+    );
+    await refused(
+      world,
+      world.submit(U.grader, 'export:CertifyQuality', { ...base, certifiedQuantityKg: QUANTITY - 1 }),
+      'QUANTITY_MISMATCH',
+    );
     await world.submit(U.grader, 'export:CertifyQuality', { ...base, certifiedGrade: 'G1' });
   });
 
@@ -163,8 +254,16 @@ describe('business rules', () => {
     const world = await newWorld();
     await advance(world, 'EX-1', 2);
     const input = { exportId: 'EX-1', documents: [doc('LC_OR_ADVANCE_ADVICE')] };
-    await refused(world, world.submit(U.bank, 'export:SubmitFxApplication', input, { fxApplication: { paymentMethod: 'CAD', evidenceReference: 'X', amountUsd: VALUE } }), 'PAYMENT_METHOD_MISMATCH');
-    await world.submit(U.bank, 'export:SubmitFxApplication', input, { fxApplication: { paymentMethod: 'LC', evidenceReference: 'X', amountUsd: VALUE - 1 } });
+    await refused(
+      world,
+      world.submit(U.bank, 'export:SubmitFxApplication', input, {
+        fxApplication: { paymentMethod: 'CAD', evidenceReference: 'X', amountUsd: VALUE },
+      }),
+      'PAYMENT_METHOD_MISMATCH',
+    );
+    await world.submit(U.bank, 'export:SubmitFxApplication', input, {
+      fxApplication: { paymentMethod: 'LC', evidenceReference: 'X', amountUsd: VALUE - 1 },
+    });
     await refused(world, world.submit(U.fx, 'export:ApproveFx', { exportId: 'EX-1' }), 'VALUE_MISMATCH');
   });
 
@@ -172,7 +271,11 @@ describe('business rules', () => {
     const world = await newWorld();
     await advance(world, 'EX-1', 4);
     const base = (await STEPS[4]?.input('EX-1', world)) as Json;
-    await refused(world, world.submit(U.shipping, 'export:BookShipment', { ...base, etd: '2026-12-31' }), 'DEADLINE_PASSED');
+    await refused(
+      world,
+      world.submit(U.shipping, 'export:BookShipment', { ...base, etd: '2026-12-31' }),
+      'DEADLINE_PASSED',
+    );
   });
 
   it('customs: the full document set is required', async () => {
@@ -180,12 +283,20 @@ describe('business rules', () => {
     const record = await advance(world, 'EX-1', 5);
     await refused(
       world,
-      world.submit(U.customs, 'export:ClearCustoms', customsDeclaration('EX-1', record as { permit?: { permitNumber: string } }), { customsValue: { declaredValueUsd: VALUE, salt: SALT } }),
+      world.submit(U.customs, 'export:ClearCustoms', customsDeclaration('EX-1', record), {
+        customsValue: { declaredValueUsd: VALUE, salt: SALT },
+      }),
       'DOCUMENTS_MISSING',
     );
   });
 
-  const inconsistent: { name: string; declaration?: Json; docs?: { quantityKg?: number; grade?: string }; value?: number; salt?: string }[] = [
+  const inconsistent: {
+    name: string;
+    declaration?: Json;
+    docs?: { quantityKg?: number; grade?: string };
+    value?: number;
+    salt?: string;
+  }[] = [
     { name: 'declared quantity', declaration: { declaredQuantityKg: QUANTITY + 60 } },
     { name: 'declared grade', declaration: { declaredGrade: 'G1' } },
     { name: 'invoice and packing list quantity', docs: { quantityKg: QUANTITY - 60 } },
@@ -197,11 +308,16 @@ describe('business rules', () => {
     it(`customs: an inconsistent ${c.name} is refused (DECLARATION_INCONSISTENT)`, async () => {
       const world = await newWorld();
       const record = await advance(world, 'EX-1', 5);
-      await world.submit(U.exporter, 'export:AttachDocuments', { exportId: 'EX-1', documents: shippingDocuments(c.docs) });
-      const declaration = customsDeclaration('EX-1', record as { permit?: { permitNumber: string } }, c.declaration);
+      await world.submit(U.exporter, 'export:AttachDocuments', {
+        exportId: 'EX-1',
+        documents: shippingDocuments(c.docs),
+      });
+      const declaration = customsDeclaration('EX-1', record, c.declaration);
       await refused(
         world,
-        world.submit(U.customs, 'export:ClearCustoms', declaration, { customsValue: { declaredValueUsd: c.value ?? VALUE, salt: c.salt ?? SALT } }),
+        world.submit(U.customs, 'export:ClearCustoms', declaration, {
+          customsValue: { declaredValueUsd: c.value ?? VALUE, salt: c.salt ?? SALT },
+        }),
         'DECLARATION_INCONSISTENT',
       );
     });
@@ -210,15 +326,26 @@ describe('business rules', () => {
   it('YELLOW/RED lanes go through UNDER_INSPECTION; the permit is consumed only at clearance', async () => {
     const world = await newWorld();
     const record = await advance(world, 'EX-1', 5);
-    await world.submit(U.exporter, 'export:AttachDocuments', { exportId: 'EX-1', documents: shippingDocuments() });
-    const inspected = await world.json(U.customs, 'export:ClearCustoms', customsDeclaration('EX-1', record as { permit?: { permitNumber: string } }, { riskLane: 'RED' }), {
-      customsValue: { declaredValueUsd: VALUE, salt: SALT },
+    await world.submit(U.exporter, 'export:AttachDocuments', {
+      exportId: 'EX-1',
+      documents: shippingDocuments(),
     });
+    const inspected = await world.json(
+      U.customs,
+      'export:ClearCustoms',
+      customsDeclaration('EX-1', record, { riskLane: 'RED' }),
+      {
+        customsValue: { declaredValueUsd: VALUE, salt: SALT },
+      },
+    );
     assert.equal(inspected.status, 'UNDER_INSPECTION');
     assert.equal((inspected.permit as Json).status, 'ISSUED');
     assert.deepEqual(world.policyOrgs('EX-1'), ['CustomsMSP', 'ECTAMSP']);
     assert.equal(world.ledger.lastEvent()?.name, 'ExportUnderInspection');
-    const cleared = await world.json(U.customs, 'export:CompleteInspection', { exportId: 'EX-1', findings: 'sealed containers verified' });
+    const cleared = await world.json(U.customs, 'export:CompleteInspection', {
+      exportId: 'EX-1',
+      findings: 'sealed containers verified',
+    });
     assert.equal(cleared.status, 'CUSTOMS_CLEARED');
     assert.equal((cleared.permit as Json).status, 'CONSUMED');
   });
@@ -227,14 +354,44 @@ describe('business rules', () => {
     const world = await newWorld();
     const a = await advance(world, 'EX-A', 6);
     const b = await advance(world, 'EX-B', 5);
-    await world.submit(U.exporter, 'export:AttachDocuments', { exportId: 'EX-B', documents: shippingDocuments() });
+    await world.submit(U.exporter, 'export:AttachDocuments', {
+      exportId: 'EX-B',
+      documents: shippingDocuments(),
+    });
     const permitA = (a.permit as Json).permitNumber as string;
     assert.equal((a.permit as Json).status, 'CONSUMED');
     const value = { customsValue: { declaredValueUsd: VALUE, salt: SALT } };
-    await refused(world, world.submit(U.customs, 'export:ClearCustoms', customsDeclaration('EX-B', b as never, { permitNumber: permitA }), value), 'PERMIT_CONSUMED');
-    await refused(world, world.submit(U.customs, 'export:ClearCustoms', customsDeclaration('EX-B', b as never, { permitNumber: 'FXP-EX-Z-0000ABCD' }), value), 'PERMIT_NOT_FOUND');
+    await refused(
+      world,
+      world.submit(
+        U.customs,
+        'export:ClearCustoms',
+        customsDeclaration('EX-B', b, { permitNumber: permitA }),
+        value,
+      ),
+      'PERMIT_CONSUMED',
+    );
+    await refused(
+      world,
+      world.submit(
+        U.customs,
+        'export:ClearCustoms',
+        customsDeclaration('EX-B', b, { permitNumber: 'FXP-EX-Z-0000ABCD' }),
+        value,
+      ),
+      'PERMIT_NOT_FOUND',
+    );
     const c = await advance(world, 'EX-C', 4);
-    await refused(world, world.submit(U.customs, 'export:ClearCustoms', customsDeclaration('EX-B', b as never, { permitNumber: (c.permit as Json).permitNumber }), value), 'PERMIT_MISMATCH');
+    await refused(
+      world,
+      world.submit(
+        U.customs,
+        'export:ClearCustoms',
+        customsDeclaration('EX-B', b, { permitNumber: (c.permit as Json).permitNumber }),
+        value,
+      ),
+      'PERMIT_MISMATCH',
+    );
     const permit = await world.query(U.customs, 'export:GetPermit', permitA);
     assert.deepEqual([permit.exportId, permit.status], ['EX-A', 'CONSUMED']);
   });
@@ -242,8 +399,17 @@ describe('business rules', () => {
   it('confirming repatriation needs proceeds covering the contract value', async () => {
     const world = await newWorld();
     await advance(world, 'EX-1', 7);
-    await world.submit(U.bank, 'export:RecordPayment', { exportId: 'EX-1', paymentReference: 'SWIFT-9', documents: [doc('PAYMENT_ADVICE')] }, { paymentProceeds: { amountUsd: VALUE - 100 } });
-    await refused(world, world.submit(U.fx, 'export:ConfirmRepatriation', { exportId: 'EX-1' }), 'REPATRIATION_SHORTFALL');
+    await world.submit(
+      U.bank,
+      'export:RecordPayment',
+      { exportId: 'EX-1', paymentReference: 'SWIFT-9', documents: [doc('PAYMENT_ADVICE')] },
+      { paymentProceeds: { amountUsd: VALUE - 100 } },
+    );
+    await refused(
+      world,
+      world.submit(U.fx, 'export:ConfirmRepatriation', { exportId: 'EX-1' }),
+      'REPATRIATION_SHORTFALL',
+    );
   });
 });
 
@@ -252,14 +418,39 @@ describe('invalid transitions', () => {
     { at: 0, fn: 'export:CertifyQuality', who: U.grader, input: {} },
     { at: 1, fn: 'export:ApproveFx', who: U.fx, input: {} },
     { at: 2, fn: 'export:RegisterContract', who: U.ecta, input: { registrationNumber: 'R9' } },
-    { at: 3, fn: 'export:MarkShipped', who: U.shipping, input: { billOfLadingNumber: 'B', onBoardDate: '2026-01-01', documents: [doc('BILL_OF_LADING')] } },
+    {
+      at: 3,
+      fn: 'export:MarkShipped',
+      who: U.shipping,
+      input: { billOfLadingNumber: 'B', onBoardDate: '2026-01-01', documents: [doc('BILL_OF_LADING')] },
+    },
     { at: 9, fn: 'export:ConfirmRepatriation', who: U.fx, input: {} },
     { at: 9, fn: 'export:CancelExport', who: U.exporter, input: { reason: 'late' } },
     { at: 7, fn: 'export:CancelExport', who: U.bank, input: { reason: 'after shipping' } },
-    { at: 6, fn: 'export:AddTrackingEvent', who: U.shipping, input: { location: 'Djibouti', status: 'DEPARTED', eventTime: '2026-01-01' } },
-    { at: 8, fn: 'export:AddTrackingEvent', who: U.shipping, input: { location: 'Hamburg', status: 'ARRIVED', eventTime: '2026-01-01' } },
-    { at: 1, fn: 'export:SubmitAmendment', who: U.exporter, input: { documents: [doc('PACKING_LIST', { quantityKg: 1 })] } },
-    { at: 4, fn: 'export:RequestAmendment', who: U.fx, input: { reasonCode: 'X_Y', reason: 'no review pending' } },
+    {
+      at: 6,
+      fn: 'export:AddTrackingEvent',
+      who: U.shipping,
+      input: { location: 'Djibouti', status: 'DEPARTED', eventTime: '2026-01-01' },
+    },
+    {
+      at: 8,
+      fn: 'export:AddTrackingEvent',
+      who: U.shipping,
+      input: { location: 'Hamburg', status: 'ARRIVED', eventTime: '2026-01-01' },
+    },
+    {
+      at: 1,
+      fn: 'export:SubmitAmendment',
+      who: U.exporter,
+      input: { documents: [doc('PACKING_LIST', { quantityKg: 1 })] },
+    },
+    {
+      at: 4,
+      fn: 'export:RequestAmendment',
+      who: U.fx,
+      input: { reasonCode: 'X_Y', reason: 'no review pending' },
+    },
   ];
   for (const c of cases) {
     it(`${c.fn} refused at step ${c.at}`, async () => {
@@ -274,17 +465,35 @@ describe('invalid transitions', () => {
   it('tracking events are appended only while SHIPPED, without changing state', async () => {
     const world = await newWorld();
     await advance(world, 'EX-1', 7);
-    const record = await world.json(U.shipping, 'export:AddTrackingEvent', { exportId: 'EX-1', location: 'Red Sea', status: 'IN_TRANSIT', eventTime: '2026-01-01T00:00:01Z' });
+    const record = await world.json(U.shipping, 'export:AddTrackingEvent', {
+      exportId: 'EX-1',
+      location: 'Red Sea',
+      status: 'IN_TRANSIT',
+      eventTime: '2026-01-01T00:00:01Z',
+    });
     assert.equal(record.status, 'SHIPPED');
     assert.equal((record.tracking as Json[]).length, 1);
     assert.equal(world.ledger.lastEvent()?.name, 'TrackingEventAdded');
     assert.deepEqual(world.policyOrgs('EX-1'), ['CommercialBankMSP', 'ECTAMSP', 'ShippingLineMSP']);
-    await refused(world, world.submit(U.bank, 'export:AddTrackingEvent', { exportId: 'EX-1', location: 'x', status: 'XX', eventTime: '2026-01-01' }), 'FORBIDDEN_ROLE');
+    await refused(
+      world,
+      world.submit(U.bank, 'export:AddTrackingEvent', {
+        exportId: 'EX-1',
+        location: 'x',
+        status: 'XX',
+        eventTime: '2026-01-01',
+      }),
+      'FORBIDDEN_ORG',
+    );
   });
 
   it('unknown export: EXPORT_NOT_FOUND', async () => {
     const world = await newWorld();
-    await refused(world, world.submit(U.ecta, 'export:RegisterContract', { exportId: 'NOPE', registrationNumber: 'R' }), 'EXPORT_NOT_FOUND');
+    await refused(
+      world,
+      world.submit(U.ecta, 'export:RegisterContract', { exportId: 'NOPE', registrationNumber: 'R' }),
+      'EXPORT_NOT_FOUND',
+    );
   });
 
   it('duplicate export id: EXPORT_EXISTS', async () => {
@@ -295,30 +504,74 @@ describe('invalid transitions', () => {
 });
 
 describe('amendment loops return to the same review step', () => {
-  const loops: { status: string; reviewer: Identity; amender: Identity; amendment: Json; transient?: Record<string, Json> }[] = [
-    { status: 'SUBMITTED', reviewer: U.ecta, amender: U.exporter, amendment: { contract: { ...(submission('x').contract as Json), quantityKg: 19_260 } }, transient: { tradeTerms: terms({ contractValueUsd: 120_375 }) } },
-    { status: 'CONTRACT_REGISTERED', reviewer: U.grader, amender: U.exporter, amendment: { documents: [doc('SALES_CONTRACT')] } },
-    { status: 'FX_SUBMITTED', reviewer: U.fx, amender: U.bank, amendment: { documents: [doc('LC_OR_ADVANCE_ADVICE')] }, transient: { fxApplication: { paymentMethod: 'LC', evidenceReference: 'LC-2', amountUsd: VALUE } } },
-    { status: 'SHIPMENT_BOOKED', reviewer: U.customs, amender: U.exporter, amendment: { documents: [doc('PHYTOSANITARY_CERTIFICATE')] } },
+  const loops: {
+    status: string;
+    reviewer: Identity;
+    amender: Identity;
+    amendment: Json;
+    transient?: Record<string, Json>;
+  }[] = [
+    {
+      status: 'SUBMITTED',
+      reviewer: U.ecta,
+      amender: U.exporter,
+      amendment: { contract: { ...(submission('x').contract as Json), quantityKg: 19_260 } },
+      transient: { tradeTerms: terms({ contractValueUsd: 120_375 }) },
+    },
+    {
+      status: 'CONTRACT_REGISTERED',
+      reviewer: U.grader,
+      amender: U.exporter,
+      amendment: { documents: [doc('SALES_CONTRACT')] },
+    },
+    {
+      status: 'FX_SUBMITTED',
+      reviewer: U.fx,
+      amender: U.bank,
+      amendment: { documents: [doc('LC_OR_ADVANCE_ADVICE')] },
+      transient: { fxApplication: { paymentMethod: 'LC', evidenceReference: 'LC-2', amountUsd: VALUE } },
+    },
+    {
+      status: 'SHIPMENT_BOOKED',
+      reviewer: U.customs,
+      amender: U.exporter,
+      amendment: { documents: [doc('PHYTOSANITARY_CERTIFICATE')] },
+    },
   ];
   for (const loop of loops) {
     it(`${loop.status}: request, amend, back to ${loop.status}, then the step proceeds`, async () => {
       const world = await newWorld();
       const n = stepIndex(loop.status);
       await advance(world, 'EX-1', n);
-      const requested = await world.json(loop.reviewer, 'export:RequestAmendment', { exportId: 'EX-1', reasonCode: 'DOC_UNREADABLE', reason: 'page 2 missing' });
+      const requested = await world.json(loop.reviewer, 'export:RequestAmendment', {
+        exportId: 'EX-1',
+        reasonCode: 'DOC_UNREADABLE',
+        reason: 'page 2 missing',
+      });
       assert.equal(requested.status, 'AMENDMENT_REQUESTED');
       assert.equal((requested.amendment as Json).returnTo, loop.status);
       assert.deepEqual(world.policyOrgs('EX-1'), ['CommercialBankMSP', 'ECTAMSP']);
       assert.equal(world.ledger.lastEvent()?.name, 'AmendmentRequested');
-      await refused(world, world.submit(U.exporter, 'export:SubmitAmendment', { exportId: 'EX-1' }), 'VALIDATION_FAILED');
-      const amended = await world.json(loop.amender, 'export:SubmitAmendment', { exportId: 'EX-1', ...loop.amendment }, loop.transient);
+      await refused(
+        world,
+        world.submit(U.exporter, 'export:SubmitAmendment', { exportId: 'EX-1' }),
+        'VALIDATION_FAILED',
+      );
+      const amended = await world.json(
+        loop.amender,
+        'export:SubmitAmendment',
+        { exportId: 'EX-1', ...loop.amendment },
+        loop.transient,
+      );
       assert.equal(amended.status, loop.status);
       assert.equal(amended.amendmentCount, 1);
       assert.equal(amended.amendment, undefined);
       assert.equal(world.ledger.lastEvent()?.name, 'ExportAmended');
       if (loop.status === 'SHIPMENT_BOOKED') {
-        await world.submit(U.exporter, 'export:AttachDocuments', { exportId: 'EX-1', documents: shippingDocuments() });
+        await world.submit(U.exporter, 'export:AttachDocuments', {
+          exportId: 'EX-1',
+          documents: shippingDocuments(),
+        });
       }
       const next = STEPS[n];
       if (next !== undefined && loop.status !== 'SUBMITTED') {
@@ -331,8 +584,19 @@ describe('amendment loops return to the same review step', () => {
   it('contract corrections are refused after registration', async () => {
     const world = await newWorld();
     await advance(world, 'EX-1', 1);
-    await world.submit(U.grader, 'export:RequestAmendment', { exportId: 'EX-1', reasonCode: 'LOT', reason: 'x' });
-    await refused(world, world.submit(U.exporter, 'export:SubmitAmendment', { exportId: 'EX-1', contract: submission('x').contract as Json }), 'VALIDATION_FAILED');
+    await world.submit(U.grader, 'export:RequestAmendment', {
+      exportId: 'EX-1',
+      reasonCode: 'LOT',
+      reason: 'x',
+    });
+    await refused(
+      world,
+      world.submit(U.exporter, 'export:SubmitAmendment', {
+        exportId: 'EX-1',
+        contract: submission('x').contract as Json,
+      }),
+      'VALIDATION_FAILED',
+    );
   });
 });
 
@@ -340,25 +604,44 @@ describe('reject, cancel, default', () => {
   it('a reviewer rejects (terminal, frozen policy)', async () => {
     const world = await newWorld();
     await advance(world, 'EX-1', 1);
-    const rejected = await world.json(U.grader, 'export:RejectExport', { exportId: 'EX-1', reasonCode: 'FAILED_GRADING', reason: 'defects' });
+    const rejected = await world.json(U.grader, 'export:RejectExport', {
+      exportId: 'EX-1',
+      reasonCode: 'FAILED_GRADING',
+      reason: 'defects',
+    });
     assert.equal(rejected.status, 'REJECTED');
     assert.equal(world.policyOrgs('EX-1').length, 6);
-    await refused(world, world.submit(U.exporter, 'export:CancelExport', { exportId: 'EX-1', reason: 'x' }), 'INVALID_TRANSITION');
+    await refused(
+      world,
+      world.submit(U.exporter, 'export:CancelExport', { exportId: 'EX-1', reason: 'x' }),
+      'INVALID_TRANSITION',
+    );
   });
 
   it('cancel before SHIPPED voids the unused permit', async () => {
     const world = await newWorld();
     const approved = await advance(world, 'EX-1', 5);
     assert.equal((approved.permit as Json).status, 'ISSUED');
-    const cancelled = await world.json(U.bank, 'export:CancelExport', { exportId: 'EX-1', reason: 'buyer withdrew' });
+    const cancelled = await world.json(U.bank, 'export:CancelExport', {
+      exportId: 'EX-1',
+      reason: 'buyer withdrew',
+    });
     assert.equal(cancelled.status, 'CANCELLED');
     assert.equal((cancelled.permit as Json).status, 'VOIDED');
     assert.equal(world.ledger.lastEvent()?.payload.permitVoided, true);
     const b = await advance(world, 'EX-B', 5);
-    await world.submit(U.exporter, 'export:AttachDocuments', { exportId: 'EX-B', documents: shippingDocuments() });
+    await world.submit(U.exporter, 'export:AttachDocuments', {
+      exportId: 'EX-B',
+      documents: shippingDocuments(),
+    });
     await refused(
       world,
-      world.submit(U.customs, 'export:ClearCustoms', customsDeclaration('EX-B', b as never, { permitNumber: (approved.permit as Json).permitNumber }), { customsValue: { declaredValueUsd: VALUE, salt: SALT } }),
+      world.submit(
+        U.customs,
+        'export:ClearCustoms',
+        customsDeclaration('EX-B', b, { permitNumber: (approved.permit as Json).permitNumber }),
+        { customsValue: { declaredValueUsd: VALUE, salt: SALT } },
+      ),
       'PERMIT_VOIDED',
     );
   });
@@ -366,15 +649,25 @@ describe('reject, cancel, default', () => {
   it('DEFAULTED: refused before the ship-by date, allowed after by anyone; penalty ladder warns then suspends', async () => {
     const world = await newWorld({ shipByWindowSeconds: 30 });
     await advance(world, 'EX-1', 4);
-    await refused(world, world.submit(U.customsAuditor, 'export:RecordDefault', { exportId: 'EX-1' }), 'DEADLINE_NOT_PASSED');
+    await refused(
+      world,
+      world.submit(U.customsAuditor, 'export:RecordDefault', { exportId: 'EX-1' }),
+      'DEADLINE_NOT_PASSED',
+    );
     world.ledger.advance(60);
-    await refused(world, world.submit(U.shipping, 'export:BookShipment', (await STEPS[4]?.input('EX-1', world)) as Json), 'DEADLINE_PASSED');
+    await refused(
+      world,
+      world.submit(U.shipping, 'export:BookShipment', await STEPS[4]?.input('EX-1', world)),
+      'DEADLINE_PASSED',
+    );
     const defaulted = await world.json(U.customsAuditor, 'export:RecordDefault', { exportId: 'EX-1' });
     assert.equal(defaulted.status, 'DEFAULTED');
     assert.equal((defaulted.permit as Json).status, 'VOIDED');
     assert.equal((defaulted.closure as Json).penaltyOutcome, 'WARNING');
     assert.equal(world.ledger.lastEvent()?.name, 'ExportDefaulted');
-    const exporter = JSON.parse(await world.ledger.evaluate(U.ecta, 'user-management', 'exporters:GetExporter', ['EXP-001'])) as Json;
+    const exporter = JSON.parse(
+      await world.ledger.evaluate(U.ecta, 'user-management', 'exporters:GetExporter', ['EXP-001']),
+    ) as Json;
     assert.equal(exporter.warnings, 1);
     await advance(world, 'EX-2', 1);
     world.ledger.advance(60);
@@ -386,12 +679,19 @@ describe('reject, cancel, default', () => {
   it('DEFAULTED needs a registered ship-by date', async () => {
     const world = await newWorld();
     await submit(world, 'EX-1');
-    await refused(world, world.submit(U.customs, 'export:RecordDefault', { exportId: 'EX-1' }), 'DEADLINE_NOT_PASSED');
+    await refused(
+      world,
+      world.submit(U.customs, 'export:RecordDefault', { exportId: 'EX-1' }),
+      'DEADLINE_NOT_PASSED',
+    );
   });
 
   it('ApplyDefaultPenalty cannot be called directly on user-management', async () => {
     const world = await newWorld();
-    await assert.rejects(world.um(U.ecta, 'exporters:ApplyDefaultPenalty', { exporterId: 'EXP-001', exportId: 'EX-1' }), /FORBIDDEN_CALLER/);
+    await assert.rejects(
+      world.um(U.ecta, 'exporters:ApplyDefaultPenalty', { exporterId: 'EXP-001', exportId: 'EX-1' }),
+      /FORBIDDEN_CALLER/,
+    );
   });
 });
 
@@ -401,7 +701,10 @@ describe('privacy of tradeTerms', () => {
     await advance(world, 'EX-1', 3);
     const seen = await world.query(U.fx, 'export:GetTradeTerms', 'EX-1');
     assert.equal((seen.terms as Json).contractValueUsd, VALUE);
-    await assert.rejects(world.query(U.customs, 'export:GetTradeTerms', 'EX-1'), /^Error: FORBIDDEN_ORG|FORBIDDEN_ORG/);
+    await assert.rejects(
+      world.query(U.customs, 'export:GetTradeTerms', 'EX-1'),
+      /^Error: FORBIDDEN_ORG|FORBIDDEN_ORG/,
+    );
     await assert.rejects(world.query(U.shipping, 'export:GetTradeTerms', 'EX-1'), /FORBIDDEN_ORG/);
     await assert.rejects(world.query(U.exporter2, 'export:GetTradeTerms', 'EX-1'), /NOT_EXPORT_OWNER/);
     const publicRecord = JSON.stringify(await world.get('EX-1'));
@@ -420,15 +723,49 @@ describe('privacy of tradeTerms', () => {
   it('a private value replaced behind the record back is detected (TERMS_TAMPERED)', async () => {
     const world = await newWorld();
     await submit(world, 'EX-1');
-    world.ledger.privateCommitted(CE, 'tradeTerms').set('\u0000terms\u0000EX-1\u0000', Buffer.from(JSON.stringify({ ...terms({ unitPriceUsdPerKg: 9 }), docType: 'tradeTerms', exportId: 'EX-1', contractValueCents: 12_000_000 })));
-    await refused(world, world.submit(U.ecta, 'export:RegisterContract', { exportId: 'EX-1', registrationNumber: 'R' }), 'TERMS_TAMPERED');
+    world.ledger.privateCommitted(CE, 'tradeTerms').set(
+      '\u0000terms\u0000EX-1\u0000',
+      Buffer.from(
+        JSON.stringify({
+          ...terms({ unitPriceUsdPerKg: 9 }),
+          docType: 'tradeTerms',
+          exportId: 'EX-1',
+          contractValueCents: 12_000_000,
+        }),
+      ),
+    );
+    await refused(
+      world,
+      world.submit(U.ecta, 'export:RegisterContract', { exportId: 'EX-1', registrationNumber: 'R' }),
+      'TERMS_TAMPERED',
+    );
   });
 
   it('private input is accepted only through the transient map', async () => {
     const world = await newWorld();
-    await refused(world, world.submit(U.exporter, 'export:SubmitExport', { ...submission('EX-1'), tradeTerms: terms() }, { tradeTerms: terms() }), 'VALIDATION_FAILED');
-    await refused(world, world.submit(U.exporter, 'export:SubmitExport', submission('EX-1')), 'VALIDATION_FAILED');
-    await refused(world, world.submit(U.exporter, 'export:SubmitExport', submission('EX-1'), { tradeTerms: terms(), extra: { a: 1 } }), 'VALIDATION_FAILED');
+    await refused(
+      world,
+      world.submit(
+        U.exporter,
+        'export:SubmitExport',
+        { ...submission('EX-1'), tradeTerms: terms() },
+        { tradeTerms: terms() },
+      ),
+      'VALIDATION_FAILED',
+    );
+    await refused(
+      world,
+      world.submit(U.exporter, 'export:SubmitExport', submission('EX-1')),
+      'VALIDATION_FAILED',
+    );
+    await refused(
+      world,
+      world.submit(U.exporter, 'export:SubmitExport', submission('EX-1'), {
+        tradeTerms: terms(),
+        extra: { a: 1 },
+      }),
+      'VALIDATION_FAILED',
+    );
   });
 });
 
@@ -440,54 +777,150 @@ describe('input validation refuses and changes nothing', () => {
     { name: 'Infinity via overflow', input: JSON.stringify(submission('EX-1')).replace('19200', '1e400') },
     { name: 'negative quantity', input: submission('EX-1', { contract: { ...contract, quantityKg: -5 } }) },
     { name: 'absurd quantity', input: submission('EX-1', { contract: { ...contract, quantityKg: 5e9 } }) },
-    { name: 'fractional quantity', input: submission('EX-1', { contract: { ...contract, quantityKg: 1.5 } }) },
-    { name: 'oversize buyer name', input: submission('EX-1', { contract: { ...contract, buyerName: 'B'.repeat(5000) } }) },
+    {
+      name: 'fractional quantity',
+      input: submission('EX-1', { contract: { ...contract, quantityKg: 1.5 } }),
+    },
+    {
+      name: 'oversize buyer name',
+      input: submission('EX-1', { contract: { ...contract, buyerName: 'B'.repeat(5000) } }),
+    },
     { name: 'U+0000 in the export id', input: submission('EX\u00001') },
-    { name: '__proto__ key', input: JSON.stringify(submission('EX-1')).replace('{', '{"__proto__":{"admin":true},') },
+    {
+      name: '__proto__ key',
+      input: JSON.stringify(submission('EX-1')).replace('{', '{"__proto__":{"admin":true},'),
+    },
     { name: 'constructor key', input: submission('EX-1', { constructor: { prototype: 1 } }) },
     { name: 'unknown field', input: submission('EX-1', { exporterId: 'EXP-002' }) },
     { name: 'org in arguments', input: submission('EX-1', { mspId: 'ECTAMSP' }) },
-    { name: 'bad CID', input: submission('EX-1', { documents: [doc('SALES_CONTRACT', { cid: 'not-a-cid' }), doc('PROFORMA_INVOICE')] }) },
-    { name: 'bad sha256', input: submission('EX-1', { documents: [doc('SALES_CONTRACT', { sha256: 'XYZ' }), doc('PROFORMA_INVOICE')] }) },
-    { name: 'duplicate document type', input: submission('EX-1', { documents: [doc('SALES_CONTRACT'), doc('SALES_CONTRACT')] }) },
-    { name: 'foreign document type', input: submission('EX-1', { documents: [doc('SALES_CONTRACT'), doc('PROFORMA_INVOICE'), doc('BILL_OF_LADING')] }) },
-    { name: 'NaN price in transient', input: submission('EX-1'), transient: { tradeTerms: '{"unitPriceUsdPerKg": NaN}' } },
-    { name: 'negative value in transient', input: submission('EX-1'), transient: { tradeTerms: terms({ contractValueUsd: -1 }) } },
-    { name: 'value not price × quantity', input: submission('EX-1'), transient: { tradeTerms: terms({ contractValueUsd: 1000 }) } },
+    {
+      name: 'bad CID',
+      input: submission('EX-1', {
+        documents: [doc('SALES_CONTRACT', { cid: 'not-a-cid' }), doc('PROFORMA_INVOICE')],
+      }),
+    },
+    {
+      name: 'bad sha256',
+      input: submission('EX-1', {
+        documents: [doc('SALES_CONTRACT', { sha256: 'XYZ' }), doc('PROFORMA_INVOICE')],
+      }),
+    },
+    {
+      name: 'duplicate document type',
+      input: submission('EX-1', { documents: [doc('SALES_CONTRACT'), doc('SALES_CONTRACT')] }),
+    },
+    {
+      name: 'foreign document type',
+      input: submission('EX-1', {
+        documents: [doc('SALES_CONTRACT'), doc('PROFORMA_INVOICE'), doc('BILL_OF_LADING')],
+      }),
+    },
+    {
+      name: 'NaN price in transient',
+      input: submission('EX-1'),
+      transient: { tradeTerms: '{"unitPriceUsdPerKg": NaN}' },
+    },
+    {
+      name: 'negative value in transient',
+      input: submission('EX-1'),
+      transient: { tradeTerms: terms({ contractValueUsd: -1 }) },
+    },
+    {
+      name: 'value not price × quantity',
+      input: submission('EX-1'),
+      transient: { tradeTerms: terms({ contractValueUsd: 1000 }) },
+    },
     { name: 'short salt', input: submission('EX-1'), transient: { tradeTerms: terms({ salt: 'abc' }) } },
   ];
   for (const c of cases) {
     it(c.name, async () => {
       const world = await newWorld();
-      await refused(world, world.submit(U.exporter, 'export:SubmitExport', c.input, (c.transient ?? { tradeTerms: terms() }) as Record<string, Json>), 'VALIDATION_FAILED');
+      await refused(
+        world,
+        world.submit(
+          U.exporter,
+          'export:SubmitExport',
+          c.input,
+          (c.transient ?? { tradeTerms: terms() }) as Record<string, Json>,
+        ),
+        'VALIDATION_FAILED',
+      );
     });
   }
 
   it('missing documents at submission: DOCUMENTS_MISSING', async () => {
     const world = await newWorld();
-    await refused(world, world.submit(U.exporter, 'export:SubmitExport', submission('EX-1', { documents: [doc('SALES_CONTRACT')] }), { tradeTerms: terms() }), 'DOCUMENTS_MISSING');
+    await refused(
+      world,
+      world.submit(
+        U.exporter,
+        'export:SubmitExport',
+        submission('EX-1', { documents: [doc('SALES_CONTRACT')] }),
+        { tradeTerms: terms() },
+      ),
+      'DOCUMENTS_MISSING',
+    );
   });
 });
 
 describe('minimum prices and workflow config', () => {
   it('only ECTA officers publish prices and set the config', async () => {
     const world = await newWorld();
-    await refused(world, world.submit(U.fx, 'minprice:PublishMinimumPrice', { grade: 'G1', usdPerKg: 7, effectiveFrom: '2026-01-01' }), 'FORBIDDEN_ORG');
-    await refused(world, world.submit(admins.ECTAMSP as Identity, 'config:SetWorkflowConfig', { shipByWindowSeconds: 5 }), 'FORBIDDEN_ROLE');
-    await refused(world, world.submit(U.ecta, 'config:SetWorkflowConfig', { shipByWindowSeconds: 0 }), 'VALIDATION_FAILED');
-    await refused(world, world.submit(U.ecta, 'minprice:PublishMinimumPrice', { grade: 'G1', usdPerKg: -7, effectiveFrom: '2026-01-01' }), 'VALIDATION_FAILED');
-    const config = await world.json(U.ecta, 'config:SetWorkflowConfig', { shipByWindowSeconds: 5, repatriationWindowSeconds: 10 });
-    assert.deepEqual([config.shipByWindowSeconds, config.repatriationWindowSeconds, config.version], [5, 10, 1]);
+    await refused(
+      world,
+      world.submit(U.fx, 'minprice:PublishMinimumPrice', {
+        grade: 'G1',
+        usdPerKg: 7,
+        effectiveFrom: '2026-01-01',
+      }),
+      'FORBIDDEN_ORG',
+    );
+    await refused(
+      world,
+      world.submit(admins.ECTAMSP as Identity, 'config:SetWorkflowConfig', { shipByWindowSeconds: 5 }),
+      'FORBIDDEN_ROLE',
+    );
+    await refused(
+      world,
+      world.submit(U.ecta, 'config:SetWorkflowConfig', { shipByWindowSeconds: 0 }),
+      'VALIDATION_FAILED',
+    );
+    await refused(
+      world,
+      world.submit(U.ecta, 'minprice:PublishMinimumPrice', {
+        grade: 'G1',
+        usdPerKg: -7,
+        effectiveFrom: '2026-01-01',
+      }),
+      'VALIDATION_FAILED',
+    );
+    const config = await world.json(U.ecta, 'config:SetWorkflowConfig', {
+      shipByWindowSeconds: 5,
+      repatriationWindowSeconds: 10,
+    });
+    assert.deepEqual(
+      [config.shipByWindowSeconds, config.repatriationWindowSeconds, config.version],
+      [5, 10, 1],
+    );
     assert.equal(world.ledger.lastEvent()?.name, 'WorkflowConfigUpdated');
   });
 
   it('rows are versioned and listed; the row in force is chosen at the tx timestamp', async () => {
     const world = await newWorld();
     const rows = await world.query(U.customs, 'minprice:ListMinimumPrices', { grade: 'G2' });
-    assert.deepEqual((rows.records as Json[]).map((r) => r.id), ['MP-000001', 'MP-000002']);
-    const generic = await world.query(U.customs, 'minprice:GetMinimumPriceInForce', { grade: 'G2', originRegion: 'GUJI' });
+    assert.deepEqual(
+      (rows.records as Json[]).map((r) => r.id),
+      ['MP-000001', 'MP-000002'],
+    );
+    const generic = await world.query(U.customs, 'minprice:GetMinimumPriceInForce', {
+      grade: 'G2',
+      originRegion: 'GUJI',
+    });
     assert.equal(generic.id, 'MP-000001');
-    const sidama = await world.query(U.customs, 'minprice:GetMinimumPriceInForce', { grade: 'G2', originRegion: 'SIDAMA' });
+    const sidama = await world.query(U.customs, 'minprice:GetMinimumPriceInForce', {
+      grade: 'G2',
+      originRegion: 'SIDAMA',
+    });
     assert.equal(sidama.id, 'MP-000002');
   });
 
@@ -505,8 +938,13 @@ describe('health', () => {
     const ping = JSON.parse(await world.ledger.evaluate(U.customs, CE, 'health:Ping')) as Json;
     assert.deepEqual(ping, { chaincode: 'coffee-export', mspId: 'CustomsMSP' });
     const beat = JSON.parse(await world.ledger.submit(U.customs, CE, 'health:RecordHeartbeat')) as Json;
-    const read = JSON.parse(await world.ledger.evaluate(U.ecta, CE, 'health:GetHeartbeat', ['CustomsMSP'])) as Json;
+    const read = JSON.parse(
+      await world.ledger.evaluate(U.ecta, CE, 'health:GetHeartbeat', ['CustomsMSP']),
+    ) as Json;
     assert.deepEqual(read, beat);
-    await assert.rejects(world.ledger.evaluate(U.ecta, CE, 'health:GetHeartbeat', ['ECXMSP']), /HEARTBEAT_NOT_FOUND/);
+    await assert.rejects(
+      world.ledger.evaluate(U.ecta, CE, 'health:GetHeartbeat', ['ECXMSP']),
+      /HEARTBEAT_NOT_FOUND/,
+    );
   });
 });

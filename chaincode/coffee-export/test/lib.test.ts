@@ -6,7 +6,9 @@ import { isoFromMillis, parseIsoMillis } from '../src/lib/time';
 import { Fields, parseJsonText } from '../src/lib/validate';
 
 describe('time: tx-timestamp arithmetic without Date', () => {
-  const samples = [0, 951_782_400_000, 1_709_164_800_123, 1_767_225_599_999, 4_102_444_800_000, 7_258_118_399_999];
+  const samples = [
+    0, 951_782_400_000, 1_709_164_800_123, 1_767_225_599_999, 4_102_444_800_000, 7_258_118_399_999,
+  ];
   for (const ms of samples) {
     it(`isoFromMillis(${ms}) equals Date#toISOString`, () => {
       assert.equal(isoFromMillis(ms), new Date(ms).toISOString());
@@ -32,7 +34,10 @@ describe('time: tx-timestamp arithmetic without Date', () => {
 
 describe('serializer: one deterministic encoding', () => {
   it('sorts keys recursively and omits undefined members', () => {
-    assert.equal(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } }), '{"a":{"d":[{"y":2,"z":1}]},"b":1}');
+    assert.equal(
+      canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } }),
+      '{"a":{"d":[{"y":2,"z":1}]},"b":1}',
+    );
   });
   const refused: [string, unknown][] = [
     ['NaN', { a: Number.NaN }],
@@ -76,7 +81,14 @@ describe('input validation', () => {
     ['oversize string', { s: 'x'.repeat(300) }, (f) => f.str('s')],
     ['empty string', { s: '' }, (f) => f.str('s')],
     ['not in enum', { e: 'X' }, (f) => f.oneOf('e', ['A', 'B'])],
-    ['unknown member', { a: 'x', extra: 1 }, (f) => { f.str('a'); f.end(); }],
+    [
+      'unknown member',
+      { a: 'x', extra: 1 },
+      (f) => {
+        f.str('a');
+        f.end();
+      },
+    ],
   ];
   for (const [name, value, read] of fieldCases) {
     it(`refuses ${name}`, () => {

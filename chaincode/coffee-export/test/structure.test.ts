@@ -17,7 +17,9 @@ function sources(dir: string): string[] {
 
 /** Comments may explain the rules; code may not break them. */
 function code(path: string): string {
-  return readFileSync(path, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  return readFileSync(path, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/.*$/gm, '');
 }
 
 describe('determinism guard: chaincode sources', () => {
@@ -27,7 +29,10 @@ describe('determinism guard: chaincode sources', () => {
     ['timers', /\b(setTimeout|setInterval|setImmediate)\b/],
     ['process / env', /\bprocess\s*\.|\bprocess\b\s*\[/],
     ['fetch', /\bfetch\s*\(/],
-    ['I/O modules', /(?:from\s+|require\s*\(\s*)['"](?:node:)?(?:fs|fs\/promises|net|http|https|http2|dgram|dns|child_process|os|worker_threads|cluster)['"]/],
+    [
+      'I/O modules',
+      /(?:from\s+|require\s*\(\s*)['"](?:node:)?(?:fs|fs\/promises|net|http|https|http2|dgram|dns|child_process|os|worker_threads|cluster)['"]/,
+    ],
     ['randomness from crypto', /\b(randomBytes|randomUUID|randomInt|randomFill|getRandomValues)\b/],
   ];
   const files = sources(SRC);
@@ -53,14 +58,21 @@ describe('determinism guard: chaincode sources', () => {
 describe('contract layout', () => {
   it('index exports only the contracts list', () => {
     const index = code(join(SRC, 'index.ts'));
-    assert.deepEqual([...index.matchAll(/export\s+(?:const|function|class|let|default)\s+(\w+)?/g)].map((m) => m[1]), ['contracts']);
+    assert.deepEqual(
+      [...index.matchAll(/export\s+(?:const|function|class|let|default)\s+(\w+)?/g)].map((m) => m[1]),
+      ['contracts'],
+    );
   });
   for (const Contract of contracts) {
     const instance = new Contract();
     it(`${instance.getName()}: every public method is a decorated transaction`, () => {
       const proto = Object.getPrototypeOf(instance) as object;
       const methods = Object.getOwnPropertyNames(proto).filter((n) => n !== 'constructor');
-      const meta = (Reflect.getMetadata('fabric:transactions', proto) ?? []) as { name: string; tag: string[]; returns?: unknown }[];
+      const meta = (Reflect.getMetadata('fabric:transactions', proto) ?? []) as {
+        name: string;
+        tag: string[];
+        returns?: unknown;
+      }[];
       const decorated = meta.map((t) => t.name).sort();
       assert.deepEqual(methods.sort(), decorated);
       for (const t of meta) {

@@ -5,15 +5,25 @@ import { UM, admins, bootstrap, exporterInput, newLedger, officers, register } f
 
 type Json = Record<string, unknown>;
 
-async function eligibility(ledger: FakeLedger, purpose: 'EXPORT' | 'FX', exporterId = 'EXP-001'): Promise<Json> {
-  return JSON.parse(await ledger.evaluate(officers.fx, UM, 'exporters:CheckExporterEligibility', [JSON.stringify({ exporterId, purpose })])) as Json;
+async function eligibility(
+  ledger: FakeLedger,
+  purpose: 'EXPORT' | 'FX',
+  exporterId = 'EXP-001',
+): Promise<Json> {
+  return JSON.parse(
+    await ledger.evaluate(officers.fx, UM, 'exporters:CheckExporterEligibility', [
+      JSON.stringify({ exporterId, purpose }),
+    ]),
+  ) as Json;
 }
 
 describe('exporters: licences kept by ECTA', () => {
   it('registers and updates a licence (status, valid-until, warnings) with events', async () => {
     const ledger = newLedger();
     await bootstrap(ledger);
-    const record = JSON.parse(await ledger.evaluate(officers.customs, UM, 'exporters:GetExporter', ['EXP-001'])) as Json;
+    const record = JSON.parse(
+      await ledger.evaluate(officers.customs, UM, 'exporters:GetExporter', ['EXP-001']),
+    ) as Json;
     assert.equal(record.status, 'ACTIVE');
     assert.equal(record.licenceValidUntil, '2027-12-31T00:00:00.000Z');
     assert.equal(record.warnings, 0);
@@ -29,37 +39,155 @@ describe('exporters: licences kept by ECTA', () => {
 
   it('an ECTA admin certificate may register licences without an on-chain record (bootstrap)', async () => {
     const ledger = newLedger();
-    await ledger.submit(admins.ECTAMSP as Identity, UM, 'exporters:RegisterExporter', [exporterInput('EXP-009')]);
+    await ledger.submit(admins.ECTAMSP as Identity, UM, 'exporters:RegisterExporter', [
+      exporterInput('EXP-009'),
+    ]);
     assert.equal(ledger.lastEvent()?.name, 'ExporterRegistered');
   });
 
   const refusals: { name: string; caller: Identity; fn: string; input: string; code: RegExp }[] = [
-    { name: 'bank officer registers', caller: officers.bank, fn: 'RegisterExporter', input: exporterInput('EXP-002'), code: /^FORBIDDEN_ORG/ },
-    { name: 'ECTA auditor registers', caller: { mspId: 'ECTAMSP', commonName: 'aud', role: 'auditor' }, fn: 'RegisterExporter', input: exporterInput('EXP-002'), code: /^FORBIDDEN_ROLE/ },
-    { name: 'unregistered ECTA officer', caller: { mspId: 'ECTAMSP', commonName: 'ghost', role: 'ecta_officer' }, fn: 'RegisterExporter', input: exporterInput('EXP-002'), code: /^USER_NOT_REGISTERED/ },
-    { name: 'duplicate exporter', caller: officers.ecta, fn: 'RegisterExporter', input: exporterInput('EXP-001'), code: /^EXPORTER_EXISTS/ },
-    { name: 'bad TIN', caller: officers.ecta, fn: 'RegisterExporter', input: exporterInput('EXP-002', { tin: '12ab' }), code: /^VALIDATION_FAILED/ },
-    { name: 'impossible date', caller: officers.ecta, fn: 'RegisterExporter', input: exporterInput('EXP-002', { licenceValidUntil: '2027-02-30' }), code: /^VALIDATION_FAILED/ },
-    { name: 'id with NUL', caller: officers.ecta, fn: 'RegisterExporter', input: exporterInput('EXP\u0000X'), code: /^VALIDATION_FAILED/ },
-    { name: '__proto__ key', caller: officers.ecta, fn: 'RegisterExporter', input: exporterInput('EXP-002').replace('{', '{"__proto__":{"x":1},'), code: /^VALIDATION_FAILED/ },
-    { name: 'malformed JSON', caller: officers.ecta, fn: 'RegisterExporter', input: '{"exporterId":', code: /^VALIDATION_FAILED/ },
-    { name: 'update changes nothing', caller: officers.ecta, fn: 'UpdateExporter', input: JSON.stringify({ exporterId: 'EXP-001' }), code: /^VALIDATION_FAILED/ },
-    { name: 'suspend without reason', caller: officers.ecta, fn: 'UpdateExporter', input: JSON.stringify({ exporterId: 'EXP-001', status: 'BANNED' }), code: /^VALIDATION_FAILED/ },
-    { name: 'negative warnings', caller: officers.ecta, fn: 'UpdateExporter', input: JSON.stringify({ exporterId: 'EXP-001', warnings: -1 }), code: /^VALIDATION_FAILED/ },
-    { name: 'update unknown exporter', caller: officers.ecta, fn: 'UpdateExporter', input: JSON.stringify({ exporterId: 'EXP-404', warnings: 1 }), code: /^EXPORTER_NOT_FOUND/ },
-    { name: 'customs updates licence', caller: officers.customs, fn: 'UpdateExporter', input: JSON.stringify({ exporterId: 'EXP-001', warnings: 1 }), code: /^FORBIDDEN_ORG/ },
-    { name: 'ECTA sets delinquency', caller: officers.ecta, fn: 'SetDelinquency', input: JSON.stringify({ exporterId: 'EXP-001', delinquent: true, reason: 'x' }), code: /^FORBIDDEN_ORG/ },
-    { name: 'NBE admin sets delinquency', caller: admins.NationalBankMSP as Identity, fn: 'SetDelinquency', input: JSON.stringify({ exporterId: 'EXP-001', delinquent: true, reason: 'x' }), code: /^FORBIDDEN_ROLE/ },
-    { name: 'clear delinquency not set', caller: officers.fx, fn: 'SetDelinquency', input: JSON.stringify({ exporterId: 'EXP-001', delinquent: false, reason: 'x' }), code: /^INVALID_TRANSITION/ },
-    { name: 'delinquent as string', caller: officers.fx, fn: 'SetDelinquency', input: JSON.stringify({ exporterId: 'EXP-001', delinquent: 'yes', reason: 'x' }), code: /^VALIDATION_FAILED/ },
-    { name: 'direct penalty call', caller: officers.ecta, fn: 'ApplyDefaultPenalty', input: JSON.stringify({ exporterId: 'EXP-001', exportId: 'X-1' }), code: /^FORBIDDEN_CALLER/ },
+    {
+      name: 'bank officer registers',
+      caller: officers.bank,
+      fn: 'RegisterExporter',
+      input: exporterInput('EXP-002'),
+      code: /^FORBIDDEN_ORG/,
+    },
+    {
+      name: 'ECTA auditor registers',
+      caller: { mspId: 'ECTAMSP', commonName: 'aud', role: 'auditor' },
+      fn: 'RegisterExporter',
+      input: exporterInput('EXP-002'),
+      code: /^FORBIDDEN_ROLE/,
+    },
+    {
+      name: 'unregistered ECTA officer',
+      caller: { mspId: 'ECTAMSP', commonName: 'ghost', role: 'ecta_officer' },
+      fn: 'RegisterExporter',
+      input: exporterInput('EXP-002'),
+      code: /^USER_NOT_REGISTERED/,
+    },
+    {
+      name: 'duplicate exporter',
+      caller: officers.ecta,
+      fn: 'RegisterExporter',
+      input: exporterInput('EXP-001'),
+      code: /^EXPORTER_EXISTS/,
+    },
+    {
+      name: 'bad TIN',
+      caller: officers.ecta,
+      fn: 'RegisterExporter',
+      input: exporterInput('EXP-002', { tin: '12ab' }),
+      code: /^VALIDATION_FAILED/,
+    },
+    {
+      name: 'impossible date',
+      caller: officers.ecta,
+      fn: 'RegisterExporter',
+      input: exporterInput('EXP-002', { licenceValidUntil: '2027-02-30' }),
+      code: /^VALIDATION_FAILED/,
+    },
+    {
+      name: 'id with NUL',
+      caller: officers.ecta,
+      fn: 'RegisterExporter',
+      input: exporterInput('EXP\u0000X'),
+      code: /^VALIDATION_FAILED/,
+    },
+    {
+      name: '__proto__ key',
+      caller: officers.ecta,
+      fn: 'RegisterExporter',
+      input: exporterInput('EXP-002').replace('{', '{"__proto__":{"x":1},'),
+      code: /^VALIDATION_FAILED/,
+    },
+    {
+      name: 'malformed JSON',
+      caller: officers.ecta,
+      fn: 'RegisterExporter',
+      input: '{"exporterId":',
+      code: /^VALIDATION_FAILED/,
+    },
+    {
+      name: 'update changes nothing',
+      caller: officers.ecta,
+      fn: 'UpdateExporter',
+      input: JSON.stringify({ exporterId: 'EXP-001' }),
+      code: /^VALIDATION_FAILED/,
+    },
+    {
+      name: 'suspend without reason',
+      caller: officers.ecta,
+      fn: 'UpdateExporter',
+      input: JSON.stringify({ exporterId: 'EXP-001', status: 'BANNED' }),
+      code: /^VALIDATION_FAILED/,
+    },
+    {
+      name: 'negative warnings',
+      caller: officers.ecta,
+      fn: 'UpdateExporter',
+      input: JSON.stringify({ exporterId: 'EXP-001', warnings: -1 }),
+      code: /^VALIDATION_FAILED/,
+    },
+    {
+      name: 'update unknown exporter',
+      caller: officers.ecta,
+      fn: 'UpdateExporter',
+      input: JSON.stringify({ exporterId: 'EXP-404', warnings: 1 }),
+      code: /^EXPORTER_NOT_FOUND/,
+    },
+    {
+      name: 'customs updates licence',
+      caller: officers.customs,
+      fn: 'UpdateExporter',
+      input: JSON.stringify({ exporterId: 'EXP-001', warnings: 1 }),
+      code: /^FORBIDDEN_ORG/,
+    },
+    {
+      name: 'ECTA sets delinquency',
+      caller: officers.ecta,
+      fn: 'SetDelinquency',
+      input: JSON.stringify({ exporterId: 'EXP-001', delinquent: true, reason: 'x' }),
+      code: /^FORBIDDEN_ORG/,
+    },
+    {
+      name: 'NBE admin sets delinquency',
+      caller: admins.NationalBankMSP as Identity,
+      fn: 'SetDelinquency',
+      input: JSON.stringify({ exporterId: 'EXP-001', delinquent: true, reason: 'x' }),
+      code: /^FORBIDDEN_ROLE/,
+    },
+    {
+      name: 'clear delinquency not set',
+      caller: officers.fx,
+      fn: 'SetDelinquency',
+      input: JSON.stringify({ exporterId: 'EXP-001', delinquent: false, reason: 'x' }),
+      code: /^INVALID_TRANSITION/,
+    },
+    {
+      name: 'delinquent as string',
+      caller: officers.fx,
+      fn: 'SetDelinquency',
+      input: JSON.stringify({ exporterId: 'EXP-001', delinquent: 'yes', reason: 'x' }),
+      code: /^VALIDATION_FAILED/,
+    },
+    {
+      name: 'direct penalty call',
+      caller: officers.ecta,
+      fn: 'ApplyDefaultPenalty',
+      input: JSON.stringify({ exporterId: 'EXP-001', exportId: 'X-1' }),
+      code: /^FORBIDDEN_CALLER/,
+    },
   ];
   for (const c of refusals) {
     it(`refuses ${c.fn}: ${c.name}, changing nothing`, async () => {
       const ledger = newLedger();
       await bootstrap(ledger);
       const before = ledger.snapshot();
-      await assert.rejects(ledger.submit(c.caller, UM, `exporters:${c.fn}`, [c.input]), (e: Error) => c.code.test(e.message));
+      await assert.rejects(ledger.submit(c.caller, UM, `exporters:${c.fn}`, [c.input]), (e: Error) =>
+        c.code.test(e.message),
+      );
       assert.equal(ledger.snapshot(), before);
     });
   }
@@ -70,10 +198,17 @@ describe('exporters: delinquency and eligibility', () => {
     const ledger = newLedger();
     await bootstrap(ledger);
     assert.equal((await eligibility(ledger, 'FX')).eligible, true);
-    await ledger.submit(officers.fx, UM, 'exporters:SetDelinquency', [JSON.stringify({ exporterId: 'EXP-001', delinquent: true, reason: 'proceeds overdue' })]);
+    await ledger.submit(officers.fx, UM, 'exporters:SetDelinquency', [
+      JSON.stringify({ exporterId: 'EXP-001', delinquent: true, reason: 'proceeds overdue' }),
+    ]);
     assert.equal(ledger.lastEvent()?.name, 'ExporterDelinquencySet');
-    assert.deepEqual([(await eligibility(ledger, 'FX')).code, (await eligibility(ledger, 'EXPORT')).eligible], ['EXPORTER_DELINQUENT', true]);
-    await ledger.submit(officers.fx, UM, 'exporters:SetDelinquency', [JSON.stringify({ exporterId: 'EXP-001', delinquent: false, reason: 'repatriated' })]);
+    assert.deepEqual(
+      [(await eligibility(ledger, 'FX')).code, (await eligibility(ledger, 'EXPORT')).eligible],
+      ['EXPORTER_DELINQUENT', true],
+    );
+    await ledger.submit(officers.fx, UM, 'exporters:SetDelinquency', [
+      JSON.stringify({ exporterId: 'EXP-001', delinquent: false, reason: 'repatriated' }),
+    ]);
     assert.equal(ledger.lastEvent()?.name, 'ExporterDelinquencyCleared');
     assert.equal((await eligibility(ledger, 'FX')).eligible, true);
   });
@@ -88,7 +223,9 @@ describe('exporters: delinquency and eligibility', () => {
     it(`an exporter whose licence is ${c.name} is not eligible`, async () => {
       const ledger = newLedger();
       await bootstrap(ledger);
-      await ledger.submit(officers.ecta, UM, 'exporters:UpdateExporter', [JSON.stringify({ exporterId: 'EXP-001', ...c.update })]);
+      await ledger.submit(officers.ecta, UM, 'exporters:UpdateExporter', [
+        JSON.stringify({ exporterId: 'EXP-001', ...c.update }),
+      ]);
       const answer = await eligibility(ledger, 'EXPORT');
       assert.deepEqual([answer.eligible, answer.code], [false, c.code]);
     });
@@ -111,10 +248,13 @@ describe('exporters: delinquency and eligibility', () => {
 describe('exporters: default penalty ladder (called by coffee-export)', () => {
   async function penalize(ledger: FakeLedger, exportId: string): Promise<Json> {
     // The proposal addresses coffee-export, as it does when coffee-export's RecordDefault calls in.
-    const result = await ledger.invokeNestedForTest(officers.customs, 'coffee-export', 'export:RecordDefault', UM, [
-      'exporters:ApplyDefaultPenalty',
-      JSON.stringify({ exporterId: 'EXP-001', exportId }),
-    ]);
+    const result = await ledger.invokeNestedForTest(
+      officers.customs,
+      'coffee-export',
+      'export:RecordDefault',
+      UM,
+      ['exporters:ApplyDefaultPenalty', JSON.stringify({ exporterId: 'EXP-001', exportId })],
+    );
     return JSON.parse(result) as Json;
   }
 
@@ -127,7 +267,9 @@ describe('exporters: default penalty ladder (called by coffee-export)', () => {
     assert.equal(again.txId, first.txId, 'the same export never counts twice');
     const second = await penalize(ledger, 'X-2');
     assert.deepEqual([second.outcome, second.statusAfter], ['SUSPENDED', 'SUSPENDED']);
-    const exporter = JSON.parse(await ledger.evaluate(officers.ecta, UM, 'exporters:GetExporter', ['EXP-001'])) as Json;
+    const exporter = JSON.parse(
+      await ledger.evaluate(officers.ecta, UM, 'exporters:GetExporter', ['EXP-001']),
+    ) as Json;
     assert.equal(exporter.status, 'SUSPENDED');
     const third = await penalize(ledger, 'X-3');
     assert.equal(third.outcome, 'RECORDED');
@@ -139,13 +281,21 @@ describe('exporters: lists', () => {
     const ledger = newLedger();
     await bootstrap(ledger);
     await ledger.submit(officers.ecta, UM, 'exporters:RegisterExporter', [exporterInput('EXP-002')]);
-    const page = JSON.parse(await ledger.evaluate(officers.customs, UM, 'exporters:ListExporters', [JSON.stringify({ pageSize: 1 })])) as {
+    const page = JSON.parse(
+      await ledger.evaluate(officers.customs, UM, 'exporters:ListExporters', [
+        JSON.stringify({ pageSize: 1 }),
+      ]),
+    ) as {
       records: Json[];
       bookmark: string;
     };
     assert.equal(page.records.length, 1);
     assert.match(page.bookmark, /^[0-9a-f]+$/);
-    const next = JSON.parse(await ledger.evaluate(officers.customs, UM, 'exporters:ListExporters', [JSON.stringify({ bookmark: page.bookmark })])) as {
+    const next = JSON.parse(
+      await ledger.evaluate(officers.customs, UM, 'exporters:ListExporters', [
+        JSON.stringify({ bookmark: page.bookmark }),
+      ]),
+    ) as {
       records: Json[];
     };
     assert.equal(next.records[0]?.exporterId, 'EXP-002');
@@ -154,6 +304,10 @@ describe('exporters: lists', () => {
   it('registers an exporter user only for an existing licence', async () => {
     const ledger = newLedger();
     await bootstrap(ledger);
-    await register(ledger, { mspId: 'CommercialBankMSP', commonName: 'exporter2', role: 'exporter' }, { exporterId: 'EXP-001' });
+    await register(
+      ledger,
+      { mspId: 'CommercialBankMSP', commonName: 'exporter2', role: 'exporter' },
+      { exporterId: 'EXP-001' },
+    );
   });
 });

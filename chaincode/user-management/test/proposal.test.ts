@@ -28,12 +28,32 @@ function ctxWith(signedProposal: unknown): Context {
 
 describe('originChaincode: which chaincode the signed proposal addressed', () => {
   const cases: { name: string; proposal: unknown; expected: string | undefined }[] = [
-    { name: 'protobuf object as fabric-shim hands it over', proposal: { proposal: { payload: realPayload('coffee-export', ['export:RecordDefault', '{}']) } }, expected: 'coffee-export' },
-    { name: 'plain bytes as the typings describe', proposal: { proposal: { payload: { input: realPayload('user-management', ['x']).getInput_asU8() } } }, expected: 'user-management' },
-    { name: 'the test fake encoder agrees with fabric-protos', proposal: { proposal: { payload: { input: invocationSpec('coffee-export', ['a']) } } }, expected: 'coffee-export' },
+    {
+      name: 'protobuf object as fabric-shim hands it over',
+      proposal: { proposal: { payload: realPayload('coffee-export', ['export:RecordDefault', '{}']) } },
+      expected: 'coffee-export',
+    },
+    {
+      name: 'plain bytes as the typings describe',
+      proposal: { proposal: { payload: { input: realPayload('user-management', ['x']).getInput_asU8() } } },
+      expected: 'user-management',
+    },
+    {
+      name: 'the test fake encoder agrees with fabric-protos',
+      proposal: { proposal: { payload: { input: invocationSpec('coffee-export', ['a']) } } },
+      expected: 'coffee-export',
+    },
     { name: 'no proposal', proposal: undefined, expected: undefined },
-    { name: 'garbage bytes', proposal: { proposal: { payload: { input: Uint8Array.from([0x0a, 0xff, 0xff]) } } }, expected: undefined },
-    { name: 'empty input', proposal: { proposal: { payload: { input: new Uint8Array() } } }, expected: undefined },
+    {
+      name: 'garbage bytes',
+      proposal: { proposal: { payload: { input: Uint8Array.from([0x0a, 0xff, 0xff]) } } },
+      expected: undefined,
+    },
+    {
+      name: 'empty input',
+      proposal: { proposal: { payload: { input: new Uint8Array() } } },
+      expected: undefined,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -42,7 +62,9 @@ describe('originChaincode: which chaincode the signed proposal addressed', () =>
   }
 
   it('protoField skips varint and fixed-width fields before the wanted one', () => {
-    const message = Uint8Array.from([0x08, 0x96, 0x01, 0x11, 1, 2, 3, 4, 5, 6, 7, 8, 0x1d, 1, 2, 3, 4, 0x12, 0x02, 0x68, 0x69]);
+    const message = Uint8Array.from([
+      0x08, 0x96, 0x01, 0x11, 1, 2, 3, 4, 5, 6, 7, 8, 0x1d, 1, 2, 3, 4, 0x12, 0x02, 0x68, 0x69,
+    ]);
     assert.equal(Buffer.from(protoField(message, 2) ?? new Uint8Array()).toString(), 'hi');
   });
 });

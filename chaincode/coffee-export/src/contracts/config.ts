@@ -34,7 +34,10 @@ export class WorkflowConfigContract extends Contract {
     const repatriation = f.optInt('repatriationWindowSeconds', 1, MAX_REPATRIATION_WINDOW_SECONDS);
     f.end();
     if (shipBy === undefined && repatriation === undefined) {
-      return fail('VALIDATION_FAILED', 'input sets neither shipByWindowSeconds nor repatriationWindowSeconds');
+      return fail(
+        'VALIDATION_FAILED',
+        'input sets neither shipByWindowSeconds nor repatriationWindowSeconds',
+      );
     }
     const actor = await authorize(ctx, [{ msp: MSP.ECTA, roles: ['ecta_officer'] }]);
     const current = await readConfig(ctx);

@@ -1,8 +1,24 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
-import { type AuthorizedActor, type Permission, applyDefaultPenalty, authorize, requireEligible } from '../lib/access';
+import {
+  type AuthorizedActor,
+  type Permission,
+  applyDefaultPenalty,
+  authorize,
+  requireEligible,
+} from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
-import { type Parser, privateHash, readPage, readPageRequest, readPrivate, sha256Hex, toJson, writePrivate, writeState } from '../lib/ledger';
+import {
+  type Parser,
+  privateHash,
+  readPage,
+  readPageRequest,
+  readPrivate,
+  sha256Hex,
+  toJson,
+  writePrivate,
+  writeState,
+} from '../lib/ledger';
 import { MSP, type Role } from '../lib/orgs';
 import { isoFromMillis, parseIsoMillis, txIso, txMillis } from '../lib/time';
 import { Fields, ID_PATTERN, checkId, parseJsonBytes } from '../lib/validate';
@@ -27,7 +43,12 @@ import {
   gradeRank,
   readInstant,
 } from '../model/common';
-import { CUSTOMS_DOCUMENT_SET, type DocumentType, EXPORTER_SHIPPING_DOCUMENTS, latestDocuments } from '../model/document';
+import {
+  CUSTOMS_DOCUMENT_SET,
+  type DocumentType,
+  EXPORTER_SHIPPING_DOCUMENTS,
+  latestDocuments,
+} from '../model/document';
 import {
   EXPORTER_INDEX,
   EXPORT_STATUSES,
@@ -88,7 +109,11 @@ const REVIEWERS: Readonly<Record<ReviewStatus, Permission>> = {
   SHIPMENT_BOOKED: CUSTOMS_OFFICER,
 };
 
-const EXPORTER_DOCUMENTS: readonly DocumentType[] = ['SALES_CONTRACT', 'PROFORMA_INVOICE', ...EXPORTER_SHIPPING_DOCUMENTS];
+const EXPORTER_DOCUMENTS: readonly DocumentType[] = [
+  'SALES_CONTRACT',
+  'PROFORMA_INVOICE',
+  ...EXPORTER_SHIPPING_DOCUMENTS,
+];
 const REF = { max: 64, pattern: REFERENCE_PATTERN };
 const REASON = { max: 1000, text: true };
 
@@ -114,7 +139,10 @@ function shipByMillis(record: ExportRecord): number {
 
 function requireBeforeShipBy(ctx: Context, record: ExportRecord): void {
   if (txMillis(ctx) > shipByMillis(record)) {
-    fail('DEADLINE_PASSED', `the ship-by date ${record.registration?.shipBy ?? ''} has passed; the export can only be DEFAULTED`);
+    fail(
+      'DEADLINE_PASSED',
+      `the ship-by date ${record.registration?.shipBy ?? ''} has passed; the export can only be DEFAULTED`,
+    );
   }
 }
 
@@ -122,7 +150,13 @@ function requireBeforeShipBy(ctx: Context, record: ExportRecord): void {
  * Reads a private value and checks it against the hash the (key-level endorsed) public record committed
  * to, so a private write slipped in by one collection member alone is detected, not trusted.
  */
-async function readVerified<T>(ctx: Context, key: string, parse: Parser<T>, expectedHash: string | undefined, what: string): Promise<T> {
+async function readVerified<T>(
+  ctx: Context,
+  key: string,
+  parse: Parser<T>,
+  expectedHash: string | undefined,
+  what: string,
+): Promise<T> {
   const found = await readPrivate(ctx, TRADE_TERMS_COLLECTION, key, parse);
   if (found === undefined) {
     return fail('TERMS_MISSING', `no ${what} on this peer`);
@@ -134,11 +168,20 @@ async function readVerified<T>(ctx: Context, key: string, parse: Parser<T>, expe
 }
 
 async function readTerms(ctx: Context, record: ExportRecord): Promise<TradeTerms> {
-  return readVerified(ctx, termsKey(ctx, record.exportId), parseTradeTerms, record.termsHash, `trade terms of ${record.exportId}`);
+  return readVerified(
+    ctx,
+    termsKey(ctx, record.exportId),
+    parseTradeTerms,
+    record.termsHash,
+    `trade terms of ${record.exportId}`,
+  );
 }
 
 /** Stores the private terms and the separate value commitment; returns both hashes for the public record. */
-async function storeTerms(ctx: Context, terms: TradeTerms): Promise<{ termsHash: string; valueCommitmentHash: string }> {
+async function storeTerms(
+  ctx: Context,
+  terms: TradeTerms,
+): Promise<{ termsHash: string; valueCommitmentHash: string }> {
   const valueCommitmentHash = await writePrivate(ctx, TRADE_TERMS_COLLECTION, valueKey(ctx, terms.exportId), {
     contractValueCents: terms.contractValueCents,
     salt: terms.salt,
@@ -149,7 +192,9 @@ async function storeTerms(ctx: Context, terms: TradeTerms): Promise<{ termsHash:
 
 /** Voids an issued, unused permit (cancel, reject, default). */
 function voidPermit(ctx: Context, record: ExportRecord): ExportRecord['permit'] {
-  return record.permit?.status === 'ISSUED' ? { ...record.permit, status: 'VOIDED', voidedAt: txIso(ctx) } : record.permit;
+  return record.permit?.status === 'ISSUED'
+    ? { ...record.permit, status: 'VOIDED', voidedAt: txIso(ctx) }
+    : record.permit;
 }
 
 function readExportId(f: Fields): string {
@@ -190,7 +235,8 @@ export class ExportContract extends Contract {
     }
     requireDocuments(documents, ['SALES_CONTRACT', 'PROFORMA_INVOICE']);
     const actor = await authorize(ctx, [EXPORTER]);
-    const exporterId = actor.exporterId ?? fail('FORBIDDEN_ROLE', `${actor.userId} is not linked to an exporter`);
+    const exporterId =
+      actor.exporterId ?? fail('FORBIDDEN_ROLE', `${actor.userId} is not linked to an exporter`);
     await requireEligible(ctx, exporterId, 'EXPORT');
     if ((await ctx.stub.getState(exportKey(ctx, exportId))).length > 0) {
       fail('EXPORT_EXISTS', `export ${exportId} already exists`);
@@ -213,7 +259,12 @@ export class ExportContract extends Contract {
       lastAction: { action: 'SubmitExport', by: actorOf(actor), at: now, txId: ctx.stub.getTxID() },
     };
     await writeState(ctx, ctx.stub.createCompositeKey(EXPORTER_INDEX, [exporterId, exportId]), { exportId });
-    return commitExport(ctx, undefined, record, { action: 'SubmitExport', event: EVENTS.exportSubmitted, actor, details: { contract } });
+    return commitExport(ctx, undefined, record, {
+      action: 'SubmitExport',
+      event: EVENTS.exportSubmitted,
+      actor,
+      details: { contract },
+    });
   }
 
   /** Step 2 (ECTA ecta_officer). input: {exportId, registrationNumber}. Checks the minimum price in force. */
@@ -230,19 +281,37 @@ export class ExportContract extends Contract {
     requireStatus(record, ['SUBMITTED'], 'RegisterContract');
     await requireEligible(ctx, record.exporterId, 'EXPORT');
     const terms = await readTerms(ctx, record);
-    const minimum = await minimumPriceInForce(ctx, record.contract.contractedGrade, record.contract.originRegion);
+    const minimum = await minimumPriceInForce(
+      ctx,
+      record.contract.contractedGrade,
+      record.contract.originRegion,
+    );
     if (terms.unitPriceUsdPerKg < minimum.usdPerKg) {
-      fail('BELOW_MINIMUM_PRICE', `the contract price is below minimum price ${minimum.id} (${minimum.usdPerKg} USD/kg) in force for ${minimum.grade}`);
+      fail(
+        'BELOW_MINIMUM_PRICE',
+        `the contract price is below minimum price ${minimum.id} (${minimum.usdPerKg} USD/kg) in force for ${minimum.grade}`,
+      );
     }
     const config = await readConfig(ctx);
     const shipBy = isoFromMillis(txMillis(ctx) + config.shipByWindowSeconds * 1000);
-    const registration = { registrationNumber, minimumPriceId: minimum.id, minimumUsdPerKg: minimum.usdPerKg, registeredAt: txIso(ctx), shipBy };
-    return commitExport(ctx, record, { ...record, status: 'CONTRACT_REGISTERED', registration }, {
-      action: 'RegisterContract',
-      event: EVENTS.contractRegistered,
-      actor,
-      details: { registrationNumber, minimumPriceId: minimum.id, shipBy },
-    });
+    const registration = {
+      registrationNumber,
+      minimumPriceId: minimum.id,
+      minimumUsdPerKg: minimum.usdPerKg,
+      registeredAt: txIso(ctx),
+      shipBy,
+    };
+    return commitExport(
+      ctx,
+      record,
+      { ...record, status: 'CONTRACT_REGISTERED', registration },
+      {
+        action: 'RegisterContract',
+        event: EVENTS.contractRegistered,
+        actor,
+        details: { registrationNumber, minimumPriceId: minimum.id, shipBy },
+      },
+    );
   }
 
   /**
@@ -271,17 +340,33 @@ export class ExportContract extends Contract {
     const actor = await authorize(ctx, [GRADER]);
     requireStatus(record, ['CONTRACT_REGISTERED'], 'CertifyQuality');
     if (gradeRank(quality.certifiedGrade) > gradeRank(record.contract.contractedGrade)) {
-      fail('GRADE_BELOW_CONTRACT', `certified ${quality.certifiedGrade} is below the contracted ${record.contract.contractedGrade}`);
+      fail(
+        'GRADE_BELOW_CONTRACT',
+        `certified ${quality.certifiedGrade} is below the contracted ${record.contract.contractedGrade}`,
+      );
     }
     if (quality.certifiedQuantityKg < record.contract.quantityKg) {
-      fail('QUANTITY_MISMATCH', `the lot (${quality.certifiedQuantityKg} kg) does not cover the contract (${record.contract.quantityKg} kg)`);
+      fail(
+        'QUANTITY_MISMATCH',
+        `the lot (${quality.certifiedQuantityKg} kg) does not cover the contract (${record.contract.quantityKg} kg)`,
+      );
     }
-    return commitExport(ctx, record, {
-      ...record,
-      status: 'QUALITY_CERTIFIED',
-      quality,
-      documents: appendDocuments(ctx, record.documents, documents, actor),
-    }, { action: 'CertifyQuality', event: EVENTS.qualityCertified, actor, details: { certifiedGrade: quality.certifiedGrade, lotNumber: quality.lotNumber } });
+    return commitExport(
+      ctx,
+      record,
+      {
+        ...record,
+        status: 'QUALITY_CERTIFIED',
+        quality,
+        documents: appendDocuments(ctx, record.documents, documents, actor),
+      },
+      {
+        action: 'CertifyQuality',
+        event: EVENTS.qualityCertified,
+        actor,
+        details: { certifiedGrade: quality.certifiedGrade, lotNumber: quality.lotNumber },
+      },
+    );
   }
 
   /** Step 4 (bank_officer). input: {exportId, documents: [LC_OR_ADVANCE_ADVICE]}; transient `fxApplication`. */
@@ -304,13 +389,23 @@ export class ExportContract extends Contract {
     if (application.paymentMethod !== terms.paymentMethod) {
       fail('PAYMENT_METHOD_MISMATCH', 'the FX application payment method differs from the contracted one');
     }
-    const applicationHash = await writePrivate(ctx, TRADE_TERMS_COLLECTION, fxKey(ctx, exportId), application);
-    return commitExport(ctx, record, {
-      ...record,
-      status: 'FX_SUBMITTED',
-      fx: { applicationHash, submittedAt: txIso(ctx) },
-      documents: appendDocuments(ctx, record.documents, documents, actor),
-    }, { action: 'SubmitFxApplication', event: EVENTS.fxSubmitted, actor });
+    const applicationHash = await writePrivate(
+      ctx,
+      TRADE_TERMS_COLLECTION,
+      fxKey(ctx, exportId),
+      application,
+    );
+    return commitExport(
+      ctx,
+      record,
+      {
+        ...record,
+        status: 'FX_SUBMITTED',
+        fx: { applicationHash, submittedAt: txIso(ctx) },
+        documents: appendDocuments(ctx, record.documents, documents, actor),
+      },
+      { action: 'SubmitFxApplication', event: EVENTS.fxSubmitted, actor },
+    );
   }
 
   /** Step 5 (National Bank fx_officer). input: {exportId}. Not for delinquent exporters; issues the permit. */
@@ -326,18 +421,33 @@ export class ExportContract extends Contract {
     requireStatus(record, ['FX_SUBMITTED'], 'ApproveFx');
     await requireEligible(ctx, record.exporterId, 'FX');
     const terms = await readTerms(ctx, record);
-    const application = await readVerified(ctx, fxKey(ctx, exportId), parseFxApplication, record.fx?.applicationHash, `FX application of ${exportId}`);
+    const application = await readVerified(
+      ctx,
+      fxKey(ctx, exportId),
+      parseFxApplication,
+      record.fx?.applicationHash,
+      `FX application of ${exportId}`,
+    );
     if (application.amountCents !== terms.contractValueCents) {
       fail('VALUE_MISMATCH', 'the FX application amount differs from the registered contract value');
     }
     const permitNumber = permitNumberFor(exportId, ctx.stub.getTxID());
     const now = txIso(ctx);
-    return commitExport(ctx, record, {
-      ...record,
-      status: 'FX_APPROVED',
-      fx: { applicationHash: record.fx?.applicationHash ?? '', submittedAt: record.fx?.submittedAt ?? now, approvedAt: now },
-      permit: { permitNumber, status: 'ISSUED', issuedAt: now },
-    }, { action: 'ApproveFx', event: EVENTS.fxApproved, actor, details: { permitNumber } });
+    return commitExport(
+      ctx,
+      record,
+      {
+        ...record,
+        status: 'FX_APPROVED',
+        fx: {
+          applicationHash: record.fx?.applicationHash ?? '',
+          submittedAt: record.fx?.submittedAt ?? now,
+          approvedAt: now,
+        },
+        permit: { permitNumber, status: 'ISSUED', issuedAt: now },
+      },
+      { action: 'ApproveFx', event: EVENTS.fxApproved, actor, details: { permitNumber } },
+    );
   }
 
   /**
@@ -364,15 +474,37 @@ export class ExportContract extends Contract {
     requireStatus(record, ['FX_APPROVED'], 'BookShipment');
     requireBeforeShipBy(ctx, record);
     if (etdMillis >= shipByMillis(record)) {
-      fail('DEADLINE_PASSED', `ETD ${etd} is not before the ship-by date ${record.registration?.shipBy ?? ''}`);
+      fail(
+        'DEADLINE_PASSED',
+        `ETD ${etd} is not before the ship-by date ${record.registration?.shipBy ?? ''}`,
+      );
     }
-    const booking = { bookingNumber, vesselName, voyageNumber, containerNumbers, portOfLoading, portOfDischarge, etd: isoFromMillis(etdMillis), bookedAt: txIso(ctx) };
-    return commitExport(ctx, record, {
-      ...record,
-      status: 'SHIPMENT_BOOKED',
-      booking,
-      documents: appendDocuments(ctx, record.documents, documents, actor),
-    }, { action: 'BookShipment', event: EVENTS.shipmentBooked, actor, details: { bookingNumber, vesselName, etd: booking.etd } });
+    const booking = {
+      bookingNumber,
+      vesselName,
+      voyageNumber,
+      containerNumbers,
+      portOfLoading,
+      portOfDischarge,
+      etd: isoFromMillis(etdMillis),
+      bookedAt: txIso(ctx),
+    };
+    return commitExport(
+      ctx,
+      record,
+      {
+        ...record,
+        status: 'SHIPMENT_BOOKED',
+        booking,
+        documents: appendDocuments(ctx, record.documents, documents, actor),
+      },
+      {
+        action: 'BookShipment',
+        event: EVENTS.shipmentBooked,
+        actor,
+        details: { bookingNumber, vesselName, etd: booking.etd },
+      },
+    );
   }
 
   /**
@@ -404,22 +536,43 @@ export class ExportContract extends Contract {
     const allDocuments = appendDocuments(ctx, record.documents, documents, actor);
     requireDocuments(allDocuments, CUSTOMS_DOCUMENT_SET);
     await this.#checkPermit(ctx, record, permitNumber);
-    await this.#checkConsistency(ctx, record, allDocuments, declaredQuantityKg, declaredGrade, valueCommitmentText(declaredValue));
+    await this.#checkConsistency(
+      ctx,
+      record,
+      allDocuments,
+      declaredQuantityKg,
+      declaredGrade,
+      valueCommitmentText(declaredValue),
+    );
     const now = txIso(ctx);
     const green = riskLane === 'GREEN';
-    const customs = { declarationNumber, declaredQuantityKg, declaredGrade, riskLane, valueVerified: true, declaredAt: now, clearedAt: green ? now : undefined };
-    return commitExport(ctx, record, {
-      ...record,
-      status: green ? 'CUSTOMS_CLEARED' : 'UNDER_INSPECTION',
-      customs,
-      permit: green && record.permit ? { ...record.permit, status: 'CONSUMED', consumedAt: now } : record.permit,
-      documents: allDocuments,
-    }, {
-      action: 'ClearCustoms',
-      event: green ? EVENTS.customsCleared : EVENTS.exportUnderInspection,
-      actor,
-      details: { declarationNumber, riskLane, permitNumber, permitConsumed: green },
-    });
+    const customs = {
+      declarationNumber,
+      declaredQuantityKg,
+      declaredGrade,
+      riskLane,
+      valueVerified: true,
+      declaredAt: now,
+      clearedAt: green ? now : undefined,
+    };
+    return commitExport(
+      ctx,
+      record,
+      {
+        ...record,
+        status: green ? 'CUSTOMS_CLEARED' : 'UNDER_INSPECTION',
+        customs,
+        permit:
+          green && record.permit ? { ...record.permit, status: 'CONSUMED', consumedAt: now } : record.permit,
+        documents: allDocuments,
+      },
+      {
+        action: 'ClearCustoms',
+        event: green ? EVENTS.customsCleared : EVENTS.exportUnderInspection,
+        actor,
+        details: { declarationNumber, riskLane, permitNumber, permitConsumed: green },
+      },
+    );
   }
 
   /** Step 7 after inspection (customs_officer). input: {exportId, findings}. Clears and consumes the permit. */
@@ -438,12 +591,22 @@ export class ExportContract extends Contract {
     const permitNumber = record.permit?.permitNumber ?? '';
     await this.#checkPermit(ctx, record, permitNumber);
     const now = txIso(ctx);
-    return commitExport(ctx, record, {
-      ...record,
-      status: 'CUSTOMS_CLEARED',
-      customs: record.customs && { ...record.customs, inspectionFindings: findings, clearedAt: now },
-      permit: record.permit && { ...record.permit, status: 'CONSUMED', consumedAt: now },
-    }, { action: 'CompleteInspection', event: EVENTS.customsCleared, actor, details: { permitNumber, permitConsumed: true } });
+    return commitExport(
+      ctx,
+      record,
+      {
+        ...record,
+        status: 'CUSTOMS_CLEARED',
+        customs: record.customs && { ...record.customs, inspectionFindings: findings, clearedAt: now },
+        permit: record.permit && { ...record.permit, status: 'CONSUMED', consumedAt: now },
+      },
+      {
+        action: 'CompleteInspection',
+        event: EVENTS.customsCleared,
+        actor,
+        details: { permitNumber, permitConsumed: true },
+      },
+    );
   }
 
   /** Step 8 (shipping_agent). input: {exportId, billOfLadingNumber, onBoardDate (ISO), documents: [BILL_OF_LADING]}. */
@@ -471,12 +634,22 @@ export class ExportContract extends Contract {
       shippedAt: txIso(ctx),
       repatriationDueAt: isoFromMillis(txMillis(ctx) + config.repatriationWindowSeconds * 1000),
     };
-    return commitExport(ctx, record, {
-      ...record,
-      status: 'SHIPPED',
-      shipment,
-      documents: appendDocuments(ctx, record.documents, documents, actor),
-    }, { action: 'MarkShipped', event: EVENTS.exportShipped, actor, details: { billOfLadingNumber, repatriationDueAt: shipment.repatriationDueAt } });
+    return commitExport(
+      ctx,
+      record,
+      {
+        ...record,
+        status: 'SHIPPED',
+        shipment,
+        documents: appendDocuments(ctx, record.documents, documents, actor),
+      },
+      {
+        action: 'MarkShipped',
+        event: EVENTS.exportShipped,
+        actor,
+        details: { billOfLadingNumber, repatriationDueAt: shipment.repatriationDueAt },
+      },
+    );
   }
 
   /** While SHIPPED (shipping_agent). input: {exportId, location, status (e.g. DEPARTED), eventTime (ISO)}. */
@@ -499,13 +672,24 @@ export class ExportContract extends Contract {
     if (record.tracking.length >= MAX_TRACKING_EVENTS) {
       fail('VALIDATION_FAILED', `an export holds at most ${MAX_TRACKING_EVENTS} tracking events`);
     }
-    const event = { location, status, eventTime: isoFromMillis(eventMillis), recordedAt: txIso(ctx), recordedBy: actor.userId };
-    return commitExport(ctx, record, { ...record, tracking: [...record.tracking, event] }, {
-      action: 'AddTrackingEvent',
-      event: EVENTS.trackingEventAdded,
-      actor,
-      details: { location, trackingStatus: status, eventTime: event.eventTime },
-    });
+    const event = {
+      location,
+      status,
+      eventTime: isoFromMillis(eventMillis),
+      recordedAt: txIso(ctx),
+      recordedBy: actor.userId,
+    };
+    return commitExport(
+      ctx,
+      record,
+      { ...record, tracking: [...record.tracking, event] },
+      {
+        action: 'AddTrackingEvent',
+        event: EVENTS.trackingEventAdded,
+        actor,
+        details: { location, trackingStatus: status, eventTime: event.eventTime },
+      },
+    );
   }
 
   /** Step 9 (bank_officer). input: {exportId, paymentReference, documents: [PAYMENT_ADVICE]}; transient `paymentProceeds` {amountUsd}. */
@@ -525,13 +709,23 @@ export class ExportContract extends Contract {
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [BANK_OFFICER]);
     requireStatus(record, ['SHIPPED'], 'RecordPayment');
-    const proceedsHash = await writePrivate(ctx, TRADE_TERMS_COLLECTION, proceedsKey(ctx, exportId), proceeds);
-    return commitExport(ctx, record, {
-      ...record,
-      status: 'PAYMENT_RECEIVED',
-      payment: { paymentReference, proceedsHash, receivedAt: txIso(ctx) },
-      documents: appendDocuments(ctx, record.documents, documents, actor),
-    }, { action: 'RecordPayment', event: EVENTS.paymentReceived, actor, details: { paymentReference } });
+    const proceedsHash = await writePrivate(
+      ctx,
+      TRADE_TERMS_COLLECTION,
+      proceedsKey(ctx, exportId),
+      proceeds,
+    );
+    return commitExport(
+      ctx,
+      record,
+      {
+        ...record,
+        status: 'PAYMENT_RECEIVED',
+        payment: { paymentReference, proceedsHash, receivedAt: txIso(ctx) },
+        documents: appendDocuments(ctx, record.documents, documents, actor),
+      },
+      { action: 'RecordPayment', event: EVENTS.paymentReceived, actor, details: { paymentReference } },
+    );
   }
 
   /** Step 10 (National Bank fx_officer). input: {exportId}. Proceeds must cover the contract value. */
@@ -546,15 +740,26 @@ export class ExportContract extends Contract {
     const actor = await authorize(ctx, [FX_OFFICER]);
     requireStatus(record, ['PAYMENT_RECEIVED'], 'ConfirmRepatriation');
     const terms = await readTerms(ctx, record);
-    const proceeds = await readVerified(ctx, proceedsKey(ctx, exportId), parseProceeds, record.payment?.proceedsHash, `proceeds of ${exportId}`);
+    const proceeds = await readVerified(
+      ctx,
+      proceedsKey(ctx, exportId),
+      parseProceeds,
+      record.payment?.proceedsHash,
+      `proceeds of ${exportId}`,
+    );
     if (proceeds.amountCents < terms.contractValueCents) {
       fail('REPATRIATION_SHORTFALL', 'the repatriated proceeds are below the contract value');
     }
-    return commitExport(ctx, record, { ...record, status: 'COMPLETED', completedAt: txIso(ctx) }, {
-      action: 'ConfirmRepatriation',
-      event: EVENTS.exportCompleted,
-      actor,
-    });
+    return commitExport(
+      ctx,
+      record,
+      { ...record, status: 'COMPLETED', completedAt: txIso(ctx) },
+      {
+        action: 'ConfirmRepatriation',
+        event: EVENTS.exportCompleted,
+        actor,
+      },
+    );
   }
 
   /** Reviewer of steps 2, 3, 5, 7. input: {exportId, reasonCode (UPPER_SNAKE), reason}. */
@@ -573,15 +778,27 @@ export class ExportContract extends Contract {
     if (review === undefined) {
       return fail('INVALID_TRANSITION', `no review is pending while export ${exportId} is ${record.status}`);
     }
-    const amendment = { returnTo: review, step: REVIEW_STEP[review], reasonCode, reason, requestedBy: actorOf(actor), requestedAt: txIso(ctx) };
-    return commitExport(ctx, record, { ...record, status: 'AMENDMENT_REQUESTED', amendment }, {
-      action: 'RequestAmendment',
-      event: EVENTS.amendmentRequested,
-      actor,
+    const amendment = {
+      returnTo: review,
+      step: REVIEW_STEP[review],
       reasonCode,
       reason,
-      details: { returnTo: review, step: amendment.step },
-    });
+      requestedBy: actorOf(actor),
+      requestedAt: txIso(ctx),
+    };
+    return commitExport(
+      ctx,
+      record,
+      { ...record, status: 'AMENDMENT_REQUESTED', amendment },
+      {
+        action: 'RequestAmendment',
+        event: EVENTS.amendmentRequested,
+        actor,
+        reasonCode,
+        reason,
+        details: { returnTo: review, step: amendment.step },
+      },
+    );
   }
 
   /**
@@ -611,20 +828,30 @@ export class ExportContract extends Contract {
     if (documents.some((d) => d.type === 'LC_OR_ADVANCE_ADVICE') && returnTo !== 'FX_SUBMITTED') {
       fail('VALIDATION_FAILED', 'LC_OR_ADVANCE_ADVICE is amended only at step 5');
     }
-    let next: ExportRecord = { ...record, documents: appendDocuments(ctx, record.documents, documents, actor) };
+    let next: ExportRecord = {
+      ...record,
+      documents: appendDocuments(ctx, record.documents, documents, actor),
+    };
     let changed = documents.length > 0;
     if (correctionFields !== undefined || transient.has(TRANSIENT.tradeTerms)) {
       if (returnTo !== 'SUBMITTED') {
-        fail('VALIDATION_FAILED', 'contract fields and trade terms are amended only at step 2 (before registration)');
+        fail(
+          'VALIDATION_FAILED',
+          'contract fields and trade terms are amended only at step 2 (before registration)',
+        );
       }
       const contract = correctionFields === undefined ? record.contract : parseContractInfo(correctionFields);
       correctionFields?.end();
       const termsInput = transient.get(TRANSIENT.tradeTerms);
-      const terms = termsInput === undefined ? await readTerms(ctx, record) : parseTradeTermsInput(termsInput, exportId);
+      const terms =
+        termsInput === undefined ? await readTerms(ctx, record) : parseTradeTermsInput(termsInput, exportId);
       if (!valueMatchesQuantity(terms, contract.quantityKg)) {
         fail('VALIDATION_FAILED', 'contract value must equal unit price × quantity');
       }
-      const hashes = termsInput === undefined ? { termsHash: record.termsHash, valueCommitmentHash: record.valueCommitmentHash } : await storeTerms(ctx, terms);
+      const hashes =
+        termsInput === undefined
+          ? { termsHash: record.termsHash, valueCommitmentHash: record.valueCommitmentHash }
+          : await storeTerms(ctx, terms);
       next = { ...next, contract, ...hashes };
       changed = true;
     }
@@ -637,19 +864,29 @@ export class ExportContract extends Contract {
       if (application.paymentMethod !== (await readTerms(ctx, record)).paymentMethod) {
         fail('PAYMENT_METHOD_MISMATCH', 'the FX application payment method differs from the contracted one');
       }
-      const applicationHash = await writePrivate(ctx, TRADE_TERMS_COLLECTION, fxKey(ctx, exportId), application);
+      const applicationHash = await writePrivate(
+        ctx,
+        TRADE_TERMS_COLLECTION,
+        fxKey(ctx, exportId),
+        application,
+      );
       next = { ...next, fx: { applicationHash, submittedAt: txIso(ctx) } };
       changed = true;
     }
     if (!changed) {
       fail('VALIDATION_FAILED', 'an amendment must attach documents or correct fields');
     }
-    return commitExport(ctx, record, { ...next, status: returnTo, amendment: undefined, amendmentCount: record.amendmentCount + 1 }, {
-      action: 'SubmitAmendment',
-      event: EVENTS.exportAmended,
-      actor,
-      details: { returnTo, documentTypes: documents.map((d) => d.type) },
-    });
+    return commitExport(
+      ctx,
+      record,
+      { ...next, status: returnTo, amendment: undefined, amendmentCount: record.amendmentCount + 1 },
+      {
+        action: 'SubmitAmendment',
+        event: EVENTS.exportAmended,
+        actor,
+        details: { returnTo, documentTypes: documents.map((d) => d.type) },
+      },
+    );
   }
 
   /** Exporter, before SHIPPED. input: {exportId, documents: [COMMERCIAL_INVOICE|PACKING_LIST|CERTIFICATE_OF_ORIGIN|PHYTOSANITARY_CERTIFICATE]}. */
@@ -665,12 +902,17 @@ export class ExportContract extends Contract {
     const actor = await authorize(ctx, [EXPORTER]);
     requireOwner(record, actor);
     requireStatus(record, PRE_SHIPMENT_STATUSES, 'AttachDocuments');
-    return commitExport(ctx, record, { ...record, documents: appendDocuments(ctx, record.documents, documents, actor) }, {
-      action: 'AttachDocuments',
-      event: EVENTS.documentsAttached,
-      actor,
-      details: { documentTypes: documents.map((d) => d.type) },
-    });
+    return commitExport(
+      ctx,
+      record,
+      { ...record, documents: appendDocuments(ctx, record.documents, documents, actor) },
+      {
+        action: 'AttachDocuments',
+        event: EVENTS.documentsAttached,
+        actor,
+        details: { documentTypes: documents.map((d) => d.type) },
+      },
+    );
   }
 
   /** Reviewer of the pending review step. input: {exportId, reasonCode, reason}. Terminal; voids an unused permit. */
@@ -723,7 +965,10 @@ export class ExportContract extends Contract {
     const actor = await authorize(ctx, 'ANY');
     requireStatus(record, PRE_SHIPMENT_STATUSES, 'RecordDefault');
     if (record.registration === undefined) {
-      return fail('DEADLINE_NOT_PASSED', `export ${exportId} has no ship-by date yet (contract not registered)`);
+      return fail(
+        'DEADLINE_NOT_PASSED',
+        `export ${exportId} has no ship-by date yet (contract not registered)`,
+      );
     }
     if (txMillis(ctx) <= shipByMillis(record)) {
       fail('DEADLINE_NOT_PASSED', `the ship-by date ${record.registration.shipBy} has not passed`);
@@ -733,7 +978,11 @@ export class ExportContract extends Contract {
       action: 'RecordDefault',
       reasonCode: 'SHIP_BY_PASSED',
       penaltyOutcome: penalty.outcome,
-      details: { shipBy: record.registration.shipBy, penaltyOutcome: penalty.outcome, exporterStatus: penalty.statusAfter },
+      details: {
+        shipBy: record.registration.shipBy,
+        penaltyOutcome: penalty.outcome,
+        exporterStatus: penalty.statusAfter,
+      },
     });
   }
 
@@ -757,12 +1006,17 @@ export class ExportContract extends Contract {
         const next = await iterator.next();
         const mod = next.value;
         if (mod) {
-          const seconds = typeof mod.timestamp.seconds === 'number' ? mod.timestamp.seconds : Number(mod.timestamp.seconds.toString());
+          const seconds =
+            typeof mod.timestamp.seconds === 'number'
+              ? mod.timestamp.seconds
+              : Number(mod.timestamp.seconds.toString());
           entries.push({
             txId: mod.txId,
             timestamp: isoFromMillis(seconds * 1000 + Math.floor(mod.timestamp.nanos / 1e6)),
             isDelete: mod.isDelete,
-            record: mod.isDelete ? undefined : parseExport(parseJsonBytes(mod.value, 'history', 'CORRUPT_STATE')),
+            record: mod.isDelete
+              ? undefined
+              : parseExport(parseJsonBytes(mod.value, 'history', 'CORRUPT_STATE')),
           });
         }
         if (next.done) {
@@ -814,8 +1068,24 @@ export class ExportContract extends Contract {
     return toJson({
       exportId: id,
       terms: await readTerms(ctx, record),
-      fxApplication: record.fx && (await readVerified(ctx, fxKey(ctx, id), parseFxApplication, record.fx.applicationHash, 'FX application')),
-      proceeds: record.payment && (await readVerified(ctx, proceedsKey(ctx, id), parseProceeds, record.payment.proceedsHash, 'proceeds')),
+      fxApplication:
+        record.fx &&
+        (await readVerified(
+          ctx,
+          fxKey(ctx, id),
+          parseFxApplication,
+          record.fx.applicationHash,
+          'FX application',
+        )),
+      proceeds:
+        record.payment &&
+        (await readVerified(
+          ctx,
+          proceedsKey(ctx, id),
+          parseProceeds,
+          record.payment.proceedsHash,
+          'proceeds',
+        )),
     });
   }
 
@@ -831,7 +1101,13 @@ export class ExportContract extends Contract {
   // ---------------------------------------------------------------- helpers
 
   /** A page of an index; status entries count only when active and confirmed by the record itself. */
-  async #listIndex(ctx: Context, index: string, attributes: string[], page: { pageSize: number; bookmark: string }, status?: string): Promise<string> {
+  async #listIndex(
+    ctx: Context,
+    index: string,
+    attributes: string[],
+    page: { pageSize: number; bookmark: string },
+    status?: string,
+  ): Promise<string> {
     const entries = await readPage(ctx, index, attributes, page, parseIndexEntry);
     const records: ExportRecord[] = [];
     for (const entry of entries.records) {
@@ -849,7 +1125,8 @@ export class ExportContract extends Contract {
   /** The export a permit number names, if that export really holds that permit. */
   async #permitOwner(ctx: Context, permitNumber: string): Promise<ExportRecord> {
     const exportId = PERMIT_PATTERN.exec(permitNumber)?.[1];
-    const bytes = exportId === undefined ? new Uint8Array() : await ctx.stub.getState(exportKey(ctx, exportId));
+    const bytes =
+      exportId === undefined ? new Uint8Array() : await ctx.stub.getState(exportKey(ctx, exportId));
     const owner = bytes.length === 0 || exportId === undefined ? undefined : await loadExport(ctx, exportId);
     if (owner?.permit?.permitNumber !== permitNumber) {
       return fail('PERMIT_NOT_FOUND', `permit ${permitNumber} was never issued`);
@@ -928,19 +1205,44 @@ export class ExportContract extends Contract {
     record: ExportRecord,
     status: 'REJECTED' | 'CANCELLED' | 'DEFAULTED',
     actor: AuthorizedActor,
-    options: { action: string; reasonCode?: string; reason?: string; penaltyOutcome?: string; details?: Record<string, unknown> },
+    options: {
+      action: string;
+      reasonCode?: string;
+      reason?: string;
+      penaltyOutcome?: string;
+      details?: Record<string, unknown>;
+    },
   ): Promise<string> {
     const by = actorOf(actor);
     const permit = voidPermit(ctx, record);
-    const closure = { reasonCode: options.reasonCode, reason: options.reason, by, at: txIso(ctx), penaltyOutcome: options.penaltyOutcome };
-    const event = status === 'REJECTED' ? EVENTS.exportRejected : status === 'CANCELLED' ? EVENTS.exportCancelled : EVENTS.exportDefaulted;
-    return commitExport(ctx, record, { ...record, status, permit, closure, amendment: undefined }, {
-      action: options.action,
-      event,
-      actor: by,
+    const closure = {
       reasonCode: options.reasonCode,
       reason: options.reason,
-      details: { ...options.details, permitVoided: permit?.status === 'VOIDED' && record.permit?.status === 'ISSUED' },
-    });
+      by,
+      at: txIso(ctx),
+      penaltyOutcome: options.penaltyOutcome,
+    };
+    const event =
+      status === 'REJECTED'
+        ? EVENTS.exportRejected
+        : status === 'CANCELLED'
+          ? EVENTS.exportCancelled
+          : EVENTS.exportDefaulted;
+    return commitExport(
+      ctx,
+      record,
+      { ...record, status, permit, closure, amendment: undefined },
+      {
+        action: options.action,
+        event,
+        actor: by,
+        reasonCode: options.reasonCode,
+        reason: options.reason,
+        details: {
+          ...options.details,
+          permitVoided: permit?.status === 'VOIDED' && record.permit?.status === 'ISSUED',
+        },
+      },
+    );
   }
 }

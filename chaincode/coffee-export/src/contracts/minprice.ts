@@ -22,7 +22,10 @@ import {
  * ECTA's minimum export price table. Rows are never changed: a new price is a new row with its own
  * effective-from, so every registration can name the exact row it was checked against.
  */
-@Info({ title: 'MinimumPrice', description: 'Versioned ECTA minimum export prices by grade and origin region' })
+@Info({
+  title: 'MinimumPrice',
+  description: 'Versioned ECTA minimum export prices by grade and origin region',
+})
 export class MinimumPriceContract extends Contract {
   constructor() {
     super('minprice');

@@ -32,7 +32,10 @@ export async function callUserManagement(ctx: Context, args: string[]): Promise<
     const message = response.message ?? '';
     const code: ErrorCode = codeIn(message) ?? 'UPSTREAM_ERROR';
     const detail = message.slice(message.indexOf(`${code}: `) + code.length + 2);
-    return fail(code, code === 'UPSTREAM_ERROR' ? `user-management ${args[0] ?? ''} failed: ${message}` : detail);
+    return fail(
+      code,
+      code === 'UPSTREAM_ERROR' ? `user-management ${args[0] ?? ''} failed: ${message}` : detail,
+    );
   }
   return parseJsonBytes(response.payload ?? new Uint8Array(), 'user-management response', 'UPSTREAM_ERROR');
 }
@@ -61,7 +64,10 @@ function parseUserView(value: unknown): UserView {
  * certificate role (FORBIDDEN_ROLE), then the on-chain record (USER_NOT_REGISTERED, USER_SUSPENDED,
  * FORBIDDEN_ROLE when the registered role differs from the certificate's).
  */
-export async function authorize(ctx: Context, permissions: readonly Permission[] | 'ANY'): Promise<AuthorizedActor> {
+export async function authorize(
+  ctx: Context,
+  permissions: readonly Permission[] | 'ANY',
+): Promise<AuthorizedActor> {
   const rawMsp = ctx.clientIdentity.getMSPID();
   const mspId = asMspId(rawMsp);
   if (mspId === undefined) {
@@ -72,7 +78,10 @@ export async function authorize(ctx: Context, permissions: readonly Permission[]
   if (permissions !== 'ANY') {
     const forOrg = permissions.filter((p) => p.msp === mspId);
     if (forOrg.length === 0) {
-      fail('FORBIDDEN_ORG', `${mspId} may not perform this action (allowed: ${[...new Set(permissions.map((p) => p.msp))].join(', ')})`);
+      fail(
+        'FORBIDDEN_ORG',
+        `${mspId} may not perform this action (allowed: ${[...new Set(permissions.map((p) => p.msp))].join(', ')})`,
+      );
     }
     if (role === undefined || !forOrg.some((p) => p.roles.includes(role))) {
       fail('FORBIDDEN_ROLE', `role '${rawRole ?? 'none'}' of ${mspId} may not perform this action`);
@@ -86,15 +95,25 @@ export async function authorize(ctx: Context, permissions: readonly Permission[]
     fail('USER_SUSPENDED', `${user.userId} is suspended`);
   }
   if (role === undefined || user.role !== role) {
-    fail('FORBIDDEN_ROLE', `certificate role '${rawRole ?? 'none'}' differs from the registered role '${user.role}'`);
+    fail(
+      'FORBIDDEN_ROLE',
+      `certificate role '${rawRole ?? 'none'}' differs from the registered role '${user.role}'`,
+    );
   }
   return { mspId, userId: user.userId, role, exporterId: user.exporterId };
 }
 
 /** Refuses with the registry's code (LICENSE_INVALID, EXPORTER_DELINQUENT) unless the exporter may act. */
-export async function requireEligible(ctx: Context, exporterId: string, purpose: 'EXPORT' | 'FX'): Promise<void> {
+export async function requireEligible(
+  ctx: Context,
+  exporterId: string,
+  purpose: 'EXPORT' | 'FX',
+): Promise<void> {
   const f = Fields.of(
-    await callUserManagement(ctx, ['exporters:CheckExporterEligibility', JSON.stringify({ exporterId, purpose })]),
+    await callUserManagement(ctx, [
+      'exporters:CheckExporterEligibility',
+      JSON.stringify({ exporterId, purpose }),
+    ]),
     'eligibility',
     'UPSTREAM_ERROR',
   );
@@ -113,9 +132,16 @@ export interface PenaltyView {
 }
 
 /** Applies ECTA's penalty ladder in user-management (a cross-chaincode write in the same transaction). */
-export async function applyDefaultPenalty(ctx: Context, exporterId: string, exportId: string): Promise<PenaltyView> {
+export async function applyDefaultPenalty(
+  ctx: Context,
+  exporterId: string,
+  exportId: string,
+): Promise<PenaltyView> {
   const f = Fields.of(
-    await callUserManagement(ctx, ['exporters:ApplyDefaultPenalty', JSON.stringify({ exporterId, exportId })]),
+    await callUserManagement(ctx, [
+      'exporters:ApplyDefaultPenalty',
+      JSON.stringify({ exporterId, exportId }),
+    ]),
     'penalty',
     'UPSTREAM_ERROR',
   );

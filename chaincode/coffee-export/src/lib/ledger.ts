@@ -51,7 +51,10 @@ export const MAX_PAGE_SIZE = 100;
 export function readPageRequest(input: Fields): PageRequest {
   return {
     pageSize: input.optInt('pageSize', 1, MAX_PAGE_SIZE) ?? 20,
-    bookmark: Buffer.from(input.optStr('bookmark', { min: 0, max: 2048, pattern: /^(?:[0-9a-f]{2})*$/ }) ?? '', 'hex').toString('utf8'),
+    bookmark: Buffer.from(
+      input.optStr('bookmark', { min: 0, max: 2048, pattern: /^(?:[0-9a-f]{2})*$/ }) ?? '',
+      'hex',
+    ).toString('utf8'),
   };
 }
 
@@ -96,20 +99,35 @@ export async function readPage<T>(
 }
 
 /** Every entry under a partial composite key (small registries only). */
-export async function readAll<T>(ctx: Context, objectType: string, attributes: string[], parse: Parser<T>): Promise<T[]> {
+export async function readAll<T>(
+  ctx: Context,
+  objectType: string,
+  attributes: string[],
+  parse: Parser<T>,
+): Promise<T[]> {
   const kvs = await drain(await ctx.stub.getStateByPartialCompositeKey(objectType, attributes));
   return kvs.map((kv) => parse(parseJsonBytes(kv.value, 'state', 'CORRUPT_STATE')));
 }
 
 /** Private data goes through the same serializer; returns the bytes' sha256 (what peers keep on-chain). */
-export async function writePrivate(ctx: Context, collection: string, key: string, value: object): Promise<string> {
+export async function writePrivate(
+  ctx: Context,
+  collection: string,
+  key: string,
+  value: object,
+): Promise<string> {
   const bytes = toBytes(value);
   await ctx.stub.putPrivateData(collection, key, bytes);
   return sha256Hex(bytes);
 }
 
 /** A private value with the sha256 of its stored bytes (to compare with the hash the public record keeps). */
-export async function readPrivate<T>(ctx: Context, collection: string, key: string, parse: Parser<T>): Promise<{ value: T; hash: string } | undefined> {
+export async function readPrivate<T>(
+  ctx: Context,
+  collection: string,
+  key: string,
+  parse: Parser<T>,
+): Promise<{ value: T; hash: string } | undefined> {
   const bytes = await ctx.stub.getPrivateData(collection, key);
   if (!bytes || bytes.length === 0) {
     return undefined;

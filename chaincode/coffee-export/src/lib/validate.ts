@@ -158,7 +158,10 @@ export class Fields {
       this.#fail(name, `must be between ${rule.min} and ${rule.max}`);
     }
     if (rule.decimals !== undefined && decimalsOf(value) > rule.decimals) {
-      this.#fail(name, rule.decimals === 0 ? 'must be an integer' : `allows at most ${rule.decimals} decimals`);
+      this.#fail(
+        name,
+        rule.decimals === 0 ? 'must be an integer' : `allows at most ${rule.decimals} decimals`,
+      );
     }
     return value;
   }
@@ -225,7 +228,9 @@ export class Fields {
 
   /** Reads each item of an array member as an object. */
   objects(name: string, maxItems: number, minItems = 0): Fields[] {
-    return this.list(name, maxItems, minItems).map((item, i) => Fields.of(item, `${this.#path}.${name}[${i}]`, this.#code));
+    return this.list(name, maxItems, minItems).map((item, i) =>
+      Fields.of(item, `${this.#path}.${name}[${i}]`, this.#code),
+    );
   }
 
   optObjects(name: string, maxItems: number): Fields[] {
@@ -234,7 +239,9 @@ export class Fields {
 
   strings(name: string, maxItems: number, rule: StringRule, minItems = 0): string[] {
     const items = this.list(name, maxItems, minItems);
-    return items.map((item, i) => Fields.of({ [String(i)]: item }, `${this.#path}.${name}`, this.#code).str(String(i), rule));
+    return items.map((item, i) =>
+      Fields.of({ [String(i)]: item }, `${this.#path}.${name}`, this.#code).str(String(i), rule),
+    );
   }
 
   /** Refuses members that were never read. */

@@ -15,7 +15,14 @@ import {
   latestDocuments,
   parseDocumentInput,
 } from '../model/document';
-import { EXPORT_STATUSES, type ExportRecord, type ExportStatus, STATUS_INDEX, exportKey, parseExport } from '../model/export';
+import {
+  EXPORT_STATUSES,
+  type ExportRecord,
+  type ExportStatus,
+  STATUS_INDEX,
+  exportKey,
+  parseExport,
+} from '../model/export';
 
 export async function loadExport(ctx: Context, exportId: string): Promise<ExportRecord> {
   const record = await readState(ctx, exportKey(ctx, exportId), parseExport);
@@ -27,7 +34,10 @@ export async function loadExport(ctx: Context, exportId: string): Promise<Export
 
 export function requireStatus(record: ExportRecord, allowed: readonly ExportStatus[], action: string): void {
   if (!allowed.includes(record.status)) {
-    fail('INVALID_TRANSITION', `${action} is not allowed while export ${record.exportId} is ${record.status} (only from ${allowed.join(', ')})`);
+    fail(
+      'INVALID_TRANSITION',
+      `${action} is not allowed while export ${record.exportId} is ${record.status} (only from ${allowed.join(', ')})`,
+    );
   }
 }
 
@@ -46,34 +56,56 @@ export function readTransient(ctx: Context, allowed: readonly string[]): Map<str
   const out = new Map<string, Fields>();
   for (const [key, bytes] of ctx.stub.getTransient()) {
     if (!allowed.includes(key)) {
-      fail('VALIDATION_FAILED', `transient key '${key}' is not accepted here (accepted: ${allowed.join(', ') || 'none'})`);
+      fail(
+        'VALIDATION_FAILED',
+        `transient key '${key}' is not accepted here (accepted: ${allowed.join(', ') || 'none'})`,
+      );
     }
-    out.set(key, Fields.of(parseJsonBytes(bytes, `transient ${key}`, 'VALIDATION_FAILED'), `transient.${key}`));
+    out.set(
+      key,
+      Fields.of(parseJsonBytes(bytes, `transient ${key}`, 'VALIDATION_FAILED'), `transient.${key}`),
+    );
   }
   return out;
 }
 
-export function parseDocuments(f: Fields, name: string, allowed: readonly DocumentType[], required: boolean): DocumentInput[] {
+export function parseDocuments(
+  f: Fields,
+  name: string,
+  allowed: readonly DocumentType[],
+  required: boolean,
+): DocumentInput[] {
   const docs = (required ? f.objects(name, 20, 1) : f.optObjects(name, 20)).map(parseDocumentInput);
   const seen = new Set<DocumentType>();
   for (const doc of docs) {
     if (!allowed.includes(doc.type)) {
-      fail('VALIDATION_FAILED', `document type ${doc.type} cannot be attached here (allowed: ${allowed.join(', ')})`);
+      fail(
+        'VALIDATION_FAILED',
+        `document type ${doc.type} cannot be attached here (allowed: ${allowed.join(', ')})`,
+      );
     }
     if (seen.has(doc.type)) {
       fail('VALIDATION_FAILED', `document type ${doc.type} appears twice`);
     }
     seen.add(doc.type);
-    if ((doc.type === 'COMMERCIAL_INVOICE' && (doc.quantityKg === undefined || doc.grade === undefined)) ||
-      (doc.type === 'PACKING_LIST' && doc.quantityKg === undefined)) {
-      fail('VALIDATION_FAILED', `${doc.type} must state quantityKg${doc.type === 'COMMERCIAL_INVOICE' ? ' and grade' : ''}`);
+    if (
+      (doc.type === 'COMMERCIAL_INVOICE' && (doc.quantityKg === undefined || doc.grade === undefined)) ||
+      (doc.type === 'PACKING_LIST' && doc.quantityKg === undefined)
+    ) {
+      fail(
+        'VALIDATION_FAILED',
+        `${doc.type} must state quantityKg${doc.type === 'COMMERCIAL_INVOICE' ? ' and grade' : ''}`,
+      );
     }
   }
   return docs;
 }
 
 /** Requires each of `types` among the given documents; lists every missing one. */
-export function requireDocuments(docs: readonly { type: DocumentType }[], types: readonly DocumentType[]): void {
+export function requireDocuments(
+  docs: readonly { type: DocumentType }[],
+  types: readonly DocumentType[],
+): void {
   const present = new Set(docs.map((d) => d.type));
   const missing = types.filter((t) => !present.has(t));
   if (missing.length > 0) {
@@ -82,7 +114,12 @@ export function requireDocuments(docs: readonly { type: DocumentType }[], types:
 }
 
 /** Appends new versions; earlier versions are kept untouched. */
-export function appendDocuments(ctx: Context, existing: readonly DocumentRecord[], inputs: readonly DocumentInput[], actor: Actor): DocumentRecord[] {
+export function appendDocuments(
+  ctx: Context,
+  existing: readonly DocumentRecord[],
+  inputs: readonly DocumentInput[],
+  actor: Actor,
+): DocumentRecord[] {
   if (existing.length + inputs.length > MAX_DOCUMENTS) {
     fail('VALIDATION_FAILED', `an export holds at most ${MAX_DOCUMENTS} document versions`);
   }
@@ -116,13 +153,25 @@ export interface CommitOptions {
  * The one way an export record changes: stamps who/when/why, writes through the serializer, moves the
  * status index, resets the key-level endorsement policy for the new state and emits the one event.
  */
-export async function commitExport(ctx: Context, before: ExportRecord | undefined, after: ExportRecord, options: CommitOptions): Promise<string> {
+export async function commitExport(
+  ctx: Context,
+  before: ExportRecord | undefined,
+  after: ExportRecord,
+  options: CommitOptions,
+): Promise<string> {
   const at = txIso(ctx);
   const txId = ctx.stub.getTxID();
   const record: ExportRecord = {
     ...after,
     updatedAt: at,
-    lastAction: { action: options.action, by: actorOf(options.actor), at, txId, reasonCode: options.reasonCode, reason: options.reason },
+    lastAction: {
+      action: options.action,
+      by: actorOf(options.actor),
+      at,
+      txId,
+      reasonCode: options.reasonCode,
+      reason: options.reason,
+    },
   };
   const key = exportKey(ctx, record.exportId);
   await writeState(ctx, key, record);
@@ -135,8 +184,14 @@ export async function commitExport(ctx: Context, before: ExportRecord | undefine
       await ctx.stub.setStateValidationParameter(indexKey, indexPolicy());
     }
   } else if (before.status !== record.status) {
-    await writeState(ctx, statusIndexKey(ctx, before.status, record.exportId), { exportId: record.exportId, active: false });
-    await writeState(ctx, statusIndexKey(ctx, record.status, record.exportId), { exportId: record.exportId, active: true });
+    await writeState(ctx, statusIndexKey(ctx, before.status, record.exportId), {
+      exportId: record.exportId,
+      active: false,
+    });
+    await writeState(ctx, statusIndexKey(ctx, record.status, record.exportId), {
+      exportId: record.exportId,
+      active: true,
+    });
   }
   emitEvent(ctx, options.event, {
     ...options.details,

@@ -31,7 +31,11 @@ export interface Actor {
 }
 
 export function parseActor(f: Fields): Actor {
-  return { mspId: f.oneOf('mspId', MSP_IDS), userId: f.str('userId', { max: 200 }), role: f.oneOf('role', ROLES) };
+  return {
+    mspId: f.oneOf('mspId', MSP_IDS),
+    userId: f.str('userId', { max: 200 }),
+    role: f.oneOf('role', ROLES),
+  };
 }
 
 /** Reads an ISO-8601 UTC timestamp member and returns [normalized text, epoch ms]. */
@@ -39,7 +43,10 @@ export function readInstant(f: Fields, name: string): [string, number] {
   const text = f.str(name, { max: 32 });
   const millis = parseIsoMillis(text);
   if (millis === undefined) {
-    return fail('VALIDATION_FAILED', `${name} must be an ISO-8601 UTC date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.mmm]Z)`);
+    return fail(
+      'VALIDATION_FAILED',
+      `${name} must be an ISO-8601 UTC date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.mmm]Z)`,
+    );
   }
   return [text, millis];
 }

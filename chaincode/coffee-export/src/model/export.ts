@@ -50,7 +50,12 @@ export const PRE_SHIPMENT_STATUSES: readonly ExportStatus[] = [
 ];
 
 /** The states reviewed at steps 2, 3, 5 and 7; an amendment returns to the same one. */
-export const REVIEW_STATUSES = ['SUBMITTED', 'CONTRACT_REGISTERED', 'FX_SUBMITTED', 'SHIPMENT_BOOKED'] as const;
+export const REVIEW_STATUSES = [
+  'SUBMITTED',
+  'CONTRACT_REGISTERED',
+  'FX_SUBMITTED',
+  'SHIPMENT_BOOKED',
+] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 export const REVIEW_STEP: Readonly<Record<ReviewStatus, number>> = {
   SUBMITTED: 2,

@@ -60,17 +60,34 @@ export function parseSequence(value: unknown): Sequence {
  * The row in force at `atMillis` for a grade and origin region: a row naming the region wins over a
  * region-less row; among those, the latest effective-from; ties go to the later publication (higher id).
  */
-export function rowInForce(rows: readonly MinimumPrice[], grade: Grade, region: string, atMillis: number, millisOf: (iso: string) => number): MinimumPrice | undefined {
+export function rowInForce(
+  rows: readonly MinimumPrice[],
+  grade: Grade,
+  region: string,
+  atMillis: number,
+  millisOf: (iso: string) => number,
+): MinimumPrice | undefined {
   const live = rows.filter((r) => r.grade === grade && millisOf(r.effectiveFrom) <= atMillis);
   const pick = (candidates: MinimumPrice[]): MinimumPrice | undefined =>
-    candidates.sort((a, b) => millisOf(b.effectiveFrom) - millisOf(a.effectiveFrom) || (a.id < b.id ? 1 : -1))[0];
-  return pick(live.filter((r) => r.originRegion === region)) ?? pick(live.filter((r) => r.originRegion === undefined));
+    candidates.sort(
+      (a, b) => millisOf(b.effectiveFrom) - millisOf(a.effectiveFrom) || (a.id < b.id ? 1 : -1),
+    )[0];
+  return (
+    pick(live.filter((r) => r.originRegion === region)) ??
+    pick(live.filter((r) => r.originRegion === undefined))
+  );
 }
 
 /** The row in force at the transaction's timestamp, or NO_MINIMUM_PRICE. */
 export async function minimumPriceInForce(ctx: Context, grade: Grade, region: string): Promise<MinimumPrice> {
   const rows = await readAll(ctx, MIN_PRICE_KEY, [grade], parseMinimumPrice);
-  const row = rowInForce(rows, grade, region, txMillis(ctx), (iso) => parseIsoMillis(iso) ?? Number.POSITIVE_INFINITY);
+  const row = rowInForce(
+    rows,
+    grade,
+    region,
+    txMillis(ctx),
+    (iso) => parseIsoMillis(iso) ?? Number.POSITIVE_INFINITY,
+  );
   if (row === undefined) {
     return fail('NO_MINIMUM_PRICE', `ECTA has published no minimum price in force for ${grade} (${region})`);
   }

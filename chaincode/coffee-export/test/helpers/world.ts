@@ -19,7 +19,8 @@ type ContractClass = new () => Contract;
 async function userManagementContracts(): Promise<Contract[]> {
   const path = resolve(__dirname, '../../../../user-management/dist/src/index.js');
   const loaded: unknown = await import(path);
-  const list: unknown = typeof loaded === 'object' && loaded !== null && 'contracts' in loaded ? loaded.contracts : undefined;
+  const list: unknown =
+    typeof loaded === 'object' && loaded !== null && 'contracts' in loaded ? loaded.contracts : undefined;
   if (!Array.isArray(list)) {
     throw new Error(`user-management build not found at ${path} (run its tsc first)`);
   }
@@ -55,7 +56,14 @@ export const QUANTITY = 19_200;
 export const VALUE = 120_000;
 
 export function terms(overrides: Json = {}): Json {
-  return { unitPriceUsdPerKg: PRICE, contractValueUsd: VALUE, paymentMethod: 'LC', paymentTerms: 'LC at sight, 90 days', salt: SALT, ...overrides };
+  return {
+    unitPriceUsdPerKg: PRICE,
+    contractValueUsd: VALUE,
+    paymentMethod: 'LC',
+    paymentTerms: 'LC at sight, 90 days',
+    salt: SALT,
+    ...overrides,
+  };
 }
 
 let docCounter = 0;
@@ -63,7 +71,14 @@ let docCounter = 0;
 export function doc(type: string, extra: Json = {}): Json {
   docCounter += 1;
   const hex = docCounter.toString(16).padStart(64, '0');
-  return { type, cid: `bafybeig${'a'.repeat(51)}${String.fromCharCode(97 + (docCounter % 26))}`, sha256: hex, sizeBytes: 1024 + docCounter, mediaType: 'application/pdf', ...extra };
+  return {
+    type,
+    cid: `bafybeig${'a'.repeat(51)}${String.fromCharCode(97 + (docCounter % 26))}`,
+    sha256: hex,
+    sizeBytes: 1024 + docCounter,
+    mediaType: 'application/pdf',
+    ...extra,
+  };
 }
 
 export class World {
@@ -73,12 +88,22 @@ export class World {
     this.ledger = ledger;
   }
 
-  submit(who: Identity, fn: string, input?: Json | string, transient?: Record<string, Json | string>): Promise<string> {
+  submit(
+    who: Identity,
+    fn: string,
+    input?: Json | string,
+    transient?: Record<string, Json | string>,
+  ): Promise<string> {
     const args = input === undefined ? [] : [typeof input === 'string' ? input : JSON.stringify(input)];
     return this.ledger.submit(who, CE, fn, args, { transient });
   }
 
-  async json(who: Identity, fn: string, input?: Json | string, transient?: Record<string, Json | string>): Promise<Json> {
+  async json(
+    who: Identity,
+    fn: string,
+    input?: Json | string,
+    transient?: Record<string, Json | string>,
+  ): Promise<Json> {
     return JSON.parse(await this.submit(who, fn, input, transient)) as Json;
   }
 
@@ -102,7 +127,9 @@ export class World {
       return [];
     }
     const envelope = common.SignaturePolicyEnvelope.deserializeBinary(bytes);
-    const roles = envelope.getIdentitiesList().map((id) => msp.MSPRole.deserializeBinary(id.getPrincipal_asU8()));
+    const roles = envelope
+      .getIdentitiesList()
+      .map((id) => msp.MSPRole.deserializeBinary(id.getPrincipal_asU8()));
     if (roles.some((r) => r.getRole() !== msp.MSPRole.MSPRoleType.PEER)) {
       throw new Error('policy names a non-PEER principal');
     }
@@ -116,13 +143,23 @@ export class World {
 
 export async function newWorld(options: { shipByWindowSeconds?: number } = {}): Promise<World> {
   const ledger = new FakeLedger()
-    .deploy(CE, contracts.map((C) => new C()), [{ name: 'tradeTerms', members: MEMBERS }])
+    .deploy(
+      CE,
+      contracts.map((C) => new C()),
+      [{ name: 'tradeTerms', members: MEMBERS }],
+    )
     .deploy(UM, await userManagementContracts());
   const world = new World(ledger);
   for (const user of Object.values(U).filter((u) => u.role !== 'exporter')) {
-    await world.um(admins[user.mspId] as Identity, 'users:RegisterUser', { commonName: user.commonName, role: user.role });
+    await world.um(admins[user.mspId] as Identity, 'users:RegisterUser', {
+      commonName: user.commonName,
+      role: user.role,
+    });
   }
-  for (const [exporterId, user] of [['EXP-001', U.exporter], ['EXP-002', U.exporter2]] as const) {
+  for (const [exporterId, user] of [
+    ['EXP-001', U.exporter],
+    ['EXP-002', U.exporter2],
+  ] as const) {
     await world.um(U.ecta, 'exporters:RegisterExporter', {
       exporterId,
       legalName: `${exporterId} Coffee PLC`,
@@ -130,12 +167,27 @@ export async function newWorld(options: { shipByWindowSeconds?: number } = {}): 
       licenceNumber: `ECTA/${exporterId}`,
       licenceValidUntil: '2030-12-31',
     });
-    await world.um(admins.CommercialBankMSP as Identity, 'users:RegisterUser', { commonName: user.commonName, role: 'exporter', exporterId });
+    await world.um(admins.CommercialBankMSP as Identity, 'users:RegisterUser', {
+      commonName: user.commonName,
+      role: 'exporter',
+      exporterId,
+    });
   }
-  await world.submit(U.ecta, 'minprice:PublishMinimumPrice', { grade: 'G2', usdPerKg: 5.0, effectiveFrom: '2025-01-01' });
-  await world.submit(U.ecta, 'minprice:PublishMinimumPrice', { grade: 'G2', originRegion: 'SIDAMA', usdPerKg: 6.0, effectiveFrom: '2025-06-01' });
+  await world.submit(U.ecta, 'minprice:PublishMinimumPrice', {
+    grade: 'G2',
+    usdPerKg: 5.0,
+    effectiveFrom: '2025-01-01',
+  });
+  await world.submit(U.ecta, 'minprice:PublishMinimumPrice', {
+    grade: 'G2',
+    originRegion: 'SIDAMA',
+    usdPerKg: 6.0,
+    effectiveFrom: '2025-06-01',
+  });
   if (options.shipByWindowSeconds !== undefined) {
-    await world.submit(U.ecta, 'config:SetWorkflowConfig', { shipByWindowSeconds: options.shipByWindowSeconds });
+    await world.submit(U.ecta, 'config:SetWorkflowConfig', {
+      shipByWindowSeconds: options.shipByWindowSeconds,
+    });
   }
   return world;
 }
@@ -170,7 +222,13 @@ export interface Step {
 }
 
 export const STEPS: Step[] = [
-  { name: 'register contract', who: U.ecta, fn: 'export:RegisterContract', to: 'CONTRACT_REGISTERED', input: (id) => ({ exportId: id, registrationNumber: `ECTA-REG-${id}` }) },
+  {
+    name: 'register contract',
+    who: U.ecta,
+    fn: 'export:RegisterContract',
+    to: 'CONTRACT_REGISTERED',
+    input: (id) => ({ exportId: id, registrationNumber: `ECTA-REG-${id}` }),
+  },
   {
     name: 'certify quality',
     who: U.grader,
@@ -194,9 +252,17 @@ export const STEPS: Step[] = [
     fn: 'export:SubmitFxApplication',
     to: 'FX_SUBMITTED',
     input: (id) => ({ exportId: id, documents: [doc('LC_OR_ADVANCE_ADVICE')] }),
-    transient: () => ({ fxApplication: { paymentMethod: 'LC', evidenceReference: 'LC-2026-001', amountUsd: VALUE } }),
+    transient: () => ({
+      fxApplication: { paymentMethod: 'LC', evidenceReference: 'LC-2026-001', amountUsd: VALUE },
+    }),
   },
-  { name: 'approve FX', who: U.fx, fn: 'export:ApproveFx', to: 'FX_APPROVED', input: (id) => ({ exportId: id }) },
+  {
+    name: 'approve FX',
+    who: U.fx,
+    fn: 'export:ApproveFx',
+    to: 'FX_APPROVED',
+    input: (id) => ({ exportId: id }),
+  },
   {
     name: 'book shipment',
     who: U.shipping,
@@ -219,8 +285,9 @@ export const STEPS: Step[] = [
     who: U.customs,
     fn: 'export:ClearCustoms',
     to: 'CUSTOMS_CLEARED',
-    prepare: (id, world) => world.submit(U.exporter, 'export:AttachDocuments', { exportId: id, documents: shippingDocuments() }),
-    input: async (id, world) => customsDeclaration(id, (await world.get(id)) as { permit?: { permitNumber: string } }),
+    prepare: (id, world) =>
+      world.submit(U.exporter, 'export:AttachDocuments', { exportId: id, documents: shippingDocuments() }),
+    input: async (id, world) => customsDeclaration(id, await world.get(id)),
     transient: () => ({ customsValue: { declaredValueUsd: VALUE, salt: SALT } }),
   },
   {
@@ -228,7 +295,12 @@ export const STEPS: Step[] = [
     who: U.shipping,
     fn: 'export:MarkShipped',
     to: 'SHIPPED',
-    input: (id) => ({ exportId: id, billOfLadingNumber: 'BL-1', onBoardDate: '2026-01-01T00:00:00Z', documents: [doc('BILL_OF_LADING')] }),
+    input: (id) => ({
+      exportId: id,
+      billOfLadingNumber: 'BL-1',
+      onBoardDate: '2026-01-01T00:00:00Z',
+      documents: [doc('BILL_OF_LADING')],
+    }),
   },
   {
     name: 'record payment',
@@ -238,7 +310,13 @@ export const STEPS: Step[] = [
     input: (id) => ({ exportId: id, paymentReference: 'SWIFT-1', documents: [doc('PAYMENT_ADVICE')] }),
     transient: () => ({ paymentProceeds: { amountUsd: VALUE } }),
   },
-  { name: 'confirm repatriation', who: U.fx, fn: 'export:ConfirmRepatriation', to: 'COMPLETED', input: (id) => ({ exportId: id }) },
+  {
+    name: 'confirm repatriation',
+    who: U.fx,
+    fn: 'export:ConfirmRepatriation',
+    to: 'COMPLETED',
+    input: (id) => ({ exportId: id }),
+  },
 ];
 
 export function shippingDocuments(extra: { quantityKg?: number; grade?: string } = {}): Json[] {
@@ -250,7 +328,11 @@ export function shippingDocuments(extra: { quantityKg?: number; grade?: string }
   ];
 }
 
-export function customsDeclaration(id: string, record: { permit?: { permitNumber: string } }, overrides: Json = {}): Json {
+export function customsDeclaration(
+  id: string,
+  record: { permit?: { permitNumber: string } },
+  overrides: Json = {},
+): Json {
   return {
     exportId: id,
     declarationNumber: `EXD-${id}`,
@@ -263,8 +345,16 @@ export function customsDeclaration(id: string, record: { permit?: { permitNumber
   };
 }
 
-export async function submit(world: World, id: string, who: Identity = U.exporter, overrides: Json = {}, termOverrides: Json = {}): Promise<Json> {
-  return world.json(who, 'export:SubmitExport', submission(id, overrides), { tradeTerms: terms(termOverrides) });
+export async function submit(
+  world: World,
+  id: string,
+  who: Identity = U.exporter,
+  overrides: Json = {},
+  termOverrides: Json = {},
+): Promise<Json> {
+  return world.json(who, 'export:SubmitExport', submission(id, overrides), {
+    tradeTerms: terms(termOverrides),
+  });
 }
 
 /** Submits and runs the first `steps` steps of the happy path. */

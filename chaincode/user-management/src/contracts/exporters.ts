@@ -93,7 +93,10 @@ export function eligibilityOf(
  * Exporter licences (ECTA) and standing (National Bank). coffee-export reads them with cross-chaincode
  * queries and applies the default penalty ladder through `ApplyDefaultPenalty`.
  */
-@Info({ title: 'Exporters', description: 'ECTA exporter licences, warnings, status; National Bank delinquency' })
+@Info({
+  title: 'Exporters',
+  description: 'ECTA exporter licences, warnings, status; National Bank delinquency',
+})
 export class ExporterContract extends Contract {
   constructor() {
     super('exporters');
@@ -239,7 +242,10 @@ export class ExporterContract extends Contract {
     f.end();
     const origin = originChaincode(ctx);
     if (origin !== PENALTY_ORIGIN_CHAINCODE) {
-      fail('FORBIDDEN_CALLER', `penalties are applied only by ${PENALTY_ORIGIN_CHAINCODE} (proposal addressed ${origin ?? 'unknown'})`);
+      fail(
+        'FORBIDDEN_CALLER',
+        `penalties are applied only by ${PENALTY_ORIGIN_CHAINCODE} (proposal addressed ${origin ?? 'unknown'})`,
+      );
     }
     const existing = await readState(ctx, penaltyKey(ctx, exportId), parsePenalty);
     if (existing !== undefined) {
@@ -271,7 +277,8 @@ export class ExporterContract extends Contract {
       ...record,
       warnings,
       status,
-      statusReason: outcome === 'SUSPENDED' ? `suspended after default of export ${exportId}` : record.statusReason,
+      statusReason:
+        outcome === 'SUSPENDED' ? `suspended after default of export ${exportId}` : record.statusReason,
       updatedAt: now,
       updatedBy: `${PENALTY_ORIGIN_CHAINCODE}:RecordDefault`,
     };

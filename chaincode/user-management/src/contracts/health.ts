@@ -24,7 +24,10 @@ function parseHeartbeat(value: unknown): Heartbeat {
   };
 }
 
-@Info({ title: 'Health', description: 'Liveness and per-organization heartbeat of the user-management chaincode' })
+@Info({
+  title: 'Health',
+  description: 'Liveness and per-organization heartbeat of the user-management chaincode',
+})
 export class HealthContract extends Contract {
   constructor() {
     super('health');
@@ -42,7 +45,12 @@ export class HealthContract extends Contract {
   @Returns('string')
   public async RecordHeartbeat(ctx: Context): Promise<string> {
     const mspId = ctx.clientIdentity.getMSPID();
-    const heartbeat: Heartbeat = { chaincode: CHAINCODE, mspId, txId: ctx.stub.getTxID(), recordedAt: txIso(ctx) };
+    const heartbeat: Heartbeat = {
+      chaincode: CHAINCODE,
+      mspId,
+      txId: ctx.stub.getTxID(),
+      recordedAt: txIso(ctx),
+    };
     await writeState(ctx, ctx.stub.createCompositeKey('heartbeat', [mspId]), heartbeat);
     emitEvent(ctx, EVENTS.heartbeatRecorded, heartbeat);
     return toJson(heartbeat);

@@ -28,7 +28,10 @@ function userEvent(record: UserRecord, txId: string): object {
  * Users of every organization. An org `admin` registers, suspends and reactivates users of its own org
  * (the org is the admin's MSP, never an argument). User ids are `<mspId>::<certificate CN>`.
  */
-@Info({ title: 'Users', description: 'Registry of the consortium users: org, role and status, no personal data' })
+@Info({
+  title: 'Users',
+  description: 'Registry of the consortium users: org, role and status, no personal data',
+})
 export class UserContract extends Contract {
   constructor() {
     super('users');
@@ -53,7 +56,10 @@ export class UserContract extends Contract {
     if (role !== 'exporter' && exporterId !== undefined) {
       fail('VALIDATION_FAILED', 'only exporter users are linked to an exporter');
     }
-    if (exporterId !== undefined && (await readState(ctx, exporterKey(ctx, exporterId), parseExporter)) === undefined) {
+    if (
+      exporterId !== undefined &&
+      (await readState(ctx, exporterKey(ctx, exporterId), parseExporter)) === undefined
+    ) {
       fail('EXPORTER_NOT_FOUND', `exporter ${exporterId} is not registered by ECTA`);
     }
     if ((await readUser(ctx, admin.mspId, commonName)) !== undefined) {
@@ -133,7 +139,10 @@ export class UserContract extends Contract {
   async #setStatus(ctx: Context, input: string, status: UserStatus): Promise<string> {
     const f = Fields.parse(input, 'input');
     const userId = f.str('userId', { max: 200, pattern: USER_ID_PATTERN });
-    const reason = status === 'SUSPENDED' ? f.str('reason', { max: 1000, text: true }) : f.optStr('reason', { max: 1000, text: true });
+    const reason =
+      status === 'SUSPENDED'
+        ? f.str('reason', { max: 1000, text: true })
+        : f.optStr('reason', { max: 1000, text: true });
     f.end();
     const admin = await authorize(ctx, MSP_IDS, ['admin']);
     const target = splitUserId(userId);

@@ -15,7 +15,11 @@ export interface Actor extends CallerIdentity {
   record: UserRecord | undefined;
 }
 
-export async function readUser(ctx: Context, mspId: MspId, commonName: string): Promise<UserRecord | undefined> {
+export async function readUser(
+  ctx: Context,
+  mspId: MspId,
+  commonName: string,
+): Promise<UserRecord | undefined> {
   return readState(ctx, userKey(ctx, mspId, commonName), parseUser);
 }
 
@@ -24,14 +28,21 @@ export async function readUser(ctx: Context, mspId: MspId, commonName: string): 
  * with that same role. An org `admin` certificate is trusted without a record (its CA issued it; this is
  * how the first users get registered), but a registered admin must be ACTIVE.
  */
-export async function authorize(ctx: Context, msps: readonly MspId[], roles: readonly Role[]): Promise<Actor> {
+export async function authorize(
+  ctx: Context,
+  msps: readonly MspId[],
+  roles: readonly Role[],
+): Promise<Actor> {
   const caller = callerIdentity(ctx);
   if (!msps.includes(caller.mspId)) {
     fail('FORBIDDEN_ORG', `${caller.mspId} may not perform this action`);
   }
   const role = caller.role;
   if (role === undefined || !roles.includes(role)) {
-    return fail('FORBIDDEN_ROLE', `role '${role ?? 'none'}' may not perform this action (needs ${roles.join(' or ')})`);
+    return fail(
+      'FORBIDDEN_ROLE',
+      `role '${role ?? 'none'}' may not perform this action (needs ${roles.join(' or ')})`,
+    );
   }
   const record = await readUser(ctx, caller.mspId, caller.commonName);
   if (record === undefined) {

@@ -51,7 +51,10 @@ export const MAX_PAGE_SIZE = 100;
 export function readPageRequest(input: Fields): PageRequest {
   return {
     pageSize: input.optInt('pageSize', 1, MAX_PAGE_SIZE) ?? 20,
-    bookmark: Buffer.from(input.optStr('bookmark', { min: 0, max: 2048, pattern: /^(?:[0-9a-f]{2})*$/ }) ?? '', 'hex').toString('utf8'),
+    bookmark: Buffer.from(
+      input.optStr('bookmark', { min: 0, max: 2048, pattern: /^(?:[0-9a-f]{2})*$/ }) ?? '',
+      'hex',
+    ).toString('utf8'),
   };
 }
 
@@ -96,12 +99,21 @@ export async function readPage<T>(
 }
 
 /** Every entry under a partial composite key (small registries only). */
-export async function readAll<T>(ctx: Context, objectType: string, attributes: string[], parse: Parser<T>): Promise<T[]> {
+export async function readAll<T>(
+  ctx: Context,
+  objectType: string,
+  attributes: string[],
+  parse: Parser<T>,
+): Promise<T[]> {
   const kvs = await drain(await ctx.stub.getStateByPartialCompositeKey(objectType, attributes));
   return kvs.map((kv) => parse(parseJsonBytes(kv.value, 'state', 'CORRUPT_STATE')));
 }
 
-export function requireFound<T>(value: T | undefined, code: 'USER_NOT_FOUND' | 'EXPORTER_NOT_FOUND', what: string): T {
+export function requireFound<T>(
+  value: T | undefined,
+  code: 'USER_NOT_FOUND' | 'EXPORTER_NOT_FOUND',
+  what: string,
+): T {
   if (value === undefined) {
     return fail(code, `${what} does not exist`);
   }

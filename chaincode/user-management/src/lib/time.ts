@@ -24,7 +24,9 @@ function civilFromDays(days: number): [number, number, number] {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
@@ -33,7 +35,10 @@ function civilFromDays(days: number): [number, number, number] {
 }
 
 function daysInMonth(year: number, month: number): number {
-  return daysFromCivil(month === 12 ? year + 1 : year, month === 12 ? 1 : month + 1, 1) - daysFromCivil(year, month, 1);
+  return (
+    daysFromCivil(month === 12 ? year + 1 : year, month === 12 ? 1 : month + 1, 1) -
+    daysFromCivil(year, month, 1)
+  );
 }
 
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ` for epoch milliseconds (same text as Date#toISOString for years 0-9999). */
@@ -69,7 +74,13 @@ export function parseIsoMillis(text: string): number | undefined {
   if (hours > 23 || minutes > 59 || seconds > 59) {
     return undefined;
   }
-  return daysFromCivil(year, month, day) * MS_PER_DAY + hours * 3_600_000 + minutes * 60_000 + seconds * 1000 + fraction;
+  return (
+    daysFromCivil(year, month, day) * MS_PER_DAY +
+    hours * 3_600_000 +
+    minutes * 60_000 +
+    seconds * 1000 +
+    fraction
+  );
 }
 
 /** Milliseconds since the epoch of the transaction's timestamp (identical on every endorser). */

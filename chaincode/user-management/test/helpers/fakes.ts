@@ -72,7 +72,9 @@ export function protoBytesField(field: number, bytes: Uint8Array): Uint8Array {
 /** ChaincodeInvocationSpec{chaincode_spec{type=2, chaincode_id{name}, input{args}}} as a client builds it. */
 export function invocationSpec(chaincode: string, args: string[]): Uint8Array {
   const chaincodeId = protoBytesField(2, Buffer.from(chaincode));
-  const input = args.map((a) => protoBytesField(1, Buffer.from(a))).reduce((acc, b) => Uint8Array.from([...acc, ...b]), new Uint8Array());
+  const input = args
+    .map((a) => protoBytesField(1, Buffer.from(a)))
+    .reduce((acc, b) => Uint8Array.from([...acc, ...b]), new Uint8Array());
   const spec = Uint8Array.from([8, 2, ...protoBytesField(2, chaincodeId), ...protoBytesField(3, input)]);
   return protoBytesField(1, spec);
 }
@@ -97,7 +99,9 @@ class FakeIterator<T> {
   next(): Promise<{ value: T; done: false } | { value: undefined; done: true }> {
     const item = this.#items[this.#pos];
     this.#pos += 1;
-    return Promise.resolve(item === undefined ? { value: undefined, done: true } : { value: item, done: false });
+    return Promise.resolve(
+      item === undefined ? { value: undefined, done: true } : { value: item, done: false },
+    );
   }
 
   close(): Promise<void> {
@@ -159,7 +163,10 @@ export class FakeStub {
   }
 
   getCreator(): { mspid: string; idBytes: Uint8Array } {
-    return { mspid: this.#tx.identity.mspId, idBytes: new FakeClientIdentity(this.#tx.identity).getIDBytes() };
+    return {
+      mspid: this.#tx.identity.mspId,
+      idBytes: new FakeClientIdentity(this.#tx.identity).getIDBytes(),
+    };
   }
 
   getTxTimestamp(): { seconds: Long; nanos: number } {
@@ -171,7 +178,10 @@ export class FakeStub {
   }
 
   getSignedProposal(): unknown {
-    return { proposal: { payload: { input: this.#tx.proposalInput, transientMap: this.#tx.transient } }, signature: new Uint8Array() };
+    return {
+      proposal: { payload: { input: this.#tx.proposalInput, transientMap: this.#tx.transient } },
+      signature: new Uint8Array(),
+    };
   }
 
   getState(key: string): Promise<Uint8Array> {
@@ -225,7 +235,10 @@ export class FakeStub {
       .map(([key, value]) => ({ key, value, namespace: this.#ns }));
   }
 
-  getStateByPartialCompositeKey(objectType: string, attributes: string[]): Promise<FakeIterator<{ key: string; value: Uint8Array }>> {
+  getStateByPartialCompositeKey(
+    objectType: string,
+    attributes: string[],
+  ): Promise<FakeIterator<{ key: string; value: Uint8Array }>> {
     return Promise.resolve(new FakeIterator(this.#range(objectType, attributes)));
   }
 
@@ -234,7 +247,10 @@ export class FakeStub {
     attributes: string[],
     pageSize: number,
     bookmark = '',
-  ): Promise<{ iterator: FakeIterator<{ key: string; value: Uint8Array }>; metadata: { fetchedRecordsCount: number; bookmark: string } }> {
+  ): Promise<{
+    iterator: FakeIterator<{ key: string; value: Uint8Array }>;
+    metadata: { fetchedRecordsCount: number; bookmark: string };
+  }> {
     if (this.#ledger.inSubmit) {
       throw new Error('Paginated queries are only supported in read-only transactions');
     }
@@ -247,11 +263,23 @@ export class FakeStub {
     });
   }
 
-  getHistoryForKey(key: string): Promise<FakeIterator<{ txId: string; value: Uint8Array; isDelete: boolean; timestamp: { seconds: number; nanos: number } }>> {
+  getHistoryForKey(key: string): Promise<
+    FakeIterator<{
+      txId: string;
+      value: Uint8Array;
+      isDelete: boolean;
+      timestamp: { seconds: number; nanos: number };
+    }>
+  > {
     const entries = [...this.#ledger.historyOf(this.#ns, key)].reverse();
     return Promise.resolve(
       new FakeIterator(
-        entries.map((m) => ({ txId: m.txId, value: m.value, isDelete: m.isDelete, timestamp: { seconds: m.seconds, nanos: 0 } })),
+        entries.map((m) => ({
+          txId: m.txId,
+          value: m.value,
+          isDelete: m.isDelete,
+          timestamp: { seconds: m.seconds, nanos: 0 },
+        })),
       ),
     );
   }
@@ -262,7 +290,11 @@ export class FakeStub {
     }
   }
 
-  async invokeChaincode(chaincode: string, args: string[], channel: string): Promise<{ status: number; message: string; payload: Uint8Array }> {
+  async invokeChaincode(
+    chaincode: string,
+    args: string[],
+    channel: string,
+  ): Promise<{ status: number; message: string; payload: Uint8Array }> {
     if (channel !== '' && channel !== CHANNEL) {
       throw new Error(`channel ${channel} is not joined`);
     }
@@ -280,7 +312,9 @@ export class FakeStub {
   getPrivateData(collection: string, key: string): Promise<Uint8Array> {
     const c = this.#collection(collection);
     if (!c.members.includes(this.#tx.identity.mspId)) {
-      throw new Error(`tx creator does not have read access permission on privatedata in chaincodeName:${this.#ns} collectionName: ${collection}`);
+      throw new Error(
+        `tx creator does not have read access permission on privatedata in chaincodeName:${this.#ns} collectionName: ${collection}`,
+      );
     }
     return Promise.resolve(this.#ledger.privateCommitted(this.#ns, collection).get(key) ?? new Uint8Array());
   }
@@ -288,13 +322,17 @@ export class FakeStub {
   getPrivateDataHash(collection: string, key: string): Promise<Uint8Array> {
     this.#collection(collection);
     const value = this.#ledger.privateCommitted(this.#ns, collection).get(key);
-    return Promise.resolve(value === undefined ? new Uint8Array() : createHash('sha256').update(value).digest());
+    return Promise.resolve(
+      value === undefined ? new Uint8Array() : createHash('sha256').update(value).digest(),
+    );
   }
 
   putPrivateData(collection: string, key: string, value: Uint8Array): Promise<void> {
     const c = this.#collection(collection);
     if (!c.members.includes(this.#tx.identity.mspId)) {
-      throw new Error(`tx creator does not have write access permission on privatedata in chaincodeName:${this.#ns} collectionName: ${collection}`);
+      throw new Error(
+        `tx creator does not have write access permission on privatedata in chaincodeName:${this.#ns} collectionName: ${collection}`,
+      );
     }
     mapOf(this.#tx.privateWrites, `${this.#ns}/${collection}`).set(key, Uint8Array.from(value));
     return Promise.resolve();
@@ -372,17 +410,23 @@ export class FakeLedger {
 
   /** Committed public state of a namespace as text (to assert what non-members can see). */
   publicText(ns: string): string {
-    return [...this.committed(ns).entries()].map(([k, v]) => `${k}=${Buffer.from(v).toString('utf8')}`).join('\n');
+    return [...this.committed(ns).entries()]
+      .map(([k, v]) => `${k}=${Buffer.from(v).toString('utf8')}`)
+      .join('\n');
   }
 
   /** A snapshot of everything committed, to prove a refused transaction changed nothing. */
   snapshot(): string {
     const dump = (m: Map<string, Map<string, Uint8Array>>): string =>
       [...m.entries()]
-        .flatMap(([ns, inner]) => [...inner.entries()].map(([k, v]) => `${ns}|${k}|${Buffer.from(v).toString('hex')}`))
+        .flatMap(([ns, inner]) =>
+          [...inner.entries()].map(([k, v]) => `${ns}|${k}|${Buffer.from(v).toString('hex')}`),
+        )
         .sort()
         .join('\n');
-    return [dump(this.#state), dump(this.#private), dump(this.#validation), String(this.events.length)].join('\n--\n');
+    return [dump(this.#state), dump(this.#private), dump(this.#validation), String(this.events.length)].join(
+      '\n--\n',
+    );
   }
 
   #newTx(identity: Identity, chaincode: string, args: string[], options: SubmitOptions): TxContext {
@@ -415,15 +459,25 @@ export class FakeLedger {
     if (contract === undefined || method === undefined) {
       throw new Error(`contract ${contractName} not found in ${chaincode}`);
     }
-    const meta: unknown = Reflect.getMetadata('fabric:transactions', Object.getPrototypeOf(contract) as object);
-    const described = Array.isArray(meta) ? (meta as { name: string; parameters?: unknown[] }[]).find((t) => t.name === method) : undefined;
+    const meta: unknown = Reflect.getMetadata(
+      'fabric:transactions',
+      Object.getPrototypeOf(contract) as object,
+    );
+    const described = Array.isArray(meta)
+      ? (meta as { name: string; parameters?: unknown[] }[]).find((t) => t.name === method)
+      : undefined;
     if (described === undefined) {
       throw new Error(`You've asked to invoke a function that does not exist: ${method}`);
     }
     if ((described.parameters ?? []).length !== args.length) {
-      throw new Error(`Expected ${(described.parameters ?? []).length} parameters, but ${args.length} have been supplied`);
+      throw new Error(
+        `Expected ${(described.parameters ?? []).length} parameters, but ${args.length} have been supplied`,
+      );
     }
-    const ctx = { stub: new FakeStub(this, tx, chaincode), clientIdentity: new FakeClientIdentity(tx.identity) } as unknown as Context;
+    const ctx = {
+      stub: new FakeStub(this, tx, chaincode),
+      clientIdentity: new FakeClientIdentity(tx.identity),
+    } as unknown as Context;
     const target = (contract as unknown as Invocable)[method];
     if (typeof target !== 'function') {
       throw new Error(`${method} is not a function`);
@@ -431,7 +485,11 @@ export class FakeLedger {
     return target.call(contract, ctx, ...args);
   }
 
-  async invokeNested(parent: TxContext, chaincode: string, args: string[]): Promise<{ status: number; message: string; payload: Uint8Array }> {
+  async invokeNested(
+    parent: TxContext,
+    chaincode: string,
+    args: string[],
+  ): Promise<{ status: number; message: string; payload: Uint8Array }> {
     const [fn, ...rest] = args;
     const nested: TxContext = { ...parent, depth: parent.depth + 1 };
     try {
@@ -446,7 +504,12 @@ export class FakeLedger {
     for (const [ns, writes] of tx.writes) {
       for (const [key, value] of writes) {
         const list = mapOf(this.#history, ns).get(key) ?? [];
-        list.push({ txId: tx.txId, seconds: tx.seconds, value: value ?? new Uint8Array(), isDelete: value === null });
+        list.push({
+          txId: tx.txId,
+          seconds: tx.seconds,
+          value: value ?? new Uint8Array(),
+          isDelete: value === null,
+        });
         mapOf(this.#history, ns).set(key, list);
         if (value === null) {
           this.committed(ns).delete(key);
@@ -472,12 +535,23 @@ export class FakeLedger {
     }
     if (tx.event !== undefined) {
       const raw = Buffer.from(tx.event.payload).toString('utf8');
-      this.events.push({ txId: tx.txId, name: tx.event.name, payload: JSON.parse(raw) as Record<string, unknown>, raw });
+      this.events.push({
+        txId: tx.txId,
+        name: tx.event.name,
+        payload: JSON.parse(raw) as Record<string, unknown>,
+        raw,
+      });
     }
   }
 
   /** Endorses and commits (all or nothing). Resolves with the response, rejects with the chaincode error. */
-  async submit(identity: Identity, chaincode: string, fn: string, args: string[] = [], options: SubmitOptions = {}): Promise<string> {
+  async submit(
+    identity: Identity,
+    chaincode: string,
+    fn: string,
+    args: string[] = [],
+    options: SubmitOptions = {},
+  ): Promise<string> {
     const tx = this.#newTx(identity, chaincode, [fn, ...args], options);
     this.inSubmit = true;
     try {
@@ -492,7 +566,13 @@ export class FakeLedger {
   }
 
   /** Runs a query; nothing is committed. */
-  async evaluate(identity: Identity, chaincode: string, fn: string, args: string[] = [], options: SubmitOptions = {}): Promise<string> {
+  async evaluate(
+    identity: Identity,
+    chaincode: string,
+    fn: string,
+    args: string[] = [],
+    options: SubmitOptions = {},
+  ): Promise<string> {
     const tx = this.#newTx(identity, chaincode, [fn, ...args], options);
     return this.#run(tx, chaincode, fn, args);
   }
@@ -501,7 +581,13 @@ export class FakeLedger {
    * Commits a transaction whose signed proposal addresses `originChaincode`/`originFn` but which calls
    * `args` on `chaincode` (what a chaincode-to-chaincode call looks like to the callee).
    */
-  async invokeNestedForTest(identity: Identity, originChaincode: string, originFn: string, chaincode: string, args: string[]): Promise<string> {
+  async invokeNestedForTest(
+    identity: Identity,
+    originChaincode: string,
+    originFn: string,
+    chaincode: string,
+    args: string[],
+  ): Promise<string> {
     const tx = this.#newTx(identity, originChaincode, [originFn], {});
     this.inSubmit = true;
     try {

@@ -31,7 +31,11 @@ export const officers = {
   customs: { mspId: 'CustomsMSP', commonName: 'customs1', role: 'customs_officer' },
 } satisfies Record<string, Identity>;
 
-export const exporterUser: Identity = { mspId: 'CommercialBankMSP', commonName: 'exporter1', role: 'exporter' };
+export const exporterUser: Identity = {
+  mspId: 'CommercialBankMSP',
+  commonName: 'exporter1',
+  role: 'exporter',
+};
 
 export function exporterInput(exporterId = 'EXP-001', overrides: Record<string, unknown> = {}): string {
   return JSON.stringify({
@@ -44,12 +48,18 @@ export function exporterInput(exporterId = 'EXP-001', overrides: Record<string, 
   });
 }
 
-export async function register(ledger: FakeLedger, user: Identity, extra: Record<string, unknown> = {}): Promise<void> {
+export async function register(
+  ledger: FakeLedger,
+  user: Identity,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const admin = admins[user.mspId];
   if (admin === undefined) {
     throw new Error(`no admin for ${user.mspId}`);
   }
-  await ledger.submit(admin, UM, 'users:RegisterUser', [JSON.stringify({ commonName: user.commonName, role: user.role, ...extra })]);
+  await ledger.submit(admin, UM, 'users:RegisterUser', [
+    JSON.stringify({ commonName: user.commonName, role: user.role, ...extra }),
+  ]);
 }
 
 /** Registers every officer, one licensed exporter EXP-001 and its exporter user. */
