@@ -21,16 +21,8 @@ import {
   submission,
   submit,
   terms,
+  refused,
 } from './helpers/world';
-
-async function refused(world: World, promise: Promise<unknown>, code: string): Promise<void> {
-  const before = world.ledger.snapshot();
-  await assert.rejects(promise, (e: Error) => {
-    assert.match(e.message, new RegExp(`^${code}: `));
-    return true;
-  });
-  assert.equal(world.ledger.snapshot(), before, 'a refused transaction changes nothing');
-}
 
 /** Runs step `n` (0-based into STEPS) as someone else. */
 async function stepAs(world: World, id: string, n: number, who: Identity): Promise<unknown> {

@@ -3,7 +3,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ENDORSERS_BY_STATUS } from '../src/lib/endorsement';
 import { EVENTS } from '../src/lib/events';
-import { CE, type Json, PRICE, SALT, STEPS, U, VALUE, newWorld, submit } from './helpers/world';
+import {
+  CE,
+  type Json,
+  PRICE,
+  SALT,
+  STEPS,
+  U,
+  VALUE,
+  newWorld,
+  refused,
+  submission,
+  submit,
+  terms,
+} from './helpers/world';
 
 const PRIVATE_MARKERS = [
   SALT,
@@ -134,11 +147,12 @@ describe('the ten steps, SUBMITTED to COMPLETED', () => {
     assert.equal(world.ledger.lastEvent()?.name, 'DocumentsAttached');
     const history = await world.query(U.customs, 'export:GetExportHistory', 'EX-2');
     const entries = history.entries as Json[];
-    assert.equal(entries.length, 3);
+    assert.equal(entries.length, 4, 'draft, submission and two document updates');
+    assert.equal((entries[3]?.record as Json).status, 'DRAFT', 'the oldest state is the draft');
     assert.equal(
       ((entries[2]?.record as Json).documents as Json[]).length,
       2,
-      'oldest version first kept intact',
+      'the submitted version is kept intact',
     );
   });
 
@@ -180,6 +194,61 @@ describe('the ten steps, SUBMITTED to COMPLETED', () => {
     await assert.rejects(
       world.submit(U.customs, 'export:ListExportsByStatus', { status: 'SUBMITTED' }),
       /read-only/,
+    );
+  });
+});
+
+describe('draft then submission (private terms are endorsed by tradeTerms members only)', () => {
+  it('CreateExport makes a DRAFT without private data, endorsed next by CommercialBank and ECTA', async () => {
+    const world = await newWorld();
+    const input = submission('EX-D');
+    await world.submit(U.exporter, 'export:CreateExport', { exportId: 'EX-D', contract: input.contract });
+    const draft = await world.get('EX-D');
+    assert.equal(draft.status, 'DRAFT');
+    assert.equal(draft.termsHash, undefined, 'no terms before SubmitExport');
+    assert.equal(world.ledger.lastEvent()?.name, 'ExportDrafted');
+  });
+
+  it('SubmitExport refuses a contract that differs from the draft, and a draft of another exporter', async () => {
+    const world = await newWorld();
+    const input = submission('EX-E');
+    await world.submit(U.exporter, 'export:CreateExport', { exportId: 'EX-E', contract: input.contract });
+    const changed = { ...input, contract: { ...(input.contract as Json), buyerName: 'Someone Else GmbH' } };
+    await refused(
+      world,
+      world.submit(U.exporter, 'export:SubmitExport', changed, { tradeTerms: terms() }),
+      'VALIDATION_FAILED',
+    );
+    assert.equal((await world.get('EX-E')).status, 'DRAFT', 'unchanged');
+  });
+
+  it('SubmitExport without a draft is EXPORT_NOT_FOUND; a second submission is EXPORT_EXISTS', async () => {
+    const world = await newWorld();
+    await refused(
+      world,
+      world.submit(U.exporter, 'export:SubmitExport', submission('EX-F'), { tradeTerms: terms() }),
+      'EXPORT_NOT_FOUND',
+    );
+    await submit(world, 'EX-G');
+    await refused(
+      world,
+      world.submit(U.exporter, 'export:SubmitExport', submission('EX-G'), { tradeTerms: terms() }),
+      'EXPORT_EXISTS',
+    );
+  });
+
+  it('CreateExport takes no transient data', async () => {
+    const world = await newWorld();
+    const input = submission('EX-H');
+    await refused(
+      world,
+      world.submit(
+        U.exporter,
+        'export:CreateExport',
+        { exportId: 'EX-H', contract: input.contract },
+        { tradeTerms: terms() },
+      ),
+      'VALIDATION_FAILED',
     );
   });
 });

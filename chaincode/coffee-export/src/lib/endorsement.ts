@@ -13,6 +13,8 @@ import { MSP, MSP_IDS, type MspId } from './orgs';
 const { CommercialBank, NationalBank, ECTA, ECX, ShippingLine, Customs } = MSP;
 
 export const ENDORSERS_BY_STATUS: Readonly<Record<ExportStatus, readonly MspId[]>> = {
+  // The exporter (CommercialBank) submits the draft with its private terms: only tradeTerms members endorse.
+  DRAFT: [CommercialBank, ECTA],
   SUBMITTED: [ECTA, NationalBank],
   CONTRACT_REGISTERED: [ECX, ECTA],
   QUALITY_CERTIFIED: [CommercialBank, ECTA],

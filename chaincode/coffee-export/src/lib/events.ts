@@ -1,6 +1,7 @@
 /** Every chaincode event name of coffee-export, in one place: one event per state change. */
 export const EVENTS = {
   heartbeatRecorded: 'HeartbeatRecorded',
+  exportDrafted: 'ExportDrafted',
   exportSubmitted: 'ExportSubmitted',
   contractRegistered: 'ContractRegistered',
   qualityCertified: 'QualityCertified',

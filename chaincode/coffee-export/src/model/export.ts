@@ -16,6 +16,7 @@ import {
 import { type DocumentRecord, MAX_DOCUMENTS, parseDocumentRecord } from './document';
 
 export const EXPORT_STATUSES = [
+  'DRAFT',
   'SUBMITTED',
   'CONTRACT_REGISTERED',
   'QUALITY_CERTIFIED',
@@ -38,6 +39,7 @@ export const TERMINAL_STATUSES: readonly ExportStatus[] = ['COMPLETED', 'REJECTE
 
 /** States from which CANCELLED and DEFAULTED are possible: alive and not yet SHIPPED. */
 export const PRE_SHIPMENT_STATUSES: readonly ExportStatus[] = [
+  'DRAFT',
   'SUBMITTED',
   'CONTRACT_REGISTERED',
   'QUALITY_CERTIFIED',
@@ -189,9 +191,10 @@ export interface ExportRecord {
   status: ExportStatus;
   contract: ContractInfo;
   /** sha256 of the private trade terms as stored in `tradeTerms` (equals the peer's private data hash). */
-  termsHash: string;
+  /** Absent while DRAFT: the terms arrive with SubmitExport. */
+  termsHash?: string;
   /** sha256 of the salted contract-value commitment (what Customs' declared value must hash to). */
-  valueCommitmentHash: string;
+  valueCommitmentHash?: string;
   documents: DocumentRecord[];
   tracking: TrackingEvent[];
   amendmentCount: number;
@@ -261,8 +264,8 @@ export function parseExport(value: unknown): ExportRecord {
     exporterId: f.str('exporterId', { max: 64, pattern: ID_PATTERN }),
     status: f.oneOf('status', EXPORT_STATUSES),
     contract: parseContractInfo(f.obj('contract')),
-    termsHash: f.str('termsHash', { max: 64 }),
-    valueCommitmentHash: f.str('valueCommitmentHash', { max: 64 }),
+    termsHash: f.optStr('termsHash', { max: 64 }),
+    valueCommitmentHash: f.optStr('valueCommitmentHash', { max: 64 }),
     documents: f.objects('documents', MAX_DOCUMENTS).map(parseDocumentRecord),
     tracking: f.objects('tracking', MAX_TRACKING_EVENTS).map((t) => ({
       location: t.str('location', { max: 128 }),

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 /**
  * A consortium in memory: coffee-export and the REAL user-management contracts (built from the sibling
  * package) deployed on one fake ledger, so cross-chaincode calls run the actual registry code.
@@ -352,7 +353,9 @@ export async function submit(
   overrides: Json = {},
   termOverrides: Json = {},
 ): Promise<Json> {
-  return world.json(who, 'export:SubmitExport', submission(id, overrides), {
+  const input = submission(id, overrides);
+  await world.submit(who, 'export:CreateExport', { exportId: input.exportId, contract: input.contract });
+  return world.json(who, 'export:SubmitExport', input, {
     tradeTerms: terms(termOverrides),
   });
 }
@@ -369,4 +372,14 @@ export async function advance(world: World, id: string, steps: number): Promise<
 
 export function stepIndex(status: string): number {
   return status === 'SUBMITTED' ? 0 : STEPS.findIndex((s) => s.to === status) + 1;
+}
+
+/** Asserts the transaction fails with `CODE: ` and that the ledger is unchanged. */
+export async function refused(world: World, promise: Promise<unknown>, code: string): Promise<void> {
+  const before = world.ledger.snapshot();
+  await assert.rejects(promise, (e: Error) => {
+    assert.match(e.message, new RegExp(`^${code}: `));
+    return true;
+  });
+  assert.equal(world.ledger.snapshot(), before, 'a refused transaction changes nothing');
 }
