@@ -59,7 +59,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['chaincode/*/test/**/*.ts'],
+    files: ['chaincode/*/test/**/*.ts', 'network/test/**/*.ts', 'gateways/test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',

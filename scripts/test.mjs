@@ -29,10 +29,18 @@ function testFiles(dir, suffix) {
 
 console.log('[test] compiling chaincodes …');
 for (const cc of ['user-management', 'coffee-export']) {
-  sh(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'chaincode', cc, 'tsconfig.json')]);
+  sh(process.execPath, [
+    join(root, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    join(root, 'chaincode', cc, 'tsconfig.json'),
+  ]);
 }
 console.log('[test] type-checking the network launcher …');
-sh(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'network/tsconfig.json')]);
+sh(process.execPath, [
+  join(root, 'node_modules/typescript/bin/tsc'),
+  '-p',
+  join(root, 'network/tsconfig.json'),
+]);
 
 const unit = [
   ...testFiles(join(root, 'chaincode/coffee-export/dist/test'), '.test.js'),
@@ -44,7 +52,12 @@ const integration = testFiles(join(root, 'network/test'), '.integration.test.ts'
 const runDir = process.env.COFFEE_RUN_DIR ?? join(root, '.run', 'test');
 mkdirSync(runDir, { recursive: true });
 const tap = join(tmpdir(), `coffee-export-test-${process.pid}.tap`);
-const env = { ...process.env, COFFEE_RUN_DIR: runDir };
+// The test network runs on its own ports (+20000), beside any network a developer has started.
+const env = {
+  ...process.env,
+  COFFEE_RUN_DIR: runDir,
+  COFFEE_PORT_OFFSET: process.env.COFFEE_PORT_OFFSET ?? '20000',
+};
 const r = spawnSync(
   process.execPath,
   [

@@ -5,7 +5,15 @@
  * right version are used as they are.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { CACHE_DIR, paths } from './paths.ts';
@@ -70,7 +78,12 @@ const GROUPS: readonly ToolGroup[] = [
     ldflags: '',
     cgo: false,
     binaries: [
-      { name: 'ipfs', pkg: 'github.com/ipfs/kubo/cmd/ipfs', versionMarker: `ipfs version ${KUBO_VERSION}`, versionArgs: ['version'] },
+      {
+        name: 'ipfs',
+        pkg: 'github.com/ipfs/kubo/cmd/ipfs',
+        versionMarker: `ipfs version ${KUBO_VERSION}`,
+        versionArgs: ['version'],
+      },
     ],
   },
 ];
@@ -91,7 +104,7 @@ export interface Binaries {
   readonly fabricConfigDir: string;
 }
 
-async function goEnv(): Promise<NodeJS.ProcessEnv> {
+function goEnv(): NodeJS.ProcessEnv {
   return {
     ...process.env,
     GOFLAGS: '-mod=mod',
@@ -103,7 +116,9 @@ async function goEnv(): Promise<NodeJS.ProcessEnv> {
 async function buildKey(group: ToolGroup): Promise<string> {
   const dir = join(paths.tools, group.group);
   const { stdout: goVersion } = await run('go', ['env', 'GOVERSION']).catch(() => {
-    throw new UserError('Go is required to build the Fabric and IPFS binaries: install Go 1.24 or newer, or set FABRIC_BIN');
+    throw new UserError(
+      'Go is required to build the Fabric and IPFS binaries: install Go 1.24 or newer, or set FABRIC_BIN',
+    );
   });
   const h = createHash('sha256');
   h.update(readFileSync(join(dir, 'go.mod')));
@@ -134,7 +149,7 @@ async function findInstalled(spec: BinarySpec): Promise<string | undefined> {
 async function buildGroup(group: ToolGroup, missing: readonly BinarySpec[]): Promise<string> {
   const key = await buildKey(group);
   const outDir = join(CACHE_DIR, 'bin', `${group.group}-${group.version}-${key}`);
-  const env = { ...(await goEnv()), CGO_ENABLED: group.cgo ? '1' : '0' };
+  const env = { ...goEnv(), CGO_ENABLED: group.cgo ? '1' : '0' };
   const cwd = join(paths.tools, group.group);
   mkdirSync(outDir, { recursive: true });
   for (const spec of missing) {
@@ -157,7 +172,7 @@ async function buildGroup(group: ToolGroup, missing: readonly BinarySpec[]): Pro
 async function moduleDir(group: ToolGroup): Promise<string> {
   const { stdout } = await run('go', ['list', '-m', '-f', '{{.Dir}}', group.module], {
     cwd: join(paths.tools, group.group),
-    env: await goEnv(),
+    env: goEnv(),
   });
   return stdout.trim();
 }

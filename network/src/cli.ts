@@ -12,17 +12,30 @@ import { down, status, up } from './network.ts';
 import { createUser } from './identities.ts';
 import { logFile } from './proc.ts';
 import { allRecords } from './proc.ts';
-import { findOrg, CHANNEL, ORDERER_ORG, PEER_ORGS, caPorts, ordererIndexes, ordererPorts, peerPorts } from './orgs.ts';
+import {
+  findOrg,
+  CHANNEL,
+  ORDERER_ORG,
+  PEER_ORGS,
+  caPorts,
+  ordererIndexes,
+  ordererPorts,
+  peerPorts,
+} from './orgs.ts';
 import { RUN_DIR } from './paths.ts';
 
 function printEndpoints(): void {
   const lines = [
     `channel ${CHANNEL}; run-time state in ${RUN_DIR}`,
     ...ordererIndexes().map(
-      (i) => `  orderer${i} (${ORDERER_ORG.mspId})`.padEnd(40) + `grpcs://127.0.0.1:${ordererPorts(i).listen}  admin https://127.0.0.1:${ordererPorts(i).admin}  operations https://127.0.0.1:${ordererPorts(i).operations}`,
+      (i) =>
+        `  orderer${i} (${ORDERER_ORG.mspId})`.padEnd(40) +
+        `grpcs://127.0.0.1:${ordererPorts(i).listen}  admin https://127.0.0.1:${ordererPorts(i).admin}  operations https://127.0.0.1:${ordererPorts(i).operations}`,
     ),
     ...PEER_ORGS.map(
-      (o) => `  ${o.id} (${o.mspId})`.padEnd(40) + `peer grpcs://127.0.0.1:${peerPorts(o).listen}  CA https://127.0.0.1:${caPorts(o).listen}  operations https://127.0.0.1:${peerPorts(o).operations}`,
+      (o) =>
+        `  ${o.id} (${o.mspId})`.padEnd(40) +
+        `peer grpcs://127.0.0.1:${peerPorts(o).listen}  CA https://127.0.0.1:${caPorts(o).listen}  operations https://127.0.0.1:${peerPorts(o).operations}`,
     ),
     'logs: npm run network:logs -- <node>   status: npm run network:status',
   ];
@@ -79,7 +92,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'down': {
       const { stopped } = await down({ purge: rest.includes('--purge') });
-      info(stopped.length ? `stopped ${stopped.length} processes: ${stopped.join(', ')}` : 'nothing was running');
+      info(
+        stopped.length ? `stopped ${stopped.length} processes: ${stopped.join(', ')}` : 'nothing was running',
+      );
       if (rest.includes('--purge')) info('removed .run/ (ledgers, crypto material, logs)');
       return 0;
     }
@@ -98,12 +113,20 @@ async function main(argv: string[]): Promise<number> {
       });
       process.stdout.write(`${rows.join('\n')}\n\ncommitted chaincodes:\n`);
       if (s.chaincodes.length === 0) process.stdout.write('  (none, or no peer is running)\n');
-      for (const c of s.chaincodes) process.stdout.write(`  ${c.name.padEnd(18)} version ${c.version}  sequence ${c.sequence}\n`);
+      for (const c of s.chaincodes)
+        process.stdout.write(`  ${c.name.padEnd(18)} version ${c.version}  sequence ${c.sequence}\n`);
       return 0;
     }
     case 'logs': {
       const node = rest.find((a) => !a.startsWith('-'));
-      if (!node) throw new UserError(`which node? one of: ${allRecords().map((r) => r.name).join(', ') || '(none running)'}`);
+      if (!node)
+        throw new UserError(
+          `which node? one of: ${
+            allRecords()
+              .map((r) => r.name)
+              .join(', ') || '(none running)'
+          }`,
+        );
       const file = logFile(node);
       if (!existsSync(file)) throw new UserError(`no log for '${node}' (${file})`);
       if (rest.includes('-f') || rest.includes('--follow')) {
@@ -131,8 +154,14 @@ async function main(argv: string[]): Promise<number> {
       const role = option(rest, '--role');
       if (!orgId || !username || !role) throw new UserError('register-user needs --org, --user and --role');
       const bins = await ensureBinaries();
-      const identity = await createUser(bins, findOrg(orgId), { username, role, exporterId: option(rest, '--exporter-id') });
-      info(`registered ${identity.mspId}::${identity.username} (role ${identity.role}) at the CA and on-chain`);
+      const identity = await createUser(bins, findOrg(orgId), {
+        username,
+        role,
+        exporterId: option(rest, '--exporter-id'),
+      });
+      info(
+        `registered ${identity.mspId}::${identity.username} (role ${identity.role}) at the CA and on-chain`,
+      );
       return 0;
     }
     case 'compose': {

@@ -48,9 +48,18 @@ function service(node: NodeHandle, image: string, command: string): Record<strin
 
 export function composeDocument(): string {
   const placeholder = Object.fromEntries(
-    (['peer', 'orderer', 'configtxgen', 'osnadmin', 'cryptogen', 'fabric-ca-server', 'fabric-ca-client', 'ipfs'] as BinaryName[]).map(
-      (n) => [n, n],
-    ),
+    (
+      [
+        'peer',
+        'orderer',
+        'configtxgen',
+        'osnadmin',
+        'cryptogen',
+        'fabric-ca-server',
+        'fabric-ca-client',
+        'ipfs',
+      ] as BinaryName[]
+    ).map((n) => [n, n]),
   ) as Record<BinaryName, string>;
   const bins: Binaries = { paths: placeholder, fabricConfigDir: IMAGE_CFG };
   const services: Record<string, unknown> = {};

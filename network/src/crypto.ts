@@ -8,7 +8,15 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Binaries } from './binaries.ts';
-import { ORDERER_ORG, PEER_ORGS, ordererHost, ordererIndexes, peerHost, peersPerOrg, type PeerOrg } from './orgs.ts';
+import {
+  ORDERER_ORG,
+  PEER_ORGS,
+  ordererHost,
+  ordererIndexes,
+  peerHost,
+  peersPerOrg,
+  type PeerOrg,
+} from './orgs.ts';
 import { paths } from './paths.ts';
 import { run } from './proc.ts';
 
@@ -49,7 +57,8 @@ export const cryptoPaths = {
   ordererAdmin: (): string => join(cryptoPaths.ordererOrg(), 'users', `Admin@${ORDERER_ORG.domain}`),
   caCert: (org: PeerOrg): string => join(cryptoPaths.peerOrg(org), 'ca', `ca.${org.domain}-cert.pem`),
   caKey: (org: PeerOrg): string => join(cryptoPaths.peerOrg(org), 'ca', 'priv_sk'),
-  tlsCaCert: (org: PeerOrg): string => join(cryptoPaths.peerOrg(org), 'tlsca', `tlsca.${org.domain}-cert.pem`),
+  tlsCaCert: (org: PeerOrg): string =>
+    join(cryptoPaths.peerOrg(org), 'tlsca', `tlsca.${org.domain}-cert.pem`),
   tlsCaKey: (org: PeerOrg): string => join(cryptoPaths.peerOrg(org), 'tlsca', 'priv_sk'),
   ordererTlsCaCert: (): string =>
     join(cryptoPaths.ordererOrg(), 'tlsca', `tlsca.${ORDERER_ORG.domain}-cert.pem`),

@@ -1,7 +1,17 @@
 /** Fabric Gateway connections to an org's own peer (as the org admin by default), used by the launcher's
  * readiness check and the tests. */
 import * as grpc from '@grpc/grpc-js';
-import { connect, signers, type Contract, type Gateway, type Identity, type Signer, type SubmittedTransaction } from '@hyperledger/fabric-gateway';
+import {
+  connect,
+  signers,
+  type Contract,
+  type Gateway,
+  type Identity,
+  type ProposalOptions,
+  type Signer,
+  type SubmittedTransaction,
+} from '@hyperledger/fabric-gateway';
+import { common } from '@hyperledger/fabric-protos';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,10 +85,11 @@ const UNAVAILABLE = 14;
 export async function submitWithRetry(
   contract: Contract,
   name: string,
-  args: string[] = [],
+  args: string[] | ProposalOptions = [],
   timeoutMs = 10_000,
 ): Promise<SubmittedTransaction> {
-  const tx = await contract.newProposal(name, { arguments: args }).endorse();
+  const options = Array.isArray(args) ? { arguments: args } : args;
+  const tx = await contract.newProposal(name, options).endorse();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -92,9 +103,9 @@ export async function submitWithRetry(
 }
 
 /**
- * Waits until every org's peer can get a transaction of every chaincode endorsed by a majority: service
- * discovery has then learned, through gossip, every peer and what it has installed. Endorses a heartbeat
- * without submitting it, so the ledger does not change.
+ * Waits until, from every org's peer, service discovery knows every org's peer with the committed version of
+ * every chaincode (an evaluate aimed at each org in turn succeeds): only then can the gateways plan
+ * endorsements that span orgs and chaincodes. After a start or an upgrade, gossip needs a few seconds for this.
  */
 export async function waitForEndorsement(timeoutMs = 60_000): Promise<void> {
   await Promise.all(
@@ -103,18 +114,48 @@ export async function waitForEndorsement(timeoutMs = 60_000): Promise<void> {
       try {
         for (const cc of CHAINCODES) {
           const contract = conn.gateway.getNetwork(CHANNEL).getContract(cc.name, 'health');
-          await waitFor(
-            `endorsement of ${cc.name} through ${org.id}'s peer`,
-            async () => {
-              await contract.newProposal('RecordHeartbeat').endorse();
-              return true;
-            },
-            timeoutMs,
-          );
+          for (const target of PEER_ORGS) {
+            await waitFor(
+              `${org.id}'s peer seeing ${cc.name} on ${target.id}'s peer`,
+              async () => {
+                await contract.evaluate('Ping', { endorsingOrganizations: [target.mspId] });
+                return true;
+              },
+              timeoutMs,
+            );
+          }
         }
       } finally {
         conn.close();
       }
     }),
+  );
+}
+
+/** The channel's block height as the connection's own peer sees it (qscc GetChainInfo). */
+export async function peerHeight(gateway: Gateway, mspId: string): Promise<number> {
+  const qscc = gateway.getNetwork(CHANNEL).getContract('qscc');
+  const bytes = await qscc.evaluate('GetChainInfo', {
+    arguments: [CHANNEL],
+    endorsingOrganizations: [mspId],
+  });
+  return common.BlockchainInfo.deserializeBinary(bytes).getHeight();
+}
+
+/**
+ * Waits until the connection's own peer has committed block `blockNumber`: reads made after another org's
+ * transaction then see its effect (each org's peer commits blocks on its own schedule).
+ */
+export async function waitForBlock(
+  gateway: Gateway,
+  mspId: string,
+  blockNumber: bigint | number,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const target = Number(blockNumber);
+  await waitFor(
+    `block ${target} on ${mspId}'s peer`,
+    async () => (await peerHeight(gateway, mspId)) > target,
+    timeoutMs,
   );
 }

@@ -7,7 +7,7 @@
  * enrolls on demand; the chaincode accepts an unregistered caller whose certificate says role=admin, because
  * only the org's own CA can issue such a certificate.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Binaries } from './binaries.ts';
@@ -56,8 +56,16 @@ async function registrarMsp(bins: Binaries, org: PeerOrg): Promise<string> {
   if (existsSync(join(msp, 'signcerts', 'cert.pem'))) return msp;
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const password = secrets().caAdmins[org.id];
-  if (!password) throw new UserError(`no CA bootstrap password for ${org.id} in ${join(RUN_DIR, 'secrets.json')}`);
-  await run(bins.paths['fabric-ca-client'], ['enroll', '-u', caUrl(org, `admin:${password}`), '--mspdir', msp, ...caArgs(org, home)]);
+  if (!password)
+    throw new UserError(`no CA bootstrap password for ${org.id} in ${join(RUN_DIR, 'secrets.json')}`);
+  await run(bins.paths['fabric-ca-client'], [
+    'enroll',
+    '-u',
+    caUrl(org, `admin:${password}`),
+    '--mspdir',
+    msp,
+    ...caArgs(org, home),
+  ]);
   return msp;
 }
 
@@ -72,7 +80,11 @@ export interface RegisterOptions {
  * Registers the user at the org's CA (type client, attribute role=<role> in the enrollment certificate) and
  * enrolls it. Idempotent for a user already registered with the same secret.
  */
-export async function registerAndEnroll(bins: Binaries, org: PeerOrg, opts: RegisterOptions): Promise<EnrolledIdentity> {
+export async function registerAndEnroll(
+  bins: Binaries,
+  org: PeerOrg,
+  opts: RegisterOptions,
+): Promise<EnrolledIdentity> {
   if (!USERNAME_PATTERN.test(opts.username)) {
     throw new UserError(`username '${opts.username}' must be 2-63 characters of a-z, 0-9, '.', '_' or '-'`);
   }
@@ -100,7 +112,11 @@ export async function registerAndEnroll(bins: Binaries, org: PeerOrg, opts: Regi
   } catch (e: unknown) {
     if (!(String(e).includes('already registered') && opts.secret !== undefined)) throw e;
   }
-  const userHome = join(identitiesDir(org), 'enroll-tmp', `${opts.username}-${randomBytes(4).toString('hex')}`);
+  const userHome = join(
+    identitiesDir(org),
+    'enroll-tmp',
+    `${opts.username}-${randomBytes(4).toString('hex')}`,
+  );
   mkdirSync(userHome, { recursive: true, mode: 0o700 });
   try {
     const msp = join(userHome, 'msp');
@@ -113,7 +129,14 @@ export async function registerAndEnroll(bins: Binaries, org: PeerOrg, opts: Regi
       ...caArgs(org, userHome),
     ]);
     const { certificate, privateKey } = readMsp(msp);
-    return { org: org.id, mspId: org.mspId, username: opts.username, role: opts.role, certificate, privateKey };
+    return {
+      org: org.id,
+      mspId: org.mspId,
+      username: opts.username,
+      role: opts.role,
+      certificate,
+      privateKey,
+    };
   } finally {
     rmSync(userHome, { recursive: true, force: true });
   }
@@ -137,13 +160,32 @@ export function loadIdentity(org: PeerOrg, username: string): EnrolledIdentity |
 
 export const BOOTSTRAP_ADMIN = 'org-admin';
 
-/** The org's bootstrap admin (role=admin), enrolled once and kept in .run/identities. */
-export async function orgAdmin(bins: Binaries, org: PeerOrg): Promise<EnrolledIdentity> {
+const adminEnrollments = new Map<string, Promise<EnrolledIdentity>>();
+
+/**
+ * The org's bootstrap admin (role=admin), enrolled once and kept in .run/identities. Its enrollment secret is
+ * derived from the CA bootstrap password, so it can be enrolled again if the saved identity is lost.
+ * Concurrent callers share one enrollment.
+ */
+export function orgAdmin(bins: Binaries, org: PeerOrg): Promise<EnrolledIdentity> {
   const existing = loadIdentity(org, BOOTSTRAP_ADMIN);
-  if (existing) return existing;
-  const identity = await registerAndEnroll(bins, org, { username: BOOTSTRAP_ADMIN, role: 'admin' });
-  saveIdentity(identity);
-  return identity;
+  if (existing) return Promise.resolve(existing);
+  let pending = adminEnrollments.get(org.id);
+  if (!pending) {
+    const caPassword = secrets().caAdmins[org.id] ?? '';
+    const secret = createHmac('sha256', caPassword)
+      .update(`${BOOTSTRAP_ADMIN}@${org.id}`)
+      .digest('base64url');
+    pending = registerAndEnroll(bins, org, { username: BOOTSTRAP_ADMIN, role: 'admin', secret }).then(
+      (identity) => {
+        saveIdentity(identity);
+        return identity;
+      },
+    );
+    pending.catch(() => adminEnrollments.delete(org.id));
+    adminEnrollments.set(org.id, pending);
+  }
+  return pending;
 }
 
 /** Registers the user on-chain (user-management users:RegisterUser), submitted by the given org admin. */
@@ -159,7 +201,9 @@ export async function registerOnChain(
     const commit = await submitWithRetry(contract, 'RegisterUser', [input]);
     const status = await commit.getStatus();
     if (!status.successful) {
-      throw new UserError(`on-chain registration of ${user.username} failed: transaction ${status.transactionId} code ${status.code}`);
+      throw new UserError(
+        `on-chain registration of ${user.username} failed: transaction ${status.transactionId} code ${status.code}`,
+      );
     }
   } finally {
     conn.close();
@@ -173,7 +217,11 @@ export async function createUser(
   user: { username: string; role: string; exporterId?: string; secret?: string },
 ): Promise<EnrolledIdentity> {
   const admin = await orgAdmin(bins, org);
-  const identity = await registerAndEnroll(bins, org, { username: user.username, role: user.role, secret: user.secret });
+  const identity = await registerAndEnroll(bins, org, {
+    username: user.username,
+    role: user.role,
+    secret: user.secret,
+  });
   await registerOnChain(org, admin, user);
   saveIdentity(identity);
   return identity;

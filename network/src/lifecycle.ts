@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import type { Binaries } from './binaries.ts';
 import { cryptoPaths } from './crypto.ts';
 import { info } from './log.ts';
-import { CHAINCODES, CHANNEL, PEER_ORGS, ordererPorts, peerPorts, peersPerOrg, type ChaincodeSpec } from './orgs.ts';
+import {
+  CHAINCODES,
+  CHANNEL,
+  PEER_ORGS,
+  ordererPorts,
+  peerPorts,
+  peersPerOrg,
+  type ChaincodeSpec,
+} from './orgs.ts';
 import { REPO_ROOT } from './paths.ts';
 import { run, running, stopProcess } from './proc.ts';
 import { peerAdminEnv } from './nodes/fabric-nodes.ts';
@@ -49,7 +57,11 @@ export async function queryCommitted(bins: Binaries, name: string): Promise<Comm
   return undefined;
 }
 
-async function ensureServer(org: (typeof PEER_ORGS)[number], cc: ChaincodeSpec, pkg: OrgPackage): Promise<void> {
+async function ensureServer(
+  org: (typeof PEER_ORGS)[number],
+  cc: ChaincodeSpec,
+  pkg: OrgPackage,
+): Promise<void> {
   const name = serverName(org, cc);
   const current = running(name);
   if (current && !current.command.includes(`--chaincode-id=${pkg.packageId}`)) {
@@ -59,7 +71,9 @@ async function ensureServer(org: (typeof PEER_ORGS)[number], cc: ChaincodeSpec, 
 }
 
 async function install(bins: Binaries, pkg: OrgPackage, env: NodeJS.ProcessEnv): Promise<void> {
-  const { stdout } = await run(bins.paths.peer, ['lifecycle', 'chaincode', 'queryinstalled', '-O', 'json'], { env });
+  const { stdout } = await run(bins.paths.peer, ['lifecycle', 'chaincode', 'queryinstalled', '-O', 'json'], {
+    env,
+  });
   if (stdout.includes(pkg.packageId)) return;
   await run(bins.paths.peer, ['lifecycle', 'chaincode', 'install', pkg.file], { env });
 }
@@ -74,7 +88,9 @@ export async function deployChaincodes(bins: Binaries): Promise<CommittedDefinit
     await Promise.all(PEER_ORGS.map((org, k) => ensureServer(org, cc, pkgs[k]!)));
     await Promise.all(
       PEER_ORGS.flatMap((org, k) =>
-        Array.from({ length: peersPerOrg() }, (_, index) => install(bins, pkgs[k]!, peerAdminEnv(bins, org, index))),
+        Array.from({ length: peersPerOrg() }, (_, index) =>
+          install(bins, pkgs[k]!, peerAdminEnv(bins, org, index)),
+        ),
       ),
     );
     const committed = await queryCommitted(bins, cc.name);
@@ -113,7 +129,16 @@ export async function deployChaincodes(bins: Binaries): Promise<CommittedDefinit
     ]);
     await run(
       bins.paths.peer,
-      ['lifecycle', 'chaincode', 'commit', ...ordererArgs(), ...definition, ...endorsers, '--waitForEventTimeout', '60s'],
+      [
+        'lifecycle',
+        'chaincode',
+        'commit',
+        ...ordererArgs(),
+        ...definition,
+        ...endorsers,
+        '--waitForEventTimeout',
+        '60s',
+      ],
       { env: peerAdminEnv(bins, PEER_ORGS[0]!) },
     );
     info(`  ${cc.name} ${version}: committed at sequence ${sequence}`);

@@ -55,7 +55,9 @@ export async function up(): Promise<UpResult> {
     info(`  Raft leader: orderer${leader}`);
   });
   await step('peers join the channel', () => joinPeers(bins));
-  const chaincodes = await step('chaincodes (build, servers, install, approve, commit)', () => deployChaincodes(bins));
+  const chaincodes = await step('chaincodes (build, servers, install, approve, commit)', () =>
+    deployChaincodes(bins),
+  );
   await step('every org can get transactions endorsed (service discovery ready)', () => waitForEndorsement());
   const seconds = (Date.now() - t0) / 1000;
   info(`network up in ${seconds.toFixed(1)} s`);
@@ -74,7 +76,9 @@ export async function down(opts: { purge?: boolean } = {}): Promise<DownResult> 
   const stopped: string[] = [];
   for (const group of [0, 1, 2, 3]) {
     const batch = records.filter((r) => order(r.name) === group);
-    const results = await Promise.all(batch.map(async (r) => ((await stopProcess(r.name)) ? r.name : undefined)));
+    const results = await Promise.all(
+      batch.map(async (r) => ((await stopProcess(r.name)) ? r.name : undefined)),
+    );
     stopped.push(...results.filter((n): n is string => n !== undefined));
   }
   if (opts.purge) rmSync(RUN_DIR, { recursive: true, force: true });
@@ -112,7 +116,12 @@ export async function status(bins: Binaries): Promise<NetworkStatus> {
     nodes.map(async (node) => {
       const rec = readRecord(node.name);
       const alive = rec !== undefined && isAlive(rec);
-      const base: NodeStatus = { name: node.name, kind: node.kind, running: alive, pid: alive ? rec.pid : undefined };
+      const base: NodeStatus = {
+        name: node.name,
+        kind: node.kind,
+        running: alive,
+        pid: alive ? rec.pid : undefined,
+      };
       if (!alive || node.kind === 'ca') return base;
       return { ...base, ...(await height(node)) };
     }),
@@ -135,4 +144,3 @@ export async function status(bins: Binaries): Promise<NetworkStatus> {
   }
   return { nodes: result, chaincodes };
 }
-

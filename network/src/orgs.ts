@@ -26,54 +26,69 @@ export interface OrdererOrg {
 
 export const CHANNEL = 'coffee-export-channel';
 
+/**
+ * Shifts every port of the network and the gateways (COFFEE_PORT_OFFSET, default 0), so that a second network
+ * — the test suite's — can run beside a developer's `npm start` on the same machine.
+ */
+export function portOffset(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.COFFEE_PORT_OFFSET ?? '0';
+  const offset = Number(raw);
+  if (!Number.isInteger(offset) || offset < 0 || offset > 50_000 || offset % 100 !== 0) {
+    throw new Error(`COFFEE_PORT_OFFSET must be a multiple of 100 between 0 and 50000, got '${raw}'`);
+  }
+  return offset;
+}
+
+const OFFSET = portOffset();
+
 export const PEER_ORGS: readonly PeerOrg[] = [
   {
     id: 'commercial-bank',
     mspId: 'CommercialBankMSP',
     displayName: 'Commercial Bank',
     domain: 'commercial-bank.coffee.local',
-    portBase: 7100,
-    gatewayPort: 3001,
+    portBase: OFFSET + 7100,
+    gatewayPort: OFFSET + 3001,
   },
   {
     id: 'national-bank',
     mspId: 'NationalBankMSP',
     displayName: 'National Bank',
     domain: 'national-bank.coffee.local',
-    portBase: 7200,
-    gatewayPort: 3002,
+    portBase: OFFSET + 7200,
+    gatewayPort: OFFSET + 3002,
   },
   {
     id: 'ecta',
     mspId: 'ECTAMSP',
     displayName: 'Coffee and Tea Authority (ECTA)',
     domain: 'ecta.coffee.local',
-    portBase: 7300,
-    gatewayPort: 3003,
+    portBase: OFFSET + 7300,
+    gatewayPort: OFFSET + 3003,
   },
   {
     id: 'ecx',
     mspId: 'ECXMSP',
     displayName: 'Commodity Exchange (ECX)',
     domain: 'ecx.coffee.local',
-    portBase: 7400,
-    gatewayPort: 3004,
+    portBase: OFFSET + 7400,
+    gatewayPort: OFFSET + 3004,
   },
   {
     id: 'shipping-line',
     mspId: 'ShippingLineMSP',
     displayName: 'Shipping Line',
     domain: 'shipping-line.coffee.local',
-    portBase: 7500,
-    gatewayPort: 3005,
+    portBase: OFFSET + 7500,
+    gatewayPort: OFFSET + 3005,
   },
   {
     id: 'customs',
     mspId: 'CustomsMSP',
     displayName: 'Customs Authority',
     domain: 'customs.coffee.local',
-    portBase: 7600,
-    gatewayPort: 3006,
+    portBase: OFFSET + 7600,
+    gatewayPort: OFFSET + 3006,
   },
 ];
 
@@ -81,7 +96,7 @@ export const ORDERER_ORG: OrdererOrg = {
   id: 'orderer',
   mspId: 'OrdererMSP',
   domain: 'orderer.coffee.local',
-  portBase: 7000,
+  portBase: OFFSET + 7000,
   ordererCount: 3,
 };
 
@@ -97,12 +112,17 @@ export interface ChaincodeSpec {
 }
 
 export const CHAINCODES: readonly ChaincodeSpec[] = [
-  { name: 'coffee-export', dir: 'chaincode/coffee-export', portOffset: 20, collections: 'collections_config.json' },
+  {
+    name: 'coffee-export',
+    dir: 'chaincode/coffee-export',
+    portOffset: 20,
+    collections: 'collections_config.json',
+  },
   { name: 'user-management', dir: 'chaincode/user-management', portOffset: 21 },
 ];
 
 /** The chaincode-level endorsement policy (network.md): a majority of the six peer orgs. */
-export const ENDORSEMENT_POLICY = "/Channel/Application/Endorsement";
+export const ENDORSEMENT_POLICY = '/Channel/Application/Endorsement';
 
 /**
  * Port layout inside an org's block of 100 ports (portBase + offset), all on 127.0.0.1:

@@ -13,7 +13,8 @@ export const RUN_DIR = resolve(process.env.COFFEE_RUN_DIR ?? join(REPO_ROOT, '.r
  * machine (CI) reuse them. Go's own module and build caches stay where Go keeps them (~/go, ~/.cache/go-build).
  */
 export const CACHE_DIR = resolve(
-  process.env.COFFEE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'coffee-export'),
+  process.env.COFFEE_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'coffee-export'),
 );
 
 export const paths = {

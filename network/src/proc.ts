@@ -218,7 +218,12 @@ export function run(
 }
 
 /** Polls until fn resolves true or the timeout passes. */
-export async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs: number, log?: string): Promise<void> {
+export async function waitFor(
+  what: string,
+  fn: () => Promise<boolean>,
+  timeoutMs: number,
+  log?: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -228,7 +233,9 @@ export async function waitFor(what: string, fn: () => Promise<boolean>, timeoutM
       // not ready yet
     }
     if (Date.now() > deadline) {
-      throw new UserError(`${what} did not become ready within ${timeoutMs / 1000} s${log ? `; see ${log}` : ''}`);
+      throw new UserError(
+        `${what} did not become ready within ${timeoutMs / 1000} s${log ? `; see ${log}` : ''}`,
+      );
     }
     await sleep(100);
   }

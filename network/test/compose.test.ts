@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,7 +11,18 @@ import { REPO_ROOT } from '../src/paths.ts';
 describe('docker-compose.yaml', () => {
   it('is exactly what the generator produces from the org configuration (no drift)', () => {
     const committed = readFileSync(join(REPO_ROOT, 'docker-compose.yaml'), 'utf8');
-    assert.equal(committed, composeDocument(), 'run `npm run compose:generate` and commit the result');
+    // Generated in a fresh process with the default port layout (this test may run with COFFEE_PORT_OFFSET).
+    const generated = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        "import('./network/src/compose.ts').then((m) => process.stdout.write(m.composeDocument()))",
+      ],
+      { cwd: REPO_ROOT, env: { ...process.env, COFFEE_PORT_OFFSET: '0' }, encoding: 'utf8' },
+    );
+    assert.equal(committed, generated, 'run `npm run compose:generate` and commit the result');
   });
 
   it('has the native topology: 6 CAs, 3 orderers, 6 peers, 12 chaincode servers, 6 IPFS nodes, Postgres', () => {

@@ -21,7 +21,9 @@ interface ChainInfo {
 }
 
 async function chainInfo(bins: Binaries, org: (typeof PEER_ORGS)[number]): Promise<ChainInfo> {
-  const { stdout } = await run(bins.paths.peer, ['channel', 'getinfo', '-c', CHANNEL], { env: peerAdminEnv(bins, org) });
+  const { stdout } = await run(bins.paths.peer, ['channel', 'getinfo', '-c', CHANNEL], {
+    env: peerAdminEnv(bins, org),
+  });
   const json = stdout.slice(stdout.indexOf('{'));
   const parsed = JSON.parse(json) as { height: number; currentBlockHash: string };
   return { height: parsed.height, currentBlockHash: parsed.currentBlockHash };
@@ -57,7 +59,8 @@ function processesUsingRunDir(): string[] {
       const environ = readFileSync(`/proc/${entry}/environ`, 'utf8')
         .split('\0')
         .filter((v) => !v.startsWith('COFFEE_RUN_DIR='));
-      if ([...cmdline, ...environ].some((v) => v.includes(RUN_DIR))) found.push(`${entry}: ${cmdline.join(' ')}`);
+      if ([...cmdline, ...environ].some((v) => v.includes(RUN_DIR)))
+        found.push(`${entry}: ${cmdline.join(' ')}`);
     } catch {
       // gone, or not ours to read
     }

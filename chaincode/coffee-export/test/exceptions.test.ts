@@ -457,16 +457,32 @@ describe('invalid transitions', () => {
   it('tracking events are appended only while SHIPPED, without changing state', async () => {
     const world = await newWorld();
     await advance(world, 'EX-1', 7);
-    const record = await world.json(U.shipping, 'export:AddTrackingEvent', {
+    const before = world.ledger.validationParameter(CE, `\u0000export\u0000EX-1\u0000`);
+    const payload = await world.json(U.shipping, 'export:AddTrackingEvent', {
       exportId: 'EX-1',
       location: 'Red Sea',
       status: 'IN_TRANSIT',
       eventTime: '2026-01-01T00:00:01Z',
     });
-    assert.equal(record.status, 'SHIPPED');
-    assert.equal((record.tracking as Json[]).length, 1);
+    assert.equal(payload.toStatus, 'SHIPPED');
+    const record = await world.get('EX-1');
+    assert.equal(record.status, 'SHIPPED', 'the state does not change');
+    assert.deepEqual(
+      (record.tracking as Json[]).map((t) => t.location),
+      ['Red Sea'],
+      'GetExport shows the tracking log',
+    );
     assert.equal(world.ledger.lastEvent()?.name, 'TrackingEventAdded');
-    assert.deepEqual(world.policyOrgs('EX-1'), ['CommercialBankMSP', 'ECTAMSP', 'ShippingLineMSP']);
+    assert.deepEqual(
+      world.policyOrgs('EX-1'),
+      ['CommercialBankMSP', 'ECTAMSP'],
+      'the record waits for the bank',
+    );
+    assert.deepEqual(
+      world.ledger.validationParameter(CE, `\u0000export\u0000EX-1\u0000`),
+      before,
+      'the export record itself was not rewritten',
+    );
     await refused(
       world,
       world.submit(U.bank, 'export:AddTrackingEvent', {

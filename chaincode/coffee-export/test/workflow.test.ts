@@ -44,7 +44,7 @@ const EXPECTED_POLICY: Record<string, string[]> = {
   FX_APPROVED: ['ECTAMSP', 'ShippingLineMSP'],
   SHIPMENT_BOOKED: ['CustomsMSP', 'ECTAMSP'],
   CUSTOMS_CLEARED: ['ECTAMSP', 'ShippingLineMSP'],
-  SHIPPED: ['CommercialBankMSP', 'ECTAMSP', 'ShippingLineMSP'],
+  SHIPPED: ['CommercialBankMSP', 'ECTAMSP'],
   PAYMENT_RECEIVED: ['ECTAMSP', 'NationalBankMSP'],
   COMPLETED: ['CommercialBankMSP', 'CustomsMSP', 'ECTAMSP', 'ECXMSP', 'NationalBankMSP', 'ShippingLineMSP'],
 };

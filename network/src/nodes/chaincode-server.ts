@@ -32,7 +32,11 @@ export async function buildChaincode(cc: ChaincodeSpec): Promise<void> {
     statSync(join(dir, 'tsconfig.json')).mtimeMs,
   );
   if (existsSync(marker) && statSync(marker).mtimeMs >= newestSource) return;
-  await run(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')]);
+  await run(process.execPath, [
+    join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+    '-p',
+    join(dir, 'tsconfig.json'),
+  ]);
 }
 
 /**
@@ -67,7 +71,12 @@ export interface OrgPackage {
 }
 
 /** Writes the org's ccaas package (metadata.json + code.tar.gz with connection.json) and its package id. */
-export async function packageFor(bins: Binaries, org: PeerOrg, cc: ChaincodeSpec, version: string): Promise<OrgPackage> {
+export async function packageFor(
+  bins: Binaries,
+  org: PeerOrg,
+  cc: ChaincodeSpec,
+  version: string,
+): Promise<OrgPackage> {
   const label = `${cc.name}_${version}`;
   const dir = join(paths.chaincode, org.id, label);
   const file = join(dir, `${label}.tar.gz`);
@@ -98,7 +107,11 @@ export async function packageFor(bins: Binaries, org: PeerOrg, cc: ChaincodeSpec
   return { file, label, packageId: stdout.trim() };
 }
 
-export async function startChaincodeServer(org: PeerOrg, cc: ChaincodeSpec, packageId: string): Promise<ProcessRecord> {
+export async function startChaincodeServer(
+  org: PeerOrg,
+  cc: ChaincodeSpec,
+  packageId: string,
+): Promise<ProcessRecord> {
   const name = serverName(org, cc);
   const tls = cryptoPaths.tlsServer(org, `${cc.name}.cc.${org.domain}`);
   const port = chaincodePort(org, cc);
@@ -116,7 +129,12 @@ export async function startChaincodeServer(org: PeerOrg, cc: ChaincodeSpec, pack
       `--chaincode-tls-client-cacert-file=${join(tls, 'ca.crt')}`,
       `--module-path=${join(REPO_ROOT, cc.dir)}`,
     ],
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CORE_CHAINCODE_LOGGING_LEVEL: 'info', NODE_ENV: 'production' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      CORE_CHAINCODE_LOGGING_LEVEL: 'info',
+      NODE_ENV: 'production',
+    },
     ports: [{ port, what: `${name} chaincode server` }],
   });
   await waitFor(name, () => tcpOpen(port), 20_000, logFile(name));

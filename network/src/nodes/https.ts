@@ -8,7 +8,11 @@ export interface TlsFiles {
 }
 
 /** GET over TLS with a pinned CA (and optional client certificate); resolves status and body. */
-export function httpsGet(url: string, tls: TlsFiles, timeoutMs = 2000): Promise<{ status: number; body: string }> {
+export function httpsGet(
+  url: string,
+  tls: TlsFiles,
+  timeoutMs = 2000,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,

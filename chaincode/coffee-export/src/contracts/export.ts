@@ -10,10 +10,12 @@ import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
 import {
   type Parser,
+  emitEvent,
   privateHash,
   readPage,
   readPageRequest,
   readPrivate,
+  readState,
   sha256Hex,
   toJson,
   writePrivate,
@@ -64,7 +66,10 @@ import {
   parseContractInfo,
   parseExport,
   parseIndexEntry,
+  parseTrackingLog,
   permitNumberFor,
+  type TrackingLog,
+  trackingKey,
 } from '../model/export';
 import {
   TRADE_TERMS_COLLECTION,
@@ -85,6 +90,7 @@ import {
   valueMatchesQuantity,
 } from '../model/terms';
 import { readConfig } from '../model/config';
+import { trackingPolicy } from '../lib/endorsement';
 import { minimumPriceInForce } from '../model/minprice';
 
 const { CommercialBank, NationalBank, ECTA, ECX, ShippingLine, Customs } = MSP;
@@ -251,6 +257,11 @@ export class ExportContract extends Contract {
       lastAction: { action: 'CreateExport', by: actorOf(actor), at: now, txId: ctx.stub.getTxID() },
     };
     await writeState(ctx, ctx.stub.createCompositeKey(EXPORTER_INDEX, [exporterId, exportId]), { exportId });
+    // Every key a later step writes is created now, while a majority endorses: later steps are then endorsed
+    // by the peers of their key-level policies alone (see docs/chaincode.md).
+    const tracking = trackingKey(ctx, exportId);
+    await writeState(ctx, tracking, { docType: 'tracking', exportId, events: [] } satisfies TrackingLog);
+    await ctx.stub.setStateValidationParameter(tracking, trackingPolicy());
     return commitExport(ctx, undefined, record, {
       action: 'CreateExport',
       event: EVENTS.exportDrafted,
@@ -709,7 +720,11 @@ export class ExportContract extends Contract {
     if (eventMillis > txMillis(ctx)) {
       fail('VALIDATION_FAILED', 'input.eventTime lies in the future of the transaction');
     }
-    if (record.tracking.length >= MAX_TRACKING_EVENTS) {
+    const key = trackingKey(ctx, exportId);
+    const log =
+      (await readState(ctx, key, parseTrackingLog)) ??
+      fail('INVALID_TRANSITION', `export ${exportId} has no tracking log`);
+    if (log.events.length >= MAX_TRACKING_EVENTS) {
       fail('VALIDATION_FAILED', `an export holds at most ${MAX_TRACKING_EVENTS} tracking events`);
     }
     const event = {
@@ -719,17 +734,23 @@ export class ExportContract extends Contract {
       recordedAt: txIso(ctx),
       recordedBy: actor.userId,
     };
-    return commitExport(
-      ctx,
-      record,
-      { ...record, tracking: [...record.tracking, event] },
-      {
-        action: 'AddTrackingEvent',
-        event: EVENTS.trackingEventAdded,
-        actor,
-        details: { location, trackingStatus: status, eventTime: event.eventTime },
-      },
-    );
+    // Only the tracking log is written: the export record (and its state) are untouched.
+    await writeState(ctx, key, { ...log, events: [...log.events, event] } satisfies TrackingLog);
+    const payload = {
+      exportId,
+      exporterId: record.exporterId,
+      action: 'AddTrackingEvent',
+      fromStatus: record.status,
+      toStatus: record.status,
+      actor: actorOf(actor),
+      location,
+      trackingStatus: status,
+      eventTime: event.eventTime,
+      txId: ctx.stub.getTxID(),
+      at: txIso(ctx),
+    };
+    emitEvent(ctx, EVENTS.trackingEventAdded, payload);
+    return toJson(payload);
   }
 
   /** Step 9 (bank_officer). input: {exportId, paymentReference, documents: [PAYMENT_ADVICE]}; transient `paymentProceeds` {amountUsd}. */
@@ -1031,7 +1052,9 @@ export class ExportContract extends Contract {
   @Transaction(false)
   @Returns('string')
   public async GetExport(ctx: Context, exportId: string): Promise<string> {
-    return toJson(await loadExport(ctx, checkId(exportId, 'exportId')));
+    const record = await loadExport(ctx, checkId(exportId, 'exportId'));
+    const log = await readState(ctx, trackingKey(ctx, record.exportId), parseTrackingLog);
+    return toJson(log ? { ...record, tracking: [...record.tracking, ...log.events] } : record);
   }
 
   /** Every committed version of the export record: [{txId, timestamp, isDelete, record}], newest first. */

@@ -8,30 +8,12 @@
 import type { Context } from 'fabric-contract-api';
 import { KeyEndorsementPolicy } from 'fabric-shim';
 import type { ExportStatus } from '../model/export';
-import { MSP, MSP_IDS, type MspId } from './orgs';
+import { ENDORSERS_BY_STATUS, TRACKING_ENDORSERS } from './endorsers';
+import { MSP } from './orgs';
 
-const { CommercialBank, NationalBank, ECTA, ECX, ShippingLine, Customs } = MSP;
+export { ENDORSERS_BY_STATUS } from './endorsers';
 
-export const ENDORSERS_BY_STATUS: Readonly<Record<ExportStatus, readonly MspId[]>> = {
-  // The exporter (CommercialBank) submits the draft with its private terms: only tradeTerms members endorse.
-  DRAFT: [CommercialBank, ECTA],
-  SUBMITTED: [ECTA, NationalBank],
-  CONTRACT_REGISTERED: [ECX, ECTA],
-  QUALITY_CERTIFIED: [CommercialBank, ECTA],
-  FX_SUBMITTED: [NationalBank, ECTA],
-  FX_APPROVED: [ShippingLine, ECTA],
-  SHIPMENT_BOOKED: [Customs, ECTA],
-  UNDER_INSPECTION: [Customs, ECTA],
-  CUSTOMS_CLEARED: [ShippingLine, ECTA],
-  // Both act while SHIPPED: the shipping line (tracking) and the bank (payment).
-  SHIPPED: [CommercialBank, ShippingLine, ECTA],
-  PAYMENT_RECEIVED: [NationalBank, ECTA],
-  AMENDMENT_REQUESTED: [CommercialBank, ECTA],
-  COMPLETED: MSP_IDS,
-  REJECTED: MSP_IDS,
-  CANCELLED: MSP_IDS,
-  DEFAULTED: MSP_IDS,
-};
+const { ECTA } = MSP;
 
 export function policyFor(status: ExportStatus): Uint8Array {
   const policy = new KeyEndorsementPolicy();
@@ -53,4 +35,11 @@ export function indexPolicy(): Uint8Array {
 
 export async function setKeyPolicy(ctx: Context, key: string, status: ExportStatus): Promise<void> {
   await ctx.stub.setStateValidationParameter(key, policyFor(status));
+}
+
+/** The tracking log of a shipped export: the shipping line appends, ECTA co-signs. */
+export function trackingPolicy(): Uint8Array {
+  const policy = new KeyEndorsementPolicy();
+  policy.addOrgs('PEER', ...TRACKING_ENDORSERS);
+  return policy.getPolicy();
 }

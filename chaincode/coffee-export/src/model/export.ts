@@ -219,6 +219,45 @@ export const EXPORT_KEY = 'export';
 export const STATUS_INDEX = 'exportByStatus';
 export const EXPORTER_INDEX = 'exportByExporter';
 
+export function parseTrackingEvent(t: Fields): TrackingEvent {
+  return {
+    location: t.str('location', { max: 128 }),
+    status: t.str('status', { max: 32 }),
+    eventTime: t.str('eventTime', { max: 32 }),
+    recordedAt: t.str('recordedAt', { max: 32 }),
+    recordedBy: t.str('recordedBy', { max: 200 }),
+  };
+}
+
+/**
+ * Tracking events live in their own key, created at MarkShipped with the key-level policy AND(ShippingLine,
+ * ECTA): the shipping line appends to it while the export record itself waits for the bank's payment step,
+ * endorsed by tradeTerms members only (the payment amount is private).
+ */
+export const TRACKING_KEY = 'tracking';
+
+export interface TrackingLog {
+  docType: 'tracking';
+  exportId: string;
+  events: TrackingEvent[];
+}
+
+export function trackingKey(ctx: Context, exportId: string): string {
+  return ctx.stub.createCompositeKey(TRACKING_KEY, [exportId]);
+}
+
+export function parseTrackingLog(value: unknown): TrackingLog {
+  const f = Fields.of(value, 'tracking', 'CORRUPT_STATE');
+  f.oneOf('docType', ['tracking']);
+  const log: TrackingLog = {
+    docType: 'tracking',
+    exportId: f.str('exportId', { max: 64, pattern: ID_PATTERN }),
+    events: f.objects('events', MAX_TRACKING_EVENTS).map(parseTrackingEvent),
+  };
+  f.end();
+  return log;
+}
+
 export function exportKey(ctx: Context, exportId: string): string {
   return ctx.stub.createCompositeKey(EXPORT_KEY, [exportId]);
 }
@@ -267,13 +306,7 @@ export function parseExport(value: unknown): ExportRecord {
     termsHash: f.optStr('termsHash', { max: 64 }),
     valueCommitmentHash: f.optStr('valueCommitmentHash', { max: 64 }),
     documents: f.objects('documents', MAX_DOCUMENTS).map(parseDocumentRecord),
-    tracking: f.objects('tracking', MAX_TRACKING_EVENTS).map((t) => ({
-      location: t.str('location', { max: 128 }),
-      status: t.str('status', { max: 32 }),
-      eventTime: t.str('eventTime', T),
-      recordedAt: t.str('recordedAt', T),
-      recordedBy: t.str('recordedBy', { max: 200 }),
-    })),
+    tracking: f.objects('tracking', MAX_TRACKING_EVENTS).map(parseTrackingEvent),
     amendmentCount: f.int('amendmentCount', 0, 10_000),
     createdAt: f.str('createdAt', T),
     createdBy: parseActor(f.obj('createdBy')),
