@@ -76,6 +76,20 @@ export async function joinPeers(bins: Binaries): Promise<void> {
   await Promise.all(jobs.map((j) => j()));
 }
 
+/**
+ * The channel's height on an orderer, from the channel participation API (its ledger, not a metrics gauge,
+ * which an orderer only sets when it writes a block).
+ */
+export async function ordererHeight(bins: Binaries, i: number): Promise<number | undefined> {
+  try {
+    const { stdout } = await run(bins.paths.osnadmin, ['channel', 'list', '--channelID', CHANNEL, ...osnadminArgs(i)]);
+    const info = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { height?: unknown };
+    return typeof info.height === 'number' ? info.height : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses one Prometheus gauge for the channel from a metrics page. */
 export function metric(page: string, name: string): number | undefined {
   for (const line of page.split('\n')) {

@@ -1,7 +1,7 @@
 /** Brings the whole network up, down, and reports its status. */
 import { rmSync } from 'node:fs';
 import { ensureBinaries, type Binaries } from './binaries.ts';
-import { createGenesisBlock, joinOrderers, joinPeers, metric, waitForLeader } from './channel.ts';
+import { createGenesisBlock, joinOrderers, joinPeers, metric, ordererHeight, waitForLeader } from './channel.ts';
 import { generateCrypto } from './crypto.ts';
 import { deployChaincodes, queryCommitted, type CommittedDefinition } from './lifecycle.ts';
 import { info, step } from './log.ts';
@@ -99,12 +99,14 @@ export interface NetworkStatus {
   chaincodes: CommittedDefinition[];
 }
 
-async function height(node: NodeHandle): Promise<{ height?: number; leader?: boolean }> {
+async function height(bins: Binaries, node: NodeHandle): Promise<{ height?: number; leader?: boolean }> {
   try {
     const page = (await httpsGet(`${node.operationsUrl}/metrics`, node.operationsTls)).body;
-    const h = metric(page, 'ledger_blockchain_height');
-    const leader = node.kind === 'orderer' ? metric(page, 'consensus_etcdraft_is_leader') === 1 : undefined;
-    return { height: h, leader };
+    if (node.kind === 'orderer') {
+      const i = Number(node.name.replace('orderer', ''));
+      return { height: await ordererHeight(bins, i), leader: metric(page, 'consensus_etcdraft_is_leader') === 1 };
+    }
+    return { height: metric(page, 'ledger_blockchain_height') };
   } catch {
     return {};
   }
@@ -123,7 +125,7 @@ export async function status(bins: Binaries): Promise<NetworkStatus> {
         pid: alive ? rec.pid : undefined,
       };
       if (!alive || node.kind === 'ca') return base;
-      return { ...base, ...(await height(node)) };
+      return { ...base, ...(await height(bins, node)) };
     }),
   );
   for (const name of chaincodeServerNames()) {
