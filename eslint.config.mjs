@@ -28,7 +28,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['chaincode/*/src/**/*.ts'],
+    // chaincode/common/src runs inside both chaincodes: the same rules apply to it.
+    files: ['chaincode/*/src/**/*.ts', 'chaincode/common/src/**/*.ts'],
     rules: {
       'no-restricted-globals': [
         'error',
@@ -59,7 +60,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['chaincode/*/test/**/*.ts', 'network/test/**/*.ts', 'gateways/test/**/*.ts'],
+    files: [
+      'chaincode/*/test/**/*.ts',
+      'chaincode/common/test/**/*.ts',
+      'chaincode/common/test-support/**/*.ts',
+      'network/test/**/*.ts',
+      'gateways/test/**/*.ts',
+    ],
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: the whole suite in one node:test run — chaincode unit tests (compiled with tsc), launcher unit
-// tests, then the integration tests on the real network (their own run directory, .run/test).
+// `npm test`: the whole suite in one node:test run — chaincode unit tests (compiled with tsc, the shared
+// chaincode/common package first), launcher unit tests, then the integration tests on the real network
+// (their own run directory, .run/test).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,8 @@ function testFiles(dir, suffix) {
 }
 
 console.log('[test] compiling chaincodes …');
-for (const cc of ['user-management', 'coffee-export']) {
+// The shared package first: both chaincodes compile against its declarations.
+for (const cc of ['common', 'user-management', 'coffee-export']) {
   sh(process.execPath, [
     join(root, 'node_modules/typescript/bin/tsc'),
     '-p',
@@ -43,6 +45,7 @@ sh(process.execPath, [
 ]);
 
 const unit = [
+  ...testFiles(join(root, 'chaincode/common/dist/test'), '.test.js'),
   ...testFiles(join(root, 'chaincode/coffee-export/dist/test'), '.test.js'),
   ...testFiles(join(root, 'chaincode/user-management/dist/test'), '.test.js'),
   ...testFiles(join(root, 'network/test'), '.test.ts').filter((f) => !f.includes('.integration.')),

@@ -1,7 +1,7 @@
-import './helpers/quiet';
+import '@coffee/chaincode-common/dist/test-support/quiet';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Identity } from './helpers/fakes';
+import type { Identity } from '@coffee/chaincode-common/dist/test-support/fakes';
 import {
   CE,
   type Json,

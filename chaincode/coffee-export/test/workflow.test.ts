@@ -1,4 +1,4 @@
-import './helpers/quiet';
+import '@coffee/chaincode-common/dist/test-support/quiet';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ENDORSERS_BY_STATUS } from '../src/lib/endorsement';

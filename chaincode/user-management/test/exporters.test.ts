@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FakeLedger, Identity } from './helpers/fakes';
+import type { FakeLedger, Identity } from '@coffee/chaincode-common/dist/test-support/fakes';
 import { UM, admins, bootstrap, exporterInput, newLedger, officers, register } from './helpers/setup';
 
 type Json = Record<string, unknown>;

@@ -1,10 +1,10 @@
-import './helpers/quiet';
+import '@coffee/chaincode-common/dist/test-support/quiet';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { peer } from '@hyperledger/fabric-protos';
 import type { Context } from 'fabric-contract-api';
 import { originChaincode, protoField } from '../src/lib/proposal';
-import { invocationSpec } from './helpers/fakes';
+import { invocationSpec } from '@coffee/chaincode-common/dist/test-support/fakes';
 
 function realPayload(chaincode: string, args: string[]): peer.ChaincodeProposalPayload {
   const id = new peer.ChaincodeID();

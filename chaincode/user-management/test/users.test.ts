@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Identity } from './helpers/fakes';
+import type { Identity } from '@coffee/chaincode-common/dist/test-support/fakes';
 import { UM, admins, bootstrap, exporterUser, newLedger, officers, register } from './helpers/setup';
 
 const cbAdmin = admins.CommercialBankMSP as Identity;

@@ -4,7 +4,7 @@
  * package ids differ per org while the agreed chaincode definition is the same.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Binaries } from '../binaries.ts';
 import { cryptoPaths, issueTlsServerCert } from '../crypto.ts';
@@ -22,16 +22,23 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Builds the chaincode (tsc) when any source is newer than its output. */
-export async function buildChaincode(cc: ChaincodeSpec): Promise<void> {
-  const dir = join(REPO_ROOT, cc.dir);
-  const marker = join(dir, 'dist', 'src', 'index.js');
-  const newestSource = Math.max(
+/** The workspace package both chaincodes load at run time (`@coffee/chaincode-common`). */
+export const CHAINCODE_COMMON_DIR = 'chaincode/common';
+
+/** Newest modification time of what a package's compiled `dist/src` is made from. */
+function newestSource(dir: string): number {
+  return Math.max(
     ...walk(join(dir, 'src')).map((f) => statSync(f).mtimeMs),
     statSync(join(dir, 'package.json')).mtimeMs,
     statSync(join(dir, 'tsconfig.json')).mtimeMs,
   );
-  if (existsSync(marker) && statSync(marker).mtimeMs >= newestSource) return;
+}
+
+/** Compiles a package from scratch (so no output of a deleted source lingers) unless dist is current. */
+async function buildIfStale(dir: string, sourcesMtime: number): Promise<void> {
+  const marker = join(dir, 'dist', 'src', 'index.js');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= sourcesMtime) return;
+  rmSync(join(dir, 'dist'), { recursive: true, force: true });
   await run(process.execPath, [
     join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
     '-p',
@@ -40,18 +47,36 @@ export async function buildChaincode(cc: ChaincodeSpec): Promise<void> {
 }
 
 /**
+ * Builds the chaincode (tsc) when any source is newer than its output. The shared package is built first
+ * when stale; a change there also rebuilds the chaincode, which is type-checked against it.
+ */
+export async function buildChaincode(cc: ChaincodeSpec): Promise<void> {
+  const common = join(REPO_ROOT, CHAINCODE_COMMON_DIR);
+  const commonSources = newestSource(common);
+  await buildIfStale(common, commonSources);
+  const dir = join(REPO_ROOT, cc.dir);
+  await buildIfStale(dir, Math.max(newestSource(dir), commonSources));
+}
+
+/**
  * The chaincode's version: its package version plus a hash of what it runs (compiled source, package.json,
- * collections). A changed hash means a new definition: the deploy step bumps the sequence.
+ * collections, and the same for the shared package it loads). A changed hash means a new definition: the
+ * deploy step bumps the sequence, so a change in chaincode/common upgrades both chaincodes.
  */
 export function chaincodeVersion(cc: ChaincodeSpec): string {
-  const dir = join(REPO_ROOT, cc.dir);
   const h = createHash('sha256');
-  const files = [
+  const runs = (dir: string): string[] => [
     ...walk(join(dir, 'dist', 'src')).filter((f) => f.endsWith('.js')),
     join(dir, 'package.json'),
+  ];
+  const dir = join(REPO_ROOT, cc.dir);
+  const files = [
+    ...runs(dir),
     ...(cc.collections ? [join(dir, cc.collections)] : []),
+    ...runs(join(REPO_ROOT, CHAINCODE_COMMON_DIR)),
   ].sort();
   for (const f of files) {
+    // Relative to the chaincode: its own files hash as before, the shared ones as ../common/...
     h.update(relative(dir, f));
     h.update(readFileSync(f));
   }

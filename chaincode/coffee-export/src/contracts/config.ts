@@ -1,11 +1,8 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Fields, MSP, emitEvent, toJson, txIso, writeState } from '@coffee/chaincode-common';
 import { authorize } from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
-import { emitEvent, toJson, writeState } from '../lib/ledger';
-import { MSP } from '../lib/orgs';
-import { txIso } from '../lib/time';
-import { Fields } from '../lib/validate';
 import {
   CONFIG_KEY,
   MAX_REPATRIATION_WINDOW_SECONDS,

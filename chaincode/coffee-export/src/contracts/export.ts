@@ -1,5 +1,28 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
+  Fields,
+  ID_PATTERN,
+  MSP,
+  type Parser,
+  type Role,
+  checkId,
+  emitEvent,
+  isoFromMillis,
+  parseIsoMillis,
+  parseJsonBytes,
+  privateHash,
+  readPage,
+  readPageRequest,
+  readPrivate,
+  readState,
+  sha256Hex,
+  toJson,
+  txIso,
+  txMillis,
+  writePrivate,
+  writeState,
+} from '@coffee/chaincode-common';
+import {
   type AuthorizedActor,
   type Permission,
   applyDefaultPenalty,
@@ -8,22 +31,6 @@ import {
 } from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
-import {
-  type Parser,
-  emitEvent,
-  privateHash,
-  readPage,
-  readPageRequest,
-  readPrivate,
-  readState,
-  sha256Hex,
-  toJson,
-  writePrivate,
-  writeState,
-} from '../lib/ledger';
-import { MSP, type Role } from '../lib/orgs';
-import { isoFromMillis, parseIsoMillis, txIso, txMillis } from '../lib/time';
-import { Fields, ID_PATTERN, checkId, parseJsonBytes } from '../lib/validate';
 import {
   appendDocuments,
   commitExport,

@@ -1,11 +1,18 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import {
+  Fields,
+  MSP,
+  emitEvent,
+  isoFromMillis,
+  readAll,
+  readState,
+  toJson,
+  txIso,
+  writeState,
+} from '@coffee/chaincode-common';
 import { authorize } from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
-import { emitEvent, readAll, readState, toJson, writeState } from '../lib/ledger';
-import { MSP } from '../lib/orgs';
-import { isoFromMillis, txIso } from '../lib/time';
-import { Fields } from '../lib/validate';
 import { GRADES, MAX_USD_PER_KG, REGION_PATTERN, readInstant } from '../model/common';
 import {
   MIN_PRICE_KEY,

@@ -4,9 +4,18 @@
  * must be ACTIVE and carry the same role; exporter users carry the exporter id they act for.
  */
 import type { Context } from 'fabric-contract-api';
+import {
+  Fields,
+  ID_PATTERN,
+  MSP_IDS,
+  type MspId,
+  ROLES,
+  type Role,
+  asMspId,
+  asRole,
+  parseJsonBytes,
+} from '@coffee/chaincode-common';
 import { type ErrorCode, codeIn, fail } from './errors';
-import { MSP_IDS, type MspId, ROLES, type Role, asMspId, asRole } from './orgs';
-import { Fields, ID_PATTERN, parseJsonBytes } from './validate';
 import type { Actor } from '../model/common';
 
 export const USER_MANAGEMENT = 'user-management';

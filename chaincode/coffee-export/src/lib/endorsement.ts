@@ -7,9 +7,9 @@
  */
 import type { Context } from 'fabric-contract-api';
 import { KeyEndorsementPolicy } from 'fabric-shim';
+import { MSP } from '@coffee/chaincode-common';
 import type { ExportStatus } from '../model/export';
 import { ENDORSERS_BY_STATUS, TRACKING_ENDORSERS } from './endorsers';
-import { MSP } from './orgs';
 
 export { ENDORSERS_BY_STATUS } from './endorsers';
 

@@ -4,8 +4,8 @@
  * it to name the endorsers of transactions that carry private input or read private data (Fabric's gateway
  * will not pick endorsers itself when private data is involved).
  */
+import { MSP, MSP_IDS, type MspId } from '@coffee/chaincode-common';
 import type { ExportStatus } from '../model/export';
-import { MSP, MSP_IDS, type MspId } from './orgs';
 
 const { CommercialBank, NationalBank, ECTA, ECX, ShippingLine, Customs } = MSP;
 

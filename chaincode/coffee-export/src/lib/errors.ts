@@ -2,6 +2,8 @@
  * Stable error codes. Every refusal is an Error whose message starts with `CODE: `, so gateways map
  * refusals by code, never by prose.
  */
+import { ChaincodeError } from '@coffee/chaincode-common';
+
 export const ERROR_CODES = [
   'VALIDATION_FAILED',
   'CORRUPT_STATE',
@@ -38,17 +40,7 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** A refusal carrying its stable code; the message is `CODE: detail`. */
-export class ChaincodeError extends Error {
-  public readonly code: ErrorCode;
-
-  constructor(code: ErrorCode, detail: string) {
-    super(`${code}: ${detail}`);
-    this.name = 'ChaincodeError';
-    this.code = code;
-  }
-}
-
+/** Refuses with one of this chaincode's codes: a ChaincodeError whose message is `CODE: detail`. */
 export function fail(code: ErrorCode, detail: string): never {
   throw new ChaincodeError(code, detail);
 }

@@ -1,6 +1,8 @@
+import { HEALTH_EVENTS } from '@coffee/chaincode-common';
+
 /** Every chaincode event name of coffee-export, in one place: one event per state change. */
 export const EVENTS = {
-  heartbeatRecorded: 'HeartbeatRecorded',
+  ...HEALTH_EVENTS,
   exportDrafted: 'ExportDrafted',
   exportSubmitted: 'ExportSubmitted',
   contractRegistered: 'ContractRegistered',

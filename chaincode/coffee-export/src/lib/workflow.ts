@@ -1,11 +1,17 @@
 /** Shared steps of every export transition: load, check state, read transient input, record documents, commit. */
 import type { Context } from 'fabric-contract-api';
+import {
+  Fields,
+  emitEvent,
+  parseJsonBytes,
+  readState,
+  toJson,
+  txIso,
+  writeState,
+} from '@coffee/chaincode-common';
 import { indexPolicy, setKeyPolicy } from './endorsement';
 import { fail } from './errors';
 import type { EventName } from './events';
-import { emitEvent, readState, toJson, writeState } from './ledger';
-import { txIso } from './time';
-import { Fields, parseJsonBytes } from './validate';
 import { type Actor, actorOf } from '../model/common';
 import {
   type DocumentInput,

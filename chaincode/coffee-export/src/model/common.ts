@@ -1,7 +1,14 @@
 /** Value shapes shared by the coffee-export models. */
-import { MSP_IDS, type MspId, ROLES, type Role } from '../lib/orgs';
-import { parseIsoMillis } from '../lib/time';
-import { CODE_PATTERN, Fields, ID_PATTERN } from '../lib/validate';
+import {
+  CODE_PATTERN,
+  Fields,
+  ID_PATTERN,
+  MSP_IDS,
+  type MspId,
+  ROLES,
+  type Role,
+  parseIsoMillis,
+} from '@coffee/chaincode-common';
 import { fail } from '../lib/errors';
 
 export const GRADES = ['G1', 'G2', 'G3', 'G4', 'G5', 'G6', 'G7', 'G8', 'G9'] as const;

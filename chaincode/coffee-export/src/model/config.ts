@@ -1,7 +1,6 @@
 /** Workflow deadlines set by ECTA (so integration tests can use a ship-by window of seconds). */
 import type { Context } from 'fabric-contract-api';
-import { readState } from '../lib/ledger';
-import { Fields } from '../lib/validate';
+import { Fields, readState } from '@coffee/chaincode-common';
 
 export const DAY_SECONDS = 86_400;
 export const MAX_SHIP_BY_WINDOW_SECONDS = 730 * DAY_SECONDS;

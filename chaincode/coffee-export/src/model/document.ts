@@ -1,5 +1,5 @@
 /** Document records: metadata on-chain (CID, SHA-256, ...), the file itself in the org's IPFS node. */
-import { Fields } from '../lib/validate';
+import { Fields } from '@coffee/chaincode-common';
 import { type Actor, GRADES, type Grade, MAX_QUANTITY_KG, parseActor } from './common';
 
 export const DOCUMENT_TYPES = [

@@ -1,6 +1,6 @@
 /** The public export record: everything here is visible to every channel member (no private terms). */
 import type { Context } from 'fabric-contract-api';
-import { Fields } from '../lib/validate';
+import { Fields } from '@coffee/chaincode-common';
 import {
   type Actor,
   COUNTRY_PATTERN,

@@ -1,9 +1,7 @@
 /** ECTA's versioned minimum export prices (public). */
 import type { Context } from 'fabric-contract-api';
+import { Fields, parseIsoMillis, readAll, txMillis } from '@coffee/chaincode-common';
 import { fail } from '../lib/errors';
-import { readAll } from '../lib/ledger';
-import { parseIsoMillis, txMillis } from '../lib/time';
-import { Fields } from '../lib/validate';
 import { GRADES, type Grade, MAX_USD_PER_KG, REGION_PATTERN } from './common';
 
 export interface MinimumPrice {

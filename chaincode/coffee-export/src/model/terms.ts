@@ -3,8 +3,7 @@
  * the transient map; the public record keeps only the sha256 of what is stored here.
  */
 import type { Context } from 'fabric-contract-api';
-import { canonicalJson } from '../lib/serialize';
-import { Fields } from '../lib/validate';
+import { Fields, canonicalJson } from '@coffee/chaincode-common';
 import { ID_PATTERN, MAX_USD, MAX_USD_PER_KG, REFERENCE_PATTERN, SALT_PATTERN, toCents } from './common';
 import { PAYMENT_METHODS } from './export';
 

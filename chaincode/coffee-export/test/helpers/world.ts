@@ -3,13 +3,16 @@ import assert from 'node:assert/strict';
  * A consortium in memory: coffee-export and the REAL user-management contracts (built from the sibling
  * package) deployed on one fake ledger, so cross-chaincode calls run the actual registry code.
  */
-import './quiet';
+import '@coffee/chaincode-common/dist/test-support/quiet';
 import { resolve } from 'node:path';
 import { KeyEndorsementPolicy } from 'fabric-shim';
 import { common, msp } from '@hyperledger/fabric-protos';
 import type { Contract } from 'fabric-contract-api';
 import { contracts } from '../../src/index';
-import { FakeLedger, type Identity } from './fakes';
+import { FakeLedger, type Identity } from '@coffee/chaincode-common/dist/test-support/fakes';
+import { admins } from '@coffee/chaincode-common/dist/test-support/identities';
+
+export { admins };
 
 export const CE = 'coffee-export';
 export const UM = 'user-management';
@@ -27,15 +30,6 @@ async function userManagementContracts(): Promise<Contract[]> {
   }
   return (list as ContractClass[]).map((C) => new C());
 }
-
-export const admins: Record<string, Identity> = {
-  CommercialBankMSP: { mspId: 'CommercialBankMSP', commonName: 'cb-admin', role: 'admin' },
-  NationalBankMSP: { mspId: 'NationalBankMSP', commonName: 'nbe-admin', role: 'admin' },
-  ECTAMSP: { mspId: 'ECTAMSP', commonName: 'ecta-admin', role: 'admin' },
-  ECXMSP: { mspId: 'ECXMSP', commonName: 'ecx-admin', role: 'admin' },
-  ShippingLineMSP: { mspId: 'ShippingLineMSP', commonName: 'sl-admin', role: 'admin' },
-  CustomsMSP: { mspId: 'CustomsMSP', commonName: 'customs-admin', role: 'admin' },
-};
 
 export const U = {
   exporter: { mspId: 'CommercialBankMSP', commonName: 'exporter1', role: 'exporter' },

@@ -1,13 +1,25 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import {
+  Fields,
+  ID_PATTERN,
+  MSP,
+  checkId,
+  emitEvent,
+  isoFromMillis,
+  parseIsoMillis,
+  readPage,
+  readPageRequest,
+  readState,
+  toJson,
+  txIso,
+  txMillis,
+  writeState,
+} from '@coffee/chaincode-common';
 import { authorize } from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
 import { callerIdentity } from '../lib/identity';
-import { emitEvent, readPage, readPageRequest, readState, toJson, writeState } from '../lib/ledger';
-import { MSP } from '../lib/orgs';
 import { originChaincode } from '../lib/proposal';
-import { isoFromMillis, parseIsoMillis, txIso, txMillis } from '../lib/time';
-import { Fields, ID_PATTERN, checkId } from '../lib/validate';
 import {
   EXPORTER_KEY,
   EXPORTER_STATUSES,

@@ -1,12 +1,23 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import {
+  Fields,
+  ID_PATTERN,
+  MSP_IDS,
+  ROLES,
+  ROLES_BY_MSP,
+  checkId,
+  emitEvent,
+  readPage,
+  readPageRequest,
+  readState,
+  toJson,
+  txIso,
+  writeState,
+} from '@coffee/chaincode-common';
 import { authorize, readUser } from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
 import { COMMON_NAME_PATTERN, callerIdentity, splitUserId, userIdOf } from '../lib/identity';
-import { emitEvent, readPage, readPageRequest, readState, toJson, writeState } from '../lib/ledger';
-import { MSP_IDS, ROLES, ROLES_BY_MSP } from '../lib/orgs';
-import { txIso } from '../lib/time';
-import { Fields, ID_PATTERN, checkId } from '../lib/validate';
 import { exporterKey, parseExporter } from '../model/exporter';
 import { USER_KEY, type UserRecord, type UserStatus, parseUser, userKey } from '../model/user';
 

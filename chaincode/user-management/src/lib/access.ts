@@ -3,10 +3,9 @@
  * caller's user record on this ledger. Nothing about the actor is ever taken from arguments.
  */
 import type { Context } from 'fabric-contract-api';
+import { type MspId, type Role, readState } from '@coffee/chaincode-common';
 import { fail } from './errors';
 import { type CallerIdentity, callerIdentity } from './identity';
-import { readState } from './ledger';
-import type { MspId, Role } from './orgs';
 import { parseUser, type UserRecord, userKey } from '../model/user';
 
 export interface Actor extends CallerIdentity {

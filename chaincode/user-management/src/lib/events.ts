@@ -1,6 +1,8 @@
+import { HEALTH_EVENTS } from '@coffee/chaincode-common';
+
 /** Every chaincode event name of user-management, in one place. */
 export const EVENTS = {
-  heartbeatRecorded: 'HeartbeatRecorded',
+  ...HEALTH_EVENTS,
   userRegistered: 'UserRegistered',
   userSuspended: 'UserSuspended',
   userReactivated: 'UserReactivated',

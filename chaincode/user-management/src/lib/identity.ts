@@ -5,8 +5,8 @@
  * so the pair (MSP, CN) names one user for the lifetime of the org's CA, across certificate renewals.
  */
 import type { Context } from 'fabric-contract-api';
+import { type MspId, type Role, asMspId, asRole } from '@coffee/chaincode-common';
 import { fail } from './errors';
-import { type MspId, type Role, asMspId, asRole } from './orgs';
 
 /** What an enrollment id may look like on-chain (Fabric CA allows more; we keep ids printable). */
 export const COMMON_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;

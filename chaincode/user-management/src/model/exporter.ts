@@ -1,6 +1,6 @@
 /** An exporter's licence and standing: kept by ECTA, delinquency flag kept by the National Bank. */
 import type { Context } from 'fabric-contract-api';
-import { Fields, ID_PATTERN } from '../lib/validate';
+import { Fields, ID_PATTERN } from '@coffee/chaincode-common';
 
 export const EXPORTER_STATUSES = ['ACTIVE', 'SUSPENDED', 'REVOKED', 'BANNED'] as const;
 export type ExporterStatus = (typeof EXPORTER_STATUSES)[number];

@@ -1,8 +1,7 @@
 /** A user of one organization: who they are on-chain is their certificate; no personal data is kept. */
 import type { Context } from 'fabric-contract-api';
-import { MSP_IDS, type MspId, ROLES, type Role } from '../lib/orgs';
+import { Fields, ID_PATTERN, MSP_IDS, type MspId, ROLES, type Role } from '@coffee/chaincode-common';
 import { COMMON_NAME_PATTERN } from '../lib/identity';
-import { Fields, ID_PATTERN } from '../lib/validate';
 
 export const USER_STATUSES = ['ACTIVE', 'SUSPENDED'] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];

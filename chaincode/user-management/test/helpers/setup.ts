@@ -1,7 +1,10 @@
-import './quiet';
+import '@coffee/chaincode-common/dist/test-support/quiet';
 import type { Contract } from 'fabric-contract-api';
 import { contracts } from '../../src/index';
-import { FakeLedger, type Identity } from './fakes';
+import { FakeLedger, type Identity } from '@coffee/chaincode-common/dist/test-support/fakes';
+import { admins } from '@coffee/chaincode-common/dist/test-support/identities';
+
+export { admins };
 
 export const UM = 'user-management';
 
@@ -12,15 +15,6 @@ export function umContracts(): Contract[] {
 export function newLedger(): FakeLedger {
   return new FakeLedger().deploy(UM, umContracts());
 }
-
-export const admins: Record<string, Identity> = {
-  CommercialBankMSP: { mspId: 'CommercialBankMSP', commonName: 'cb-admin', role: 'admin' },
-  NationalBankMSP: { mspId: 'NationalBankMSP', commonName: 'nbe-admin', role: 'admin' },
-  ECTAMSP: { mspId: 'ECTAMSP', commonName: 'ecta-admin', role: 'admin' },
-  ECXMSP: { mspId: 'ECXMSP', commonName: 'ecx-admin', role: 'admin' },
-  ShippingLineMSP: { mspId: 'ShippingLineMSP', commonName: 'sl-admin', role: 'admin' },
-  CustomsMSP: { mspId: 'CustomsMSP', commonName: 'customs-admin', role: 'admin' },
-};
 
 export const officers = {
   ecta: { mspId: 'ECTAMSP', commonName: 'ecta-officer1', role: 'ecta_officer' },

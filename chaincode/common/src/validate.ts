@@ -3,7 +3,7 @@
  * structurally (size, depth, forbidden keys, finite numbers) and then read field by field through
  * `Fields`, which refuses unknown members, so a malformed request fails before anything is written.
  */
-import { type ErrorCode, fail } from './errors';
+import { type CommonErrorCode, fail } from './errors';
 
 export const MAX_INPUT_BYTES = 64 * 1024;
 const MAX_DEPTH = 8;
@@ -15,7 +15,7 @@ const CONTROL_STRICT = /[\u0000-\u001f\u007f]/;
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,63}$/;
 
-function checkTree(value: unknown, path: string, depth: number, code: ErrorCode): void {
+function checkTree(value: unknown, path: string, depth: number, code: CommonErrorCode): void {
   if (depth > MAX_DEPTH) {
     fail(code, `${path} is nested deeper than ${MAX_DEPTH} levels`);
   }
@@ -35,7 +35,11 @@ function checkTree(value: unknown, path: string, depth: number, code: ErrorCode)
 }
 
 /** Parses JSON text (size-limited) and checks it structurally. */
-export function parseJsonText(text: unknown, what: string, code: ErrorCode = 'VALIDATION_FAILED'): unknown {
+export function parseJsonText(
+  text: unknown,
+  what: string,
+  code: CommonErrorCode = 'VALIDATION_FAILED',
+): unknown {
   if (typeof text !== 'string') {
     return fail(code, `${what} must be a JSON string`);
   }
@@ -53,7 +57,7 @@ export function parseJsonText(text: unknown, what: string, code: ErrorCode = 'VA
   return value;
 }
 
-export function parseJsonBytes(bytes: Uint8Array, what: string, code: ErrorCode): unknown {
+export function parseJsonBytes(bytes: Uint8Array, what: string, code: CommonErrorCode): unknown {
   return parseJsonText(Buffer.from(bytes).toString('utf8'), what, code);
 }
 
@@ -85,16 +89,16 @@ function decimalsOf(value: number): number {
 export class Fields {
   readonly #obj: Record<string, unknown>;
   readonly #path: string;
-  readonly #code: ErrorCode;
+  readonly #code: CommonErrorCode;
   readonly #seen = new Set<string>();
 
-  private constructor(obj: Record<string, unknown>, path: string, code: ErrorCode) {
+  private constructor(obj: Record<string, unknown>, path: string, code: CommonErrorCode) {
     this.#obj = obj;
     this.#path = path;
     this.#code = code;
   }
 
-  static of(value: unknown, path: string, code: ErrorCode = 'VALIDATION_FAILED'): Fields {
+  static of(value: unknown, path: string, code: CommonErrorCode = 'VALIDATION_FAILED'): Fields {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return fail(code, `${path} must be a JSON object`);
     }

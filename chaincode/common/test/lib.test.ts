@@ -1,9 +1,9 @@
-import './helpers/quiet';
+import '../test-support/quiet';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalJson } from '../src/lib/serialize';
-import { isoFromMillis, parseIsoMillis } from '../src/lib/time';
-import { Fields, parseJsonText } from '../src/lib/validate';
+import { canonicalJson } from '../src/serialize';
+import { isoFromMillis, parseIsoMillis } from '../src/time';
+import { Fields, parseJsonText } from '../src/validate';
 
 describe('time: tx-timestamp arithmetic without Date', () => {
   const samples = [

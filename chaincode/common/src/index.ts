@@ -1,0 +1,12 @@
+/**
+ * The code both chaincodes share. Each chaincode keeps what is its own (error codes, events, models,
+ * access rules); everything here is identical for both and versioned with both (a change here upgrades
+ * both chaincode definitions).
+ */
+export { ChaincodeError, type CommonErrorCode } from './errors';
+export * from './health';
+export * from './ledger';
+export * from './orgs';
+export * from './serialize';
+export * from './time';
+export * from './validate';
