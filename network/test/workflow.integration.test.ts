@@ -104,6 +104,8 @@ async function submit(
     if (current)
       opts = { ...opts, endorsingOrganizations: exportEndorsers(current.status as string, method) };
   }
+  // Named endorsers must have committed every earlier step too, or they would simulate on an older state.
+  for (const org of opts.endorsingOrganizations ?? []) await waitForBlock(a.conn.gateway, org, lastBlock);
   const transientData = opts.transient
     ? Object.fromEntries(Object.entries(opts.transient).map(([k, v]) => [k, JSON.stringify(v)]))
     : undefined;
