@@ -1,0 +1,64 @@
+/** Routes: public login and verification; everything else needs a session. */
+import type { ReactElement } from 'react';
+import { Navigate, Route, Routes } from 'react-router-dom';
+import { Layout } from './components/Layout';
+import { LoginPage } from './features/auth/LoginPage';
+import { RequireAuth, useSession } from './features/auth/session';
+import { CreateWizard } from './features/create/CreateWizard';
+import { ExportDetail } from './features/detail/ExportDetail';
+import { Dashboard } from './features/queue/Dashboard';
+import { ExportsList } from './features/queue/ExportsList';
+import { ExportersPage } from './features/registry/ExportersPage';
+import { MinimumPricesPage } from './features/registry/MinimumPricesPage';
+import { TurnaroundPage } from './features/turnaround/TurnaroundPage';
+import { UsersPage } from './features/users/UsersPage';
+import { VerifyPage } from './features/verify/VerifyPage';
+
+function ExporterOnly({ children }: { children: ReactElement }): ReactElement {
+  const session = useSession();
+  if (session?.user.role !== 'exporter') {
+    return (
+      <p className="problem" role="alert">
+        Only exporters (Commercial Bank customers) create export requests.
+      </p>
+    );
+  }
+  return children;
+}
+
+export function App(): ReactElement {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route element={<Layout />}>
+        <Route path="/verify" element={<VerifyPage />} />
+        <Route path="/verify/:id" element={<VerifyPage />} />
+        <Route
+          path="/*"
+          element={
+            <RequireAuth>
+              <Routes>
+                <Route index element={<Dashboard />} />
+                <Route path="exports" element={<ExportsList />} />
+                <Route
+                  path="exports/new"
+                  element={
+                    <ExporterOnly>
+                      <CreateWizard />
+                    </ExporterOnly>
+                  }
+                />
+                <Route path="exports/:id" element={<ExportDetail />} />
+                <Route path="exporters" element={<ExportersPage />} />
+                <Route path="minimum-prices" element={<MinimumPricesPage />} />
+                <Route path="turnaround" element={<TurnaroundPage />} />
+                <Route path="users" element={<UsersPage />} />
+                <Route path="*" element={<Navigate to="/" replace />} />
+              </Routes>
+            </RequireAuth>
+          }
+        />
+      </Route>
+    </Routes>
+  );
+}

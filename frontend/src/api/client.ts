@@ -1,0 +1,595 @@
+/**
+ * The one typed client for every gateway call the portal makes. Nothing else in the app calls fetch or
+ * XMLHttpRequest. A session belongs to one org's gateway: its tokens are only ever sent to that gateway.
+ */
+import { type OrgKey, isOrgKey, runtimeConfig } from '../config';
+import type {
+  ActionName,
+  ActionResult,
+  CreateResult,
+  DocumentRef,
+  DocumentType,
+  ExportRecord,
+  ExportStatus,
+  ExportSummary,
+  Exporter,
+  HistoryEntry,
+  LoginResponse,
+  MinimumPrice,
+  Page,
+  Problem,
+  RefreshResponse,
+  Role,
+  UploadedDocument,
+  User,
+  VerifyResult,
+} from './types';
+
+export const API_BASE = '/api/v1';
+const STORAGE_KEY = 'coffee-portal.session';
+/** Refresh this long before the access token's expiry. */
+const REFRESH_MARGIN_MS = 30_000;
+
+/** A failed call: the gateway's problem document (or a network failure, status 0). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly problem: Problem;
+
+  constructor(status: number, problem: Problem) {
+    super(problem.detail ?? problem.title ?? `request failed (${status})`);
+    this.status = status;
+    this.code = problem.code ?? (status === 0 ? 'NETWORK_ERROR' : `HTTP_${status}`);
+    this.problem = problem;
+  }
+}
+
+export interface Session {
+  org: OrgKey;
+  accessToken: string;
+  refreshToken: string;
+  /** Epoch ms when the access token expires. */
+  expiresAt: number;
+  user: User;
+}
+
+// ------------------------------------------------------------------------------------------ session
+
+type Listener = (session: Session | null, reason?: 'expired' | 'logout' | 'login' | 'refresh') => void;
+const listeners = new Set<Listener>();
+let session: Session | null = readStoredSession();
+let refreshing: Promise<Session> | null = null;
+
+function readStoredSession(): Session | null {
+  try {
+    const raw = globalThis.sessionStorage?.getItem(STORAGE_KEY);
+    if (!raw) return null;
+    const s = JSON.parse(raw) as Partial<Session>;
+    if (
+      isOrgKey(s.org) &&
+      typeof s.accessToken === 'string' &&
+      typeof s.refreshToken === 'string' &&
+      s.user
+    ) {
+      return s as Session;
+    }
+  } catch {
+    // unreadable storage: no session
+  }
+  return null;
+}
+
+function setSession(next: Session | null, reason?: Parameters<Listener>[1]): void {
+  session = next;
+  try {
+    if (next) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+    else sessionStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // storage unavailable (private mode): the session lives in memory only
+  }
+  for (const l of listeners) l(next, reason);
+}
+
+export function currentSession(): Session | null {
+  return session;
+}
+
+export function onSessionChange(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Test hook and cold start: re-read storage. */
+export function reloadSession(): Session | null {
+  session = readStoredSession();
+  refreshing = null;
+  return session;
+}
+
+export function gatewayUrl(org: OrgKey): string {
+  return runtimeConfig().gateways[org];
+}
+
+function apiUrl(org: OrgKey, path: string): string {
+  return `${gatewayUrl(org)}${API_BASE}${path}`;
+}
+
+// ------------------------------------------------------------------------------------------ transport
+
+async function readProblem(res: Response): Promise<Problem> {
+  const text = await res.text().catch(() => '');
+  if (text) {
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (typeof parsed === 'object' && parsed !== null) return parsed;
+    } catch {
+      // not JSON
+    }
+  }
+  return {
+    status: res.status,
+    title: res.statusText || `HTTP ${res.status}`,
+    detail: text.slice(0, 300) || undefined,
+  };
+}
+
+function networkError(e: unknown, org: OrgKey): ApiError {
+  const why = e instanceof Error ? e.message : String(e);
+  return new ApiError(0, {
+    code: 'NETWORK_ERROR',
+    title: 'Gateway unreachable',
+    detail: `Could not reach the gateway at ${gatewayUrl(org)} (${why}).`,
+  });
+}
+
+interface RawOptions {
+  method?: string;
+  body?: unknown;
+  token?: string;
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+async function raw(org: OrgKey, path: string, opts: RawOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  if (opts.idempotencyKey) headers['Idempotency-Key'] = opts.idempotencyKey;
+  try {
+    return await fetch(apiUrl(org, path), {
+      method: opts.method ?? 'GET',
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: opts.signal,
+    });
+  } catch (e: unknown) {
+    if (e instanceof DOMException && e.name === 'AbortError') throw e;
+    throw networkError(e, org);
+  }
+}
+
+async function parseJson<T>(res: Response): Promise<T> {
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+function expire(): never {
+  setSession(null, 'expired');
+  throw new ApiError(401, {
+    code: 'SESSION_EXPIRED',
+    title: 'Session expired',
+    detail: 'Your session has expired. Please sign in again.',
+  });
+}
+
+/** Rotates the refresh token (single flight: concurrent callers share one refresh). */
+export function refreshSession(): Promise<Session> {
+  const s = session;
+  if (!s) return Promise.resolve(expire());
+  if (refreshing) return refreshing;
+  refreshing = (async () => {
+    try {
+      const res = await raw(s.org, '/auth/refresh', {
+        method: 'POST',
+        body: { refreshToken: s.refreshToken },
+      });
+      if (!res.ok) return expire();
+      const body = await parseJson<RefreshResponse>(res);
+      const next: Session = {
+        ...s,
+        accessToken: body.accessToken,
+        refreshToken: body.refreshToken ?? s.refreshToken,
+        expiresAt: Date.now() + body.expiresIn * 1000,
+        user: body.user ?? s.user,
+      };
+      setSession(next, 'refresh');
+      return next;
+    } catch (e: unknown) {
+      if (e instanceof ApiError && e.code === 'SESSION_EXPIRED') throw e;
+      // Gateway unreachable: keep the session (it may come back), report the network error.
+      throw e;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+async function validToken(): Promise<Session> {
+  const s = session;
+  if (!s) return expire();
+  if (s.expiresAt - Date.now() > REFRESH_MARGIN_MS) return s;
+  return refreshSession();
+}
+
+interface CallOptions {
+  method?: string;
+  body?: unknown;
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+/** An authenticated call to the session's gateway; one refresh-and-retry on 401. */
+async function call<T>(path: string, opts: CallOptions = {}): Promise<T> {
+  let s = await validToken();
+  let res = await raw(s.org, path, { ...opts, token: s.accessToken });
+  if (res.status === 401) {
+    s = await refreshSession();
+    res = await raw(s.org, path, { ...opts, token: s.accessToken });
+    if (res.status === 401) return expire();
+  }
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  return parseJson<T>(res);
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== '') q.set(k, String(v));
+  }
+  const text = q.toString();
+  return text ? `?${text}` : '';
+}
+
+function newKey(): string {
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** Lists come back as {items, nextCursor}; ledger reads as {records, bookmark} or {entries} (history). */
+function toPage<T>(body: unknown): Page<T> {
+  if (Array.isArray(body)) return { items: body as T[] };
+  const b = (body ?? {}) as {
+    items?: T[];
+    records?: T[];
+    entries?: T[];
+    data?: T[];
+    nextCursor?: string | null;
+    bookmark?: string;
+    total?: number;
+  };
+  return {
+    items: b.items ?? b.records ?? b.entries ?? b.data ?? [],
+    nextCursor: b.nextCursor ?? (b.bookmark || undefined),
+    total: b.total,
+  };
+}
+
+/** Records may name their id `exportId` or `id`; the UI always uses exportId. */
+function withExportId<T extends { exportId?: string }>(row: T & { id?: string }): T & { exportId: string } {
+  return { ...row, exportId: row.exportId ?? row.id ?? '' };
+}
+
+// ------------------------------------------------------------------------------------------ auth
+
+export async function login(org: OrgKey, username: string, password: string): Promise<Session> {
+  const res = await raw(org, '/auth/login', { method: 'POST', body: { username, password } });
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  const body = await parseJson<LoginResponse>(res);
+  const next: Session = {
+    org,
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+    expiresAt: Date.now() + body.expiresIn * 1000,
+    user: body.user,
+  };
+  setSession(next, 'login');
+  return next;
+}
+
+/** Revokes the refresh token at the gateway (best effort) and forgets the session locally. */
+export async function logout(): Promise<void> {
+  const s = session;
+  setSession(null, 'logout');
+  if (!s) return;
+  try {
+    await raw(s.org, '/auth/logout', {
+      method: 'POST',
+      token: s.accessToken,
+      body: { refreshToken: s.refreshToken },
+    });
+  } catch {
+    // the local session is gone either way
+  }
+}
+
+export function me(): Promise<User> {
+  return call<User>('/auth/me');
+}
+
+// ------------------------------------------------------------------------------------------ exports
+
+export interface ExportQuery {
+  status?: ExportStatus;
+  exporterId?: string;
+  q?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export async function listExports(params: ExportQuery = {}): Promise<Page<ExportSummary>> {
+  const page = toPage<ExportSummary & { id?: string }>(
+    await call<unknown>(`/exports${query({ ...params })}`),
+  );
+  return { ...page, items: page.items.map(withExportId) };
+}
+
+export async function getExport(id: string): Promise<ExportRecord> {
+  return withExportId(await call<ExportRecord & { id?: string }>(`/exports/${encodeURIComponent(id)}`));
+}
+
+export async function getHistory(id: string): Promise<HistoryEntry[]> {
+  const body = await call<unknown>(`/exports/${encodeURIComponent(id)}/history`);
+  return toPage<HistoryEntry>(body).items;
+}
+
+/** Private trade terms (POST body `tradeTerms`): the gateway passes them in the transient map. */
+export interface TradeTermsInput {
+  unitPriceUsdPerKg: number;
+  contractValueUsd: number;
+  paymentMethod: string;
+  paymentTerms?: string;
+  salt: string;
+}
+
+export interface CreateExportBody {
+  exportId: string;
+  contract: {
+    contractNumber: string;
+    buyerName: string;
+    destinationCountry: string;
+    contractedGrade: string;
+    quantityKg: number;
+    originRegion: string;
+    incoterm: string;
+  };
+  tradeTerms: TradeTermsInput;
+  documents: DocumentRef[];
+  /** Off-chain details kept by the gateway (string values), e.g. the requested shipment window. */
+  details?: Record<string, string>;
+}
+
+export function createExport(
+  body: CreateExportBody,
+  idempotencyKey: string = newKey(),
+): Promise<CreateResult> {
+  return call<CreateResult>('/exports', { method: 'POST', body, idempotencyKey });
+}
+
+/** POST /exports/{id}/actions/{action} with the chaincode input minus exportId (private parts by key). */
+export function runAction(
+  id: string,
+  action: ActionName,
+  body: Record<string, unknown>,
+  idempotencyKey: string = newKey(),
+): Promise<ActionResult> {
+  return call<ActionResult>(`/exports/${encodeURIComponent(id)}/actions/${action}`, {
+    method: 'POST',
+    body,
+    idempotencyKey,
+  });
+}
+
+// ------------------------------------------------------------------------------------------ documents
+
+export interface UploadHandle {
+  promise: Promise<UploadedDocument>;
+  abort: () => void;
+}
+
+/**
+ * Multipart upload (type [+ quantityKg, grade] + file) with progress: fetch cannot report upload progress,
+ * XHR can. Without an export id the file goes to POST /documents (then referenced by CID in the step's
+ * body); with one, to POST /exports/{id}/documents, where exporter shipping documents are attached at once.
+ */
+export function uploadDocument(
+  exportId: string | undefined,
+  type: DocumentType,
+  file: File,
+  onProgress: (fraction: number) => void,
+  facts: { quantityKg?: number; grade?: string } = {},
+): UploadHandle {
+  let xhr: XMLHttpRequest | null = null;
+  let aborted = false;
+  const send = (s: Session): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const req = new XMLHttpRequest();
+      xhr = req;
+      req.open(
+        'POST',
+        apiUrl(
+          s.org,
+          exportId === undefined ? '/documents' : `/exports/${encodeURIComponent(exportId)}/documents`,
+        ),
+      );
+      req.setRequestHeader('Authorization', `Bearer ${s.accessToken}`);
+      req.setRequestHeader('Accept', 'application/json, application/problem+json');
+      req.upload.onprogress = (ev: ProgressEvent) => {
+        if (ev.lengthComputable && ev.total > 0) onProgress(Math.min(1, ev.loaded / ev.total));
+      };
+      req.onload = () => resolve({ status: req.status, text: req.responseText });
+      req.onerror = () => reject(networkError(new Error('upload failed'), s.org));
+      req.onabort = () => reject(new ApiError(0, { code: 'ABORTED', title: 'Upload cancelled' }));
+      const form = new FormData();
+      form.append('type', type);
+      if (facts.quantityKg !== undefined) form.append('quantityKg', String(facts.quantityKg));
+      if (facts.grade !== undefined) form.append('grade', facts.grade);
+      form.append('file', file, file.name);
+      req.send(form);
+    });
+  const promise = (async () => {
+    let s = await validToken();
+    let r = await send(s);
+    if (r.status === 401 && !aborted) {
+      s = await refreshSession();
+      onProgress(0);
+      r = await send(s);
+    }
+    if (r.status === 401) return expire();
+    let parsed: unknown;
+    try {
+      parsed = r.text ? JSON.parse(r.text) : {};
+    } catch {
+      parsed = { title: `HTTP ${r.status}`, detail: r.text.slice(0, 300) };
+    }
+    if (r.status < 200 || r.status >= 300) throw new ApiError(r.status, parsed as Problem);
+    onProgress(1);
+    return parsed as UploadedDocument;
+  })();
+  return {
+    promise,
+    abort: () => {
+      aborted = true;
+      xhr?.abort();
+    },
+  };
+}
+
+/** The file, streamed by the gateway after it checked the hash against the ledger. */
+export async function fetchDocument(cid: string, exportId?: string): Promise<Blob> {
+  let s = await validToken();
+  const path = `/documents/${encodeURIComponent(cid)}${query({ exportId })}`;
+  const get = (t: Session): Promise<Response> =>
+    fetch(apiUrl(t.org, path), {
+      headers: { Authorization: `Bearer ${t.accessToken}` },
+    }).catch((e: unknown) => {
+      throw networkError(e, t.org);
+    });
+  let res = await get(s);
+  if (res.status === 401) {
+    s = await refreshSession();
+    res = await get(s);
+  }
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  return res.blob();
+}
+
+// ------------------------------------------------------------------------------------------ registries
+
+export async function listExporters(): Promise<Exporter[]> {
+  return toPage<Exporter>(await call<unknown>('/exporters')).items;
+}
+
+export function getExporter(id: string): Promise<Exporter> {
+  return call<Exporter>(`/exporters/${encodeURIComponent(id)}`);
+}
+
+export interface NewExporter {
+  exporterId: string;
+  legalName: string;
+  tin: string;
+  licenceNumber: string;
+  licenceValidUntil: string;
+}
+
+export function createExporter(body: NewExporter): Promise<Exporter> {
+  return call<Exporter>('/exporters', { method: 'POST', body, idempotencyKey: newKey() });
+}
+
+export interface ExporterUpdate {
+  licenceValidUntil?: string;
+  licenceNumber?: string;
+  status?: Exporter['status'];
+  reason?: string;
+}
+
+/** ECTA: licence changes (UpdateExporter). */
+export function updateExporter(id: string, body: ExporterUpdate): Promise<Exporter> {
+  return call<Exporter>(`/exporters/${encodeURIComponent(id)}`, {
+    method: 'PATCH',
+    body,
+    idempotencyKey: newKey(),
+  });
+}
+
+/** National Bank: set or clear DELINQUENT (SetDelinquency). */
+export function setDelinquency(id: string, delinquent: boolean, reason: string): Promise<Exporter> {
+  return call<Exporter>(`/exporters/${encodeURIComponent(id)}/delinquency`, {
+    method: 'POST',
+    body: { delinquent, reason },
+    idempotencyKey: newKey(),
+  });
+}
+
+export async function listMinimumPrices(): Promise<MinimumPrice[]> {
+  return toPage<MinimumPrice>(await call<unknown>('/minimum-prices')).items;
+}
+
+export interface NewMinimumPrice {
+  grade: string;
+  originRegion?: string;
+  usdPerKg: number;
+  effectiveFrom: string;
+}
+
+/** The gateway answers {record, txId, blockNumber}; the row (with its MP-nnnnnn id) is `record`. */
+export async function publishMinimumPrice(body: NewMinimumPrice): Promise<MinimumPrice> {
+  const res = await call<MinimumPrice | { record: MinimumPrice }>('/minimum-prices', {
+    method: 'POST',
+    body,
+    idempotencyKey: newKey(),
+  });
+  return 'record' in res ? res.record : res;
+}
+
+export async function listUsers(): Promise<User[]> {
+  return toPage<User>(await call<unknown>('/users')).items;
+}
+
+export interface NewUser {
+  username: string;
+  password: string;
+  role: Role;
+  displayName?: string;
+  email?: string;
+  exporterId?: string;
+}
+
+export function createUser(body: NewUser): Promise<User> {
+  return call<User>('/users', { method: 'POST', body, idempotencyKey: newKey() });
+}
+
+export interface UserUpdate {
+  status?: 'ACTIVE' | 'SUSPENDED';
+  reason?: string;
+  password?: string;
+  displayName?: string;
+  email?: string;
+}
+
+export function updateUser(id: string, body: UserUpdate): Promise<User> {
+  return call<User>(`/users/${encodeURIComponent(id)}`, { method: 'PATCH', body });
+}
+
+// ------------------------------------------------------------------------------------------ public
+
+/** Public proof of an export's state and document hashes (no login, no token sent). */
+export async function verifyExport(
+  exportId: string,
+  org: OrgKey = runtimeConfig().verifyOrg,
+): Promise<VerifyResult> {
+  const res = await raw(org, `/verify/${encodeURIComponent(exportId)}`);
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  return withExportId(await parseJson<VerifyResult & { id?: string }>(res));
+}

@@ -1,0 +1,82 @@
+/** Page frame: skip link, header with org and user, role-aware navigation, sign out. */
+import type { ReactElement } from 'react';
+import { NavLink, Outlet, useNavigate } from 'react-router-dom';
+import { logout } from '../api/client';
+import { orgByKey } from '../config';
+import { useSession } from '../features/auth/session';
+import { ROLE_LABELS } from '../lib/workflow';
+
+export function Layout(): ReactElement {
+  const session = useSession();
+  const navigate = useNavigate();
+  if (!session)
+    return (
+      <>
+        <header className="topbar">
+          <div className="brand">
+            <span aria-hidden="true">☕</span> Coffee Export Portal
+          </div>
+        </header>
+        <main id="main" tabIndex={-1}>
+          <Outlet />
+        </main>
+      </>
+    );
+  const role = session.user.role;
+  const links: Array<[string, string]> = [['/', 'What needs me']];
+  links.push(['/exports', 'Exports']);
+  if (role === 'exporter') links.push(['/exports/new', 'New export']);
+  links.push([
+    '/exporters',
+    session.org === 'national-bank' ? 'Exporters & delinquency' : 'Exporter licences',
+  ]);
+  links.push(['/minimum-prices', 'Minimum prices']);
+  links.push(['/turnaround', 'Turnaround']);
+  if (role === 'admin') links.push(['/users', 'Users']);
+  links.push(['/verify', 'Verify']);
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="brand">
+          <span aria-hidden="true">☕</span> Coffee Export Portal
+        </div>
+        <div className="whoami" data-testid="whoami">
+          <span>{orgByKey(session.org).name}</span>
+          <span className="sep" aria-hidden="true">
+            ·
+          </span>
+          <span>
+            {session.user.displayName ?? session.user.username} ({ROLE_LABELS[role] ?? role})
+          </span>
+          <button
+            type="button"
+            className="secondary small"
+            onClick={() => {
+              void logout().then(() => navigate('/login'));
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      <nav className="mainnav" aria-label="Main">
+        <ul>
+          {links.map(([to, label]) => (
+            <li key={to}>
+              <NavLink to={to} end={to === '/' || to === '/exports'}>
+                {label}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </>
+  );
+}

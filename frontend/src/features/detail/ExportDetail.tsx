@@ -1,0 +1,285 @@
+/** Everything a reviewer needs to decide, the timeline, and the forms for the user's next actions. */
+import { type ReactElement, useState } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import { getExport, getHistory } from '../../api/client';
+import type { ActionName, ActionResult, ExportRecord } from '../../api/types';
+import { Loading, ProblemMessage, StatusBadge, Success } from '../../components/ui';
+import { orgNameOfMsp } from '../../config';
+import { formatDate, formatDateTime, formatUsd, humanize, recallSalt } from '../../lib/format';
+import { useAsync } from '../../lib/useAsync';
+import { ROLE_LABELS, actionsFor } from '../../lib/workflow';
+import { useSession } from '../auth/session';
+import { VerifyLink } from '../verify/VerifyPage';
+import { ACTION_SPECS } from './actionSpecs';
+import { ActionForm } from './ActionForm';
+import { DocumentsTable } from './Documents';
+import { Timeline, TrackingList } from './Timeline';
+
+type Fact = [string, string | number | undefined];
+
+function Facts({ title, facts }: { title: string; facts: Fact[] }): ReactElement {
+  return (
+    <section className="card facts-card" aria-label={title}>
+      <h2>{title}</h2>
+      <dl className="facts">
+        {facts.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v === undefined || v === '' ? '—' : String(v)}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+function sections(r: ExportRecord): Array<{ title: string; facts: Fact[] }> {
+  const out: Array<{ title: string; facts: Fact[] }> = [
+    {
+      title: 'Contract',
+      facts: [
+        ['Contract number', r.contract.contractNumber],
+        ['Buyer', r.contract.buyerName],
+        ['Destination', r.contract.destinationCountry],
+        ['Contracted grade', r.contract.contractedGrade],
+        ['Quantity (kg)', r.contract.quantityKg.toLocaleString('en-US')],
+        ['Origin region', r.contract.originRegion],
+        ['Incoterm', r.contract.incoterm],
+        ['Exporter', r.exporterId],
+        ['Submitted', formatDateTime(r.createdAt)],
+        ['Amendments so far', r.amendmentCount],
+      ],
+    },
+  ];
+  if (r.registration)
+    out.push({
+      title: 'ECTA registration',
+      facts: [
+        ['Registration number', r.registration.registrationNumber],
+        [
+          'Minimum price applied',
+          `${r.registration.minimumPriceId} (${formatUsd(r.registration.minimumUsdPerKg)}/kg)`,
+        ],
+        ['Registered', formatDateTime(r.registration.registeredAt)],
+        ['Ship by', formatDate(r.registration.shipBy)],
+      ],
+    });
+  if (r.quality)
+    out.push({
+      title: 'ECX quality certificate',
+      facts: [
+        ['Lot number', r.quality.lotNumber],
+        ['Warehouse receipt', r.quality.warehouseReceiptNumber],
+        ['Certified grade', r.quality.certifiedGrade],
+        ['Cup score', r.quality.cupScore],
+        ['Moisture (%)', r.quality.moisturePercent],
+        ['Defects / 300 g', r.quality.defectsPer300g],
+        ['Certified quantity (kg)', r.quality.certifiedQuantityKg],
+        ['Certified', formatDateTime(r.quality.certifiedAt)],
+      ],
+    });
+  if (r.fx || r.permit)
+    out.push({
+      title: 'Foreign exchange',
+      facts: [
+        ['Application submitted', formatDateTime(r.fx?.submittedAt)],
+        ['Approved', formatDateTime(r.fx?.approvedAt)],
+        ['Permit', r.permit?.permitNumber],
+        ['Permit status', r.permit?.status],
+      ],
+    });
+  if (r.booking)
+    out.push({
+      title: 'Shipment booking',
+      facts: [
+        ['Booking number', r.booking.bookingNumber],
+        ['Vessel / voyage', `${r.booking.vesselName} / ${r.booking.voyageNumber}`],
+        ['Containers', r.booking.containerNumbers.join(', ')],
+        ['Route', `${r.booking.portOfLoading} → ${r.booking.portOfDischarge}`],
+        ['ETD', formatDate(r.booking.etd)],
+      ],
+    });
+  if (r.customs)
+    out.push({
+      title: 'Customs',
+      facts: [
+        ['Declaration', r.customs.declarationNumber],
+        ['Declared quantity (kg)', r.customs.declaredQuantityKg],
+        ['Declared grade', r.customs.declaredGrade],
+        ['Risk lane', r.customs.riskLane],
+        ['Value verified against ledger', r.customs.valueVerified ? 'Yes' : 'No'],
+        ['Inspection findings', r.customs.inspectionFindings],
+        ['Cleared', formatDateTime(r.customs.clearedAt)],
+      ],
+    });
+  if (r.shipment)
+    out.push({
+      title: 'Shipment',
+      facts: [
+        ['Bill of lading', r.shipment.billOfLadingNumber],
+        ['On board', formatDateTime(r.shipment.onBoardDate)],
+        ['Repatriation due', formatDate(r.shipment.repatriationDueAt)],
+      ],
+    });
+  if (r.payment)
+    out.push({
+      title: 'Payment',
+      facts: [
+        ['Payment reference', r.payment.paymentReference],
+        ['Received', formatDateTime(r.payment.receivedAt)],
+        ['Completed', formatDateTime(r.completedAt)],
+      ],
+    });
+  if (r.closure)
+    out.push({
+      title: 'Closure',
+      facts: [
+        ['By', `${orgNameOfMsp(r.closure.by.mspId)} · ${r.closure.by.userId}`],
+        ['When', formatDateTime(r.closure.at)],
+        ['Reason code', r.closure.reasonCode],
+        ['Reason', r.closure.reason],
+        ['Penalty', r.closure.penaltyOutcome],
+      ],
+    });
+  return out;
+}
+
+export function ExportDetail(): ReactElement {
+  const { id = '' } = useParams();
+  const session = useSession();
+  const record = useAsync(() => getExport(id), [id]);
+  const history = useAsync(() => getHistory(id), [id]);
+  const [open, setOpen] = useState<ActionName>();
+  const [formKey, setFormKey] = useState(0);
+  const [last, setLast] = useState<{ title: string; res: ActionResult }>();
+
+  if (record.loading && !record.data) return <Loading label="Loading export…" />;
+  if (record.error || !record.data)
+    return (
+      <section>
+        <h1>Export {id}</h1>
+        <ProblemMessage error={record.error} onRetry={record.reload} />
+      </section>
+    );
+  const r = record.data;
+  const role = session?.user.role;
+  const available = role ? actionsFor(role, r) : [];
+
+  const refresh = (): void => {
+    record.reload();
+    history.reload();
+  };
+
+  return (
+    <section aria-labelledby="detail-title" className="detail">
+      <p>
+        <Link to="/">← Back to my queue</Link>
+      </p>
+      <h1 id="detail-title">
+        Export {r.exportId} <StatusBadge status={r.status} />
+      </h1>
+      <p className="muted">
+        Last change: {humanize(r.lastAction.action.replace(/([a-z])([A-Z])/g, '$1_$2'))} by{' '}
+        {orgNameOfMsp(r.lastAction.by.mspId)} · {formatDateTime(r.lastAction.at)}
+      </p>
+      {r.status === 'AMENDMENT_REQUESTED' && r.amendment && (
+        <div className="notice" role="note">
+          <strong>Amendment requested at step {r.amendment.step}</strong> by{' '}
+          {orgNameOfMsp(r.amendment.requestedBy.mspId)} (
+          {ROLE_LABELS[r.amendment.requestedBy.role as keyof typeof ROLE_LABELS] ??
+            r.amendment.requestedBy.role}
+          ): <code>{r.amendment.reasonCode}</code> — {r.amendment.reason}
+        </div>
+      )}
+
+      {last && (
+        <Success>
+          <p>
+            {last.title}: done. The export is now{' '}
+            <strong data-testid="last-action-status">{last.res.status}</strong>.
+          </p>
+          <p className="small">
+            Transaction <code>{last.res.txId}</code>
+            {last.res.blockNumber !== undefined && <> in block {String(last.res.blockNumber)}</>}
+          </p>
+        </Success>
+      )}
+      {available.length > 0 && (
+        <section className="card" aria-labelledby="actions-title">
+          <h2 id="actions-title">Your next step</h2>
+          <div className="action-buttons" role="group" aria-label="Available actions">
+            {available.map((a) => (
+              <button
+                key={a}
+                type="button"
+                className={
+                  open === a ? '' : ACTION_SPECS[a].danger ? 'secondary danger-outline' : 'secondary'
+                }
+                aria-expanded={open === a}
+                aria-controls="action-panel"
+                onClick={() => {
+                  setLast(undefined);
+                  setOpen(open === a ? undefined : a);
+                  setFormKey((k) => k + 1);
+                }}
+              >
+                {ACTION_SPECS[a].title}
+              </button>
+            ))}
+          </div>
+          <div id="action-panel">
+            {open && available.includes(open) && (
+              <ActionForm
+                key={`${open}-${formKey}`}
+                spec={ACTION_SPECS[open]}
+                record={r}
+                onDone={(res) => {
+                  setLast({ title: ACTION_SPECS[open].title, res });
+                  setOpen(undefined);
+                  refresh();
+                }}
+              />
+            )}
+          </div>
+        </section>
+      )}
+
+      {role === 'exporter' && recallSalt(r.exportId) && (
+        <p className="notice">
+          Value salt for Customs (kept in this browser):{' '}
+          <code data-testid="kept-salt">{recallSalt(r.exportId)}</code>
+        </p>
+      )}
+
+      <div className="grid">
+        {sections(r).map((s) => (
+          <Facts key={s.title} title={s.title} facts={s.facts} />
+        ))}
+      </div>
+
+      <section className="card" aria-labelledby="docs-title">
+        <h2 id="docs-title">Documents</h2>
+        <DocumentsTable documents={r.documents} exportId={r.exportId} />
+      </section>
+
+      <section className="card" aria-labelledby="tl-title">
+        <h2 id="tl-title">Timeline</h2>
+        {history.loading && <Loading label="Loading ledger history…" />}
+        <ProblemMessage error={history.error} onRetry={history.reload} />
+        {history.data && <Timeline history={history.data} />}
+      </section>
+
+      {(r.shipment || r.tracking.length > 0) && (
+        <section className="card" aria-labelledby="trk-title">
+          <h2 id="trk-title">Shipment tracking</h2>
+          <TrackingList events={r.tracking} />
+        </section>
+      )}
+
+      <section className="card" aria-labelledby="pub-title">
+        <h2 id="pub-title">Public verification</h2>
+        <VerifyLink exportId={r.exportId} />
+      </section>
+    </section>
+  );
+}

@@ -1,0 +1,96 @@
+import { screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { renderAt, signIn, stubFetch } from '../../test/helpers';
+import { Dashboard } from './Dashboard';
+
+const hoursAgo = (h: number): string => new Date(Date.now() - h * 3_600_000).toISOString();
+
+describe('Dashboard: what needs me now', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it.each([
+    ['ecta_officer', 'ecta', ['SUBMITTED']],
+    ['grader', 'ecx', ['CONTRACT_REGISTERED']],
+    ['bank_officer', 'commercial-bank', ['QUALITY_CERTIFIED', 'AMENDMENT_REQUESTED', 'SHIPPED']],
+    ['fx_officer', 'national-bank', ['FX_SUBMITTED', 'PAYMENT_RECEIVED']],
+    ['shipping_agent', 'shipping-line', ['FX_APPROVED', 'CUSTOMS_CLEARED', 'SHIPPED']],
+    ['customs_officer', 'customs', ['SHIPMENT_BOOKED', 'UNDER_INSPECTION']],
+  ] as const)('%s asks its gateway for the states it acts on', async (role, org, statuses) => {
+    signIn(role, org);
+    const calls = stubFetch(() => ({ status: 200, body: { items: [] } }));
+    renderAt(<Dashboard />);
+    expect(await screen.findByText(/0 exports waiting for you/)).toBeInTheDocument();
+    const asked = calls.map((c) => new URL(c.url).searchParams.get('status')).filter(Boolean);
+    expect(asked).toEqual([...statuses]);
+    expect(calls.every((c) => c.url.startsWith(`http://127.0.0.1:300`))).toBe(true);
+  });
+
+  it('counts the queue, lists the oldest first with its age, and shows an empty state', async () => {
+    signIn('fx_officer', 'national-bank');
+    stubFetch((c) => {
+      const status = new URL(c.url).searchParams.get('status');
+      if (status === 'FX_SUBMITTED')
+        return {
+          status: 200,
+          body: {
+            items: [
+              {
+                exportId: 'EXP-NEW',
+                exporterId: 'X1',
+                status: 'FX_SUBMITTED',
+                updatedAt: hoursAgo(2),
+                contract: { buyerName: 'B1' },
+              },
+              {
+                exportId: 'EXP-OLD',
+                exporterId: 'X2',
+                status: 'FX_SUBMITTED',
+                updatedAt: hoursAgo(50),
+                contract: { buyerName: 'B2' },
+              },
+            ],
+          },
+        };
+      return { status: 200, body: { items: [] } };
+    });
+    renderAt(<Dashboard />);
+    const queue = (await screen.findByRole('heading', { name: /FX applications to approve/ })).closest(
+      'section',
+    ) as HTMLElement;
+    expect(within(queue).getByLabelText('2 waiting')).toHaveTextContent('2');
+    expect(within(queue).getByText('Oldest waiting: 2 d 2 h')).toBeInTheDocument();
+    const rows = within(queue).getAllByRole('row').slice(1);
+    expect(rows.map((r) => within(r).getByRole('link').textContent)).toEqual(['EXP-OLD', 'EXP-NEW']);
+    const other = screen
+      .getByRole('heading', { name: /Repatriations to confirm/ })
+      .closest('section') as HTMLElement;
+    expect(within(other).getByText(/Nothing waiting/)).toBeInTheDocument();
+    expect(screen.getByText('2 exports waiting for you', { exact: false })).toBeInTheDocument();
+  });
+
+  it('shows exporters only their own requests, by status', async () => {
+    signIn('exporter', 'commercial-bank', { exporterId: 'EXPORTER-9' });
+    const calls = stubFetch(() => ({
+      status: 200,
+      body: {
+        items: [{ exportId: 'E1', exporterId: 'EXPORTER-9', status: 'SUBMITTED', updatedAt: hoursAgo(1) }],
+      },
+    }));
+    renderAt(<Dashboard />);
+    expect(await screen.findByRole('heading', { name: 'My requests by status' })).toBeInTheDocument();
+    expect(calls.every((c) => new URL(c.url).searchParams.get('exporterId') === 'EXPORTER-9')).toBe(true);
+    expect(await screen.findByRole('link', { name: /Submitted 1/ })).toBeInTheDocument();
+  });
+
+  it('shows a gateway problem with a retry', async () => {
+    signIn('grader', 'ecx');
+    stubFetch(() => ({
+      status: 503,
+      body: { code: 'PEER_UNAVAILABLE', title: 'The org peer is not reachable' },
+    }));
+    renderAt(<Dashboard />);
+    const alerts = await screen.findAllByRole('alert');
+    expect(alerts[0]).toHaveTextContent('The org peer is not reachable');
+    expect(within(alerts[0] as HTMLElement).getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+  });
+});

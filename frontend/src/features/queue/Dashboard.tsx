@@ -1,0 +1,165 @@
+/** "What needs me now": the role's queues with counts and age; exporters also see their requests by status. */
+import type { ReactElement } from 'react';
+import { Link } from 'react-router-dom';
+import { listExports } from '../../api/client';
+import type { ExportStatus, ExportSummary } from '../../api/types';
+import { Empty, Loading, ProblemMessage, StatusBadge } from '../../components/ui';
+import { useSession } from '../auth/session';
+import { ageOf } from '../../lib/format';
+import { QUEUES, ROLE_LABELS, STATUS_LABELS, type QueueDef } from '../../lib/workflow';
+import { useAsync } from '../../lib/useAsync';
+
+interface Loaded {
+  def: QueueDef;
+  rows: ExportSummary[];
+}
+
+function oldestFirst(rows: ExportSummary[]): ExportSummary[] {
+  return [...rows].sort((a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt));
+}
+
+export function ExportTable({
+  rows,
+  caption,
+  showStatus = true,
+}: {
+  rows: ExportSummary[];
+  caption: string;
+  showStatus?: boolean;
+}): ReactElement {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Export</th>
+            <th scope="col">Exporter</th>
+            <th scope="col">Buyer</th>
+            {showStatus && <th scope="col">Status</th>}
+            <th scope="col">{showStatus ? 'Last change' : 'Waiting'}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.exportId}>
+              <td className="nowrap">
+                <Link to={`/exports/${encodeURIComponent(r.exportId)}`}>{r.exportId}</Link>
+              </td>
+              <td>{r.exporterId}</td>
+              <td>{r.contract?.buyerName ?? r.buyerName ?? '—'}</td>
+              {showStatus && (
+                <td>
+                  <StatusBadge status={r.status} />
+                </td>
+              )}
+              <td>{ageOf(r.updatedAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function Dashboard(): ReactElement | null {
+  const session = useSession();
+  const role = session?.user.role;
+  const exporterId = session?.user.exporterId;
+  const queues = role ? QUEUES[role] : [];
+  const state = useAsync<Loaded[]>(
+    () =>
+      Promise.all(
+        queues.map(async (def) => {
+          const page = await listExports({
+            status: def.status,
+            exporterId: def.own ? exporterId : undefined,
+            limit: 100,
+          });
+          return { def, rows: oldestFirst(def.filter ? page.items.filter(def.filter) : page.items) };
+        }),
+      ),
+    [role, exporterId],
+  );
+  const overview = useAsync<ExportSummary[]>(
+    async () =>
+      (await listExports({ exporterId: role === 'exporter' ? exporterId : undefined, limit: 200 })).items,
+    [role, exporterId],
+  );
+  if (!session || !role) return null;
+  const total = state.data?.reduce((n, q) => n + q.rows.length, 0) ?? 0;
+
+  const byStatus = new Map<ExportStatus, number>();
+  for (const r of overview.data ?? []) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+
+  return (
+    <section aria-labelledby="dash-title">
+      <h1 id="dash-title">What needs me now</h1>
+      <p className="muted">
+        {ROLE_LABELS[role]} ·{' '}
+        {queues.length > 0
+          ? `${total} export${total === 1 ? '' : 's'} waiting for you`
+          : 'No workflow queue for this role'}
+      </p>
+      {role === 'exporter' && (
+        <p>
+          <Link className="button" to="/exports/new">
+            Start a new export request
+          </Link>
+        </p>
+      )}
+      {state.loading && <Loading label="Loading your queues…" />}
+      <ProblemMessage error={state.error} onRetry={state.reload} />
+      {state.data && (
+        <div className="queues">
+          {state.data.map(({ def, rows }) => (
+            <section
+              key={`${def.status}-${def.title}`}
+              className="card queue"
+              aria-labelledby={`q-${def.status}`}
+            >
+              <h2 id={`q-${def.status}`}>
+                {def.title}{' '}
+                <span className="count" aria-label={`${rows.length} waiting`}>
+                  {rows.length}
+                </span>
+              </h2>
+              {rows.length === 0 ? (
+                <Empty>Nothing waiting. ✔</Empty>
+              ) : (
+                <>
+                  <p className="muted small">Oldest waiting: {ageOf(rows[0]?.updatedAt)}</p>
+                  <ExportTable
+                    rows={rows}
+                    caption={def.title}
+                    showStatus={def.status === 'AMENDMENT_REQUESTED'}
+                  />
+                </>
+              )}
+            </section>
+          ))}
+        </div>
+      )}
+      <section className="card" aria-labelledby="overview-title">
+        <h2 id="overview-title">{role === 'exporter' ? 'My requests by status' : 'All exports by status'}</h2>
+        {overview.loading && <Loading />}
+        <ProblemMessage error={overview.error} onRetry={overview.reload} />
+        {overview.data && overview.data.length === 0 && <Empty>No exports yet.</Empty>}
+        {overview.data && overview.data.length > 0 && (
+          <>
+            <ul className="status-counts">
+              {[...byStatus.entries()].map(([s, n]) => (
+                <li key={s}>
+                  <Link to={`/exports?status=${s}`}>
+                    {STATUS_LABELS[s]} <strong>{n}</strong>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+            {role === 'exporter' && <ExportTable rows={overview.data} caption="My requests" />}
+          </>
+        )}
+      </section>
+    </section>
+  );
+}

@@ -1,0 +1,19 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter } from 'react-router-dom';
+import { App } from './App';
+import { loadRuntimeConfig } from './config';
+import './styles.css';
+
+const root = document.getElementById('root');
+if (root) {
+  void loadRuntimeConfig().then(() => {
+    createRoot(root).render(
+      <StrictMode>
+        <BrowserRouter future={{ v7_startTransition: true, v7_relativeSplatPath: true }}>
+          <App />
+        </BrowserRouter>
+      </StrictMode>,
+    );
+  });
+}
