@@ -44,6 +44,24 @@ sh(process.execPath, [
   join(root, 'network/tsconfig.json'),
 ]);
 
+console.log('[test] portal component tests (Vitest) …');
+const vitestJson = join(tmpdir(), `coffee-export-vitest-${process.pid}.json`);
+const vitest = spawnSync(
+  process.execPath,
+  [
+    join(root, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    '--root',
+    join(root, 'frontend'),
+    '--project',
+    'unit',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${vitestJson}`,
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
+
 const unit = [
   ...testFiles(join(root, 'chaincode/common/dist/test'), '.test.js'),
   ...testFiles(join(root, 'chaincode/coffee-export/dist/test'), '.test.js'),
@@ -77,8 +95,16 @@ const r = spawnSync(
   ],
   { cwd: root, stdio: 'inherit', env },
 );
-// One closing line for people and CI alike.
+// One closing line for people and CI alike: node's runner plus the portal's Vitest component tests.
 const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
 const counts = (name) => Number(summary.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
-console.log(`\n${counts('pass')} passed, ${counts('fail')} failed, ${counts('skipped')} skipped`);
-process.exit(r.status ?? 1);
+const ui = { passed: 0, failed: 0, skipped: 0 };
+if (existsSync(vitestJson)) {
+  const report = JSON.parse(readFileSync(vitestJson, 'utf8'));
+  ui.passed = report.numPassedTests ?? 0;
+  ui.failed = (report.numFailedTests ?? 0) + (report.success === false && !report.numFailedTests ? 1 : 0);
+  ui.skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+}
+const failed = counts('fail') + ui.failed;
+console.log(`\n${counts('pass') + ui.passed} passed, ${failed} failed, ${counts('skipped') + ui.skipped} skipped`);
+process.exit(r.status !== 0 || vitest.status !== 0 ? 1 : 0);
