@@ -37,12 +37,14 @@ for (const cc of ['common', 'user-management', 'coffee-export']) {
     join(root, 'chaincode', cc, 'tsconfig.json'),
   ]);
 }
-console.log('[test] type-checking the network launcher …');
-sh(process.execPath, [
-  join(root, 'node_modules/typescript/bin/tsc'),
-  '-p',
-  join(root, 'network/tsconfig.json'),
-]);
+console.log('[test] type-checking the network launcher and the gateways …');
+for (const ws of ['network', 'gateways']) {
+  sh(process.execPath, [
+    join(root, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    join(root, ws, 'tsconfig.json'),
+  ]);
+}
 
 console.log('[test] portal component tests (Vitest) …');
 const vitestJson = join(tmpdir(), `coffee-export-vitest-${process.pid}.json`);
@@ -67,37 +69,55 @@ const unit = [
   ...testFiles(join(root, 'chaincode/coffee-export/dist/test'), '.test.js'),
   ...testFiles(join(root, 'chaincode/user-management/dist/test'), '.test.js'),
   ...testFiles(join(root, 'network/test'), '.test.ts').filter((f) => !f.includes('.integration.')),
+  ...testFiles(join(root, 'gateways/test'), '.test.ts').filter((f) => !f.includes('.integration.')),
 ];
-const integration = testFiles(join(root, 'network/test'), '.integration.test.ts');
+// Real network, Postgres, kubo: the network from nothing first, then what runs on it.
+const integration = [
+  join(root, 'network/test/network.integration.test.ts'),
+  join(root, 'network/test/workflow.integration.test.ts'),
+  join(root, 'network/test/offchain.integration.test.ts'),
+  ...testFiles(join(root, 'gateways/test'), '.integration.test.ts'),
+].filter((f) => existsSync(f));
 
 const runDir = process.env.COFFEE_RUN_DIR ?? join(root, '.run', 'test');
 mkdirSync(runDir, { recursive: true });
-const tap = join(tmpdir(), `coffee-export-test-${process.pid}.tap`);
 // The test network runs on its own ports (+20000), beside any network a developer has started.
 const env = {
   ...process.env,
   COFFEE_RUN_DIR: runDir,
   COFFEE_PORT_OFFSET: process.env.COFFEE_PORT_OFFSET ?? '20000',
 };
-const r = spawnSync(
-  process.execPath,
-  [
-    '--import',
-    'tsx',
-    '--test',
-    '--test-concurrency=1',
-    '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    '--test-reporter=tap',
-    `--test-reporter-destination=${tap}`,
-    ...unit,
-    ...integration,
-  ],
-  { cwd: root, stdio: 'inherit', env },
-);
+
+/**
+ * One node:test run per group, in this order (node's runner would sort the files of one run by name): the
+ * unit tests, then each integration file — the network from nothing first, then what runs on it.
+ */
+const totals = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
+let status = 0;
+for (const [i, files] of [unit, ...integration.map((f) => [f])].entries()) {
+  const tap = join(tmpdir(), `coffee-export-test-${process.pid}-${i}.tap`);
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      ...files,
+    ],
+    { cwd: root, stdio: 'inherit', env },
+  );
+  if (r.status !== 0) status = 1;
+  const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  for (const name of Object.keys(totals)) {
+    totals[name] += Number(summary.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+  }
+}
 // One closing line for people and CI alike: node's runner plus the portal's Vitest component tests.
-const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
-const counts = (name) => Number(summary.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
 const ui = { passed: 0, failed: 0, skipped: 0 };
 if (existsSync(vitestJson)) {
   const report = JSON.parse(readFileSync(vitestJson, 'utf8'));
@@ -105,6 +125,6 @@ if (existsSync(vitestJson)) {
   ui.failed = (report.numFailedTests ?? 0) + (report.success === false && !report.numFailedTests ? 1 : 0);
   ui.skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
-const failed = counts('fail') + ui.failed;
-console.log(`\n${counts('pass') + ui.passed} passed, ${failed} failed, ${counts('skipped') + ui.skipped} skipped`);
-process.exit(r.status !== 0 || vitest.status !== 0 ? 1 : 0);
+const failed = totals.fail + totals.cancelled + ui.failed;
+console.log(`\n${totals.pass + ui.passed} passed, ${failed} failed, ${totals.skipped + ui.skipped} skipped`);
+process.exit(status !== 0 || vitest.status !== 0 ? 1 : 0);

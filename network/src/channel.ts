@@ -82,7 +82,13 @@ export async function joinPeers(bins: Binaries): Promise<void> {
  */
 export async function ordererHeight(bins: Binaries, i: number): Promise<number | undefined> {
   try {
-    const { stdout } = await run(bins.paths.osnadmin, ['channel', 'list', '--channelID', CHANNEL, ...osnadminArgs(i)]);
+    const { stdout } = await run(bins.paths.osnadmin, [
+      'channel',
+      'list',
+      '--channelID',
+      CHANNEL,
+      ...osnadminArgs(i),
+    ]);
     const info = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { height?: unknown };
     return typeof info.height === 'number' ? info.height : undefined;
   } catch {

@@ -66,7 +66,11 @@ export function configtx(): string {
           ElectionTick: TIMING.electionTick,
           HeartbeatTick: TIMING.heartbeatTick,
           MaxInflightBlocks: 5,
-          SnapshotIntervalSize: '16 MB',
+          // Below BatchSize.PreferredMaxBytes (2 MB), which etcdraft also uses as the most committed entries it
+          // hands over per Ready: with Fabric 2.5.0 a restarted orderer whose log since the last snapshot was
+          // larger never finished replaying it (its configuration changes stayed unapplied, so it would not
+          // campaign) and the channel had no leader. See docs/network.md.
+          SnapshotIntervalSize: '1 MB',
         },
       },
       BatchTimeout: TIMING.batchTimeout,

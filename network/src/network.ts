@@ -1,7 +1,14 @@
 /** Brings the whole network up, down, and reports its status. */
 import { rmSync } from 'node:fs';
 import { ensureBinaries, type Binaries } from './binaries.ts';
-import { createGenesisBlock, joinOrderers, joinPeers, metric, ordererHeight, waitForLeader } from './channel.ts';
+import {
+  createGenesisBlock,
+  joinOrderers,
+  joinPeers,
+  metric,
+  ordererHeight,
+  waitForLeader,
+} from './channel.ts';
 import { generateCrypto } from './crypto.ts';
 import { deployChaincodes, queryCommitted, type CommittedDefinition } from './lifecycle.ts';
 import { info, step } from './log.ts';
@@ -104,7 +111,10 @@ async function height(bins: Binaries, node: NodeHandle): Promise<{ height?: numb
     const page = (await httpsGet(`${node.operationsUrl}/metrics`, node.operationsTls)).body;
     if (node.kind === 'orderer') {
       const i = Number(node.name.replace('orderer', ''));
-      return { height: await ordererHeight(bins, i), leader: metric(page, 'consensus_etcdraft_is_leader') === 1 };
+      return {
+        height: await ordererHeight(bins, i),
+        leader: metric(page, 'consensus_etcdraft_is_leader') === 1,
+      };
     }
     return { height: metric(page, 'ledger_blockchain_height') };
   } catch {

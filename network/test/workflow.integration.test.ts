@@ -630,10 +630,7 @@ describe(
       assert.ok(!block.includes(Buffer.from(`"contractValueUsd":${VALUE}`)), 'the value is not in the block');
       // Members can read them.
       const read = await query(ecta, 'export:GetTradeTerms', id);
-      assert.equal(
-        (read).unitPriceUsdPerKg ?? (read.terms as Json | undefined)?.unitPriceUsdPerKg,
-        PRICE,
-      );
+      assert.equal(read.unitPriceUsdPerKg ?? (read.terms as Json | undefined)?.unitPriceUsdPerKg, PRICE);
     });
 
     it('(f) a contract below the minimum price in force is refused BELOW_MINIMUM_PRICE', async () => {

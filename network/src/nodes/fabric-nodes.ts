@@ -88,6 +88,13 @@ export function ordererNode(bins: Binaries, i: number): NodeHandle {
     ORDERER_OPERATIONS_TLS_CLIENTAUTHREQUIRED: 'false',
     ORDERER_OPERATIONS_TLS_CLIENTROOTCAS: `[${join(tls, 'ca.crt')}]`,
     ORDERER_METRICS_PROVIDER: 'prometheus',
+    // Go profiling endpoint for diagnosing a stuck orderer (COFFEE_ORDERER_PPROF=1): operations port + 5.
+    ...(process.env.COFFEE_ORDERER_PPROF === '1'
+      ? {
+          ORDERER_GENERAL_PROFILE_ENABLED: 'true',
+          ORDERER_GENERAL_PROFILE_ADDRESS: `127.0.0.1:${ports.operations + 5}`,
+        }
+      : {}),
     ORDERER_FILELEDGER_LOCATION: join(data, 'ledger'),
     ORDERER_CONSENSUS_WALDIR: join(data, 'etcdraft', 'wal'),
     ORDERER_CONSENSUS_SNAPDIR: join(data, 'etcdraft', 'snapshot'),

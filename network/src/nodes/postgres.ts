@@ -15,15 +15,16 @@ import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { info, UserError } from '../log.ts';
-import { PEER_ORGS } from '../orgs.ts';
+import { PEER_ORGS, portOffset } from '../orgs.ts';
 import { paths, RUN_DIR } from '../paths.ts';
 import { logFile, running, startProcess, stopProcess, waitFor } from '../proc.ts';
 
 export const POSTGRES_NODE = 'postgres';
 export const PG_USER = 'coffee';
 
+/** 5432 shifted by COFFEE_PORT_OFFSET (like every port of the network); COFFEE_PG_PORT overrides. */
 export function postgresPort(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.COFFEE_PG_PORT ?? '5432';
+  const raw = env.COFFEE_PG_PORT ?? String(5432 + portOffset(env));
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new UserError(`COFFEE_PG_PORT must be a port number, got '${raw}'`);
@@ -245,6 +246,20 @@ async function createDatabases(port: number, password: string): Promise<string[]
   return names;
 }
 
+/**
+ * Fast shutdown (SIGINT: clients are disconnected, the data is checkpointed). SIGTERM would be a "smart"
+ * shutdown that waits for every client to leave, and the gateways' pools never leave.
+ */
 export async function stopPostgres(): Promise<boolean> {
-  return stopProcess(POSTGRES_NODE, 15_000);
+  const rec = running(POSTGRES_NODE);
+  if (rec) {
+    try {
+      process.kill(rec.pid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+    const deadline = Date.now() + 15_000;
+    while (running(POSTGRES_NODE) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+  return (await stopProcess(POSTGRES_NODE, 15_000)) || rec !== undefined;
 }
