@@ -1,0 +1,160 @@
+/**
+ * Builds the Express app from its dependencies (no listening here: server.ts listens, tests drive the app
+ * in-process or over a port). One error middleware turns every failure into problem+json.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { pinoHttp } from 'pino-http';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { dbReachable } from './db/pool.ts';
+import { AppError, PROBLEM_CONTENT_TYPE, toProblem } from './errors.ts';
+import { apiRoutes } from './routes/api.ts';
+import { authenticate, mount } from './routes/http.ts';
+import { openApiDocument } from './routes/openapi.ts';
+import { AuthService } from './services/auth.ts';
+import type { Deps } from './services/deps.ts';
+import { ExportService } from './services/exports.ts';
+import { RegistryService } from './services/registries.ts';
+import { UserService } from './services/users.ts';
+
+export interface AppHandle {
+  app: Express;
+  services: { users: UserService; auth: AuthService; exports: ExportService; registries: RegistryService };
+  metrics: Registry;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function createApp(deps: Deps): AppHandle {
+  const { config, logger } = deps;
+  const users = new UserService(deps);
+  const auth = new AuthService(deps, users);
+  const exportsSvc = new ExportService(deps, users);
+  const registries = new RegistryService(deps, users);
+  const services = { users, auth, exports: exportsSvc, registries };
+
+  const metrics = new Registry();
+  metrics.setDefaultLabels({ org: config.org.id });
+  collectDefaultMetrics({ register: metrics });
+  const httpDuration = new Histogram({
+    name: 'gateway_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metrics],
+  });
+  const problems = new Counter({
+    name: 'gateway_problems_total',
+    help: 'Problem responses by code',
+    labelNames: ['code', 'status'],
+    registers: [metrics],
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = httpDuration.startTimer({ method: req.method });
+    res.on('finish', () =>
+      end({
+        route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched',
+        status: res.statusCode,
+      }),
+    );
+    next();
+  });
+  app.use(
+    express.json({
+      limit: config.jsonBodyLimitBytes,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+    }),
+  );
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', org: config.org.id, mspId: config.org.mspId });
+  });
+  app.get('/ready', async (_req, res) => {
+    const [peer, postgres, ipfs] = await Promise.all([
+      deps.ledger.ledger.ping(2000),
+      dbReachable(deps.pool),
+      deps.store.reachable(),
+    ]);
+    const ready = peer && postgres && ipfs;
+    const checks = {
+      peer: peer ? 'up' : 'down',
+      postgres: postgres ? 'up' : 'down',
+      ipfs: ipfs ? 'up' : 'down',
+    };
+    if (ready) {
+      res.json({ status: 'ready', checks });
+    } else {
+      res
+        .status(503)
+        .type(PROBLEM_CONTENT_TYPE)
+        .json({ ...toProblem(new AppError(503, 'NOT_READY', 'a dependency is unreachable')), checks });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
+
+  const loginLimiter = rateLimit({
+    windowMs: config.loginRateLimit.windowMs,
+    limit: config.loginRateLimit.max,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, _res, next) =>
+      next(new AppError(429, 'TOO_MANY_REQUESTS', 'too many login attempts; wait and retry')),
+  });
+  const routes = apiRoutes(config, services, loginLimiter);
+  const doc = openApiDocument(config, routes);
+  const api = express.Router();
+  api.get('/openapi.json', (_req, res) => {
+    res.json(doc);
+  });
+  mount(api, routes, { orgId: config.org.id, auth: authenticate(auth.keys, users) });
+  app.use('/api/v1', api);
+
+  app.use((req, _res, next) => next(new AppError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`)));
+  const onError: ErrorRequestHandler = (err: unknown, req: Request, res, _next) => {
+    const e = bodyParserError(err) ?? err;
+    const problem = toProblem(e, req.originalUrl.split('?')[0]);
+    problems.inc({ code: problem.code, status: problem.status });
+    if (problem.status >= 500) req.log?.error({ err: e, code: problem.code }, 'request failed');
+    if (res.headersSent) return;
+    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).json(problem);
+  };
+  app.use(onError);
+  return { app, services, metrics };
+}
+
+/** body-parser's errors carry `type` and `status`: map them to stable codes. */
+function bodyParserError(err: unknown): AppError | undefined {
+  const e = err as { type?: unknown; status?: unknown };
+  if (typeof e?.type !== 'string') return undefined;
+  if (e.type === 'entity.too.large')
+    return new AppError(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
+  if (e.type === 'entity.parse.failed')
+    return new AppError(400, 'MALFORMED_JSON', 'the request body is not valid JSON');
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
+    return new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+    return new AppError(e.status, 'BAD_REQUEST', 'the request body could not be read');
+  return undefined;
+}

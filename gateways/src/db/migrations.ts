@@ -1,0 +1,195 @@
+/**
+ * Versioned schema migrations, applied in order at start-up inside one transaction each, recorded in
+ * schema_migrations. A migration is never edited once released: add a new version instead.
+ */
+import type pg from 'pg';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users and credentials',
+    sql: `
+      CREATE TABLE users (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        username text NOT NULL UNIQUE,
+        display_name text,
+        email text,
+        role text NOT NULL,
+        exporter_id text,
+        status text NOT NULL DEFAULT 'ACTIVE' CHECK (status IN ('ACTIVE', 'SUSPENDED')),
+        fabric_user_id text NOT NULL UNIQUE,
+        password_hash text NOT NULL,
+        certificate text NOT NULL,
+        key_ciphertext bytea NOT NULL,
+        key_iv bytea NOT NULL,
+        key_tag bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );`,
+  },
+  {
+    version: 2,
+    name: 'refresh tokens',
+    sql: `
+      CREATE TABLE refresh_tokens (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        family_id uuid NOT NULL,
+        token_hash text NOT NULL UNIQUE,
+        expires_at timestamptz NOT NULL,
+        revoked_at timestamptz,
+        replaced_by uuid,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);`,
+  },
+  {
+    version: 3,
+    name: 'audit log',
+    sql: `
+      CREATE TABLE audit_log (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        user_id uuid,
+        username text,
+        action text NOT NULL,
+        target text,
+        tx_id text,
+        outcome text NOT NULL,
+        request_id text
+      );
+      CREATE INDEX audit_log_target ON audit_log(target);`,
+  },
+  {
+    version: 4,
+    name: 'off-chain export details and documents',
+    sql: `
+      CREATE TABLE export_details (
+        export_id text PRIMARY KEY,
+        created_by uuid NOT NULL REFERENCES users(id),
+        tx_id text NOT NULL,
+        details jsonb NOT NULL DEFAULT '{}'::jsonb,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE documents (
+        cid text PRIMARY KEY,
+        sha256 text NOT NULL,
+        size_bytes bigint NOT NULL,
+        media_type text NOT NULL,
+        file_name text,
+        doc_type text NOT NULL,
+        export_id text,
+        uploaded_by uuid NOT NULL REFERENCES users(id),
+        uploaded_at timestamptz NOT NULL DEFAULT now(),
+        tx_id text
+      );
+      CREATE INDEX documents_export ON documents(export_id);`,
+  },
+  {
+    version: 5,
+    name: 'read model and projector checkpoint',
+    sql: `
+      CREATE TABLE rm_exports (
+        export_id text PRIMARY KEY,
+        exporter_id text NOT NULL,
+        status text NOT NULL,
+        contract jsonb,
+        permit_number text,
+        created_at text NOT NULL,
+        updated_at text NOT NULL,
+        last_action text NOT NULL,
+        last_tx_id text NOT NULL,
+        last_block bigint NOT NULL,
+        event_count integer NOT NULL
+      );
+      CREATE INDEX rm_exports_status ON rm_exports(status, export_id);
+      CREATE INDEX rm_exports_exporter ON rm_exports(exporter_id, export_id);
+      CREATE TABLE rm_events (
+        block_number bigint NOT NULL,
+        tx_index integer NOT NULL,
+        tx_id text NOT NULL UNIQUE,
+        chaincode text NOT NULL,
+        event_name text NOT NULL,
+        export_id text,
+        payload jsonb NOT NULL,
+        PRIMARY KEY (block_number, tx_index)
+      );
+      CREATE TABLE projector_checkpoint (
+        name text PRIMARY KEY,
+        next_block bigint NOT NULL
+      );`,
+  },
+  {
+    version: 6,
+    name: 'idempotency keys',
+    sql: `
+      CREATE TABLE idempotency_keys (
+        user_id uuid NOT NULL,
+        key text NOT NULL,
+        route text NOT NULL,
+        request_hash text NOT NULL,
+        status_code integer,
+        response jsonb,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (user_id, key)
+      );`,
+  },
+];
+
+/** Checks the list itself: versions strictly increasing from 1 without gaps. */
+export function checkMigrations(list: readonly Migration[]): void {
+  list.forEach((m, i) => {
+    if (m.version !== i + 1)
+      throw new Error(`migration #${i} has version ${m.version}; expected ${i + 1} (ordered, no gaps)`);
+  });
+}
+
+/** Applies every pending migration in order; returns the versions applied now. */
+export async function migrate(pool: pg.Pool, list: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  checkMigrations(list);
+  const client = await pool.connect();
+  try {
+    // One gateway at a time (several instances may share a database).
+    await client.query('SELECT pg_advisory_lock(712001)');
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const done = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
+    );
+    const maxKnown = list.length;
+    const newer = [...done].filter((v) => v > maxKnown);
+    if (newer.length > 0)
+      throw new Error(
+        `the database has migrations ${newer.join(', ')} that this gateway does not know; upgrade the gateway`,
+      );
+    const applied: number[] = [];
+    for (const m of list) {
+      if (done.has(m.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations(version, name) VALUES ($1, $2)', [
+          m.version,
+          m.name,
+        ]);
+        await client.query('COMMIT');
+        applied.push(m.version);
+      } catch (e: unknown) {
+        await client.query('ROLLBACK');
+        throw new Error(`migration ${m.version} (${m.name}) failed: ${(e as Error).message}`);
+      }
+    }
+    return applied;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(712001)').catch(() => undefined);
+    client.release();
+  }
+}

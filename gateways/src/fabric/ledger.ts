@@ -1,0 +1,360 @@
+/**
+ * The gateway's only door to the ledger: one long-lived gRPC connection to the org's own peer (TLS pinned to
+ * the org's TLS CA), one fabric-gateway Gateway per user identity (cached), per-call deadlines, and ONE typed
+ * wrapper (Ledger) over every chaincode function the services use. Nothing else calls submit or evaluate.
+ *
+ * Submit = endorse, submit, wait for the commit status. An MVCC_READ_CONFLICT is retried with a NEW transaction
+ * (fresh simulation); after a commit-status timeout the SAME transaction id is re-checked, never re-submitted.
+ */
+import * as grpc from '@grpc/grpc-js';
+import {
+  connect,
+  hash,
+  CommitError,
+  CommitStatusError,
+  StatusCode,
+  type Gateway,
+  type Network,
+  type Status,
+  type SubmittedTransaction,
+  type Transaction,
+} from '@hyperledger/fabric-gateway';
+import { common } from '@hyperledger/fabric-protos';
+import { createHash } from 'node:crypto';
+import { exportEndorsers } from '../../../network/src/endorsers.ts';
+import type { Config } from '../config.ts';
+import { AppError, fromFabricError } from '../errors.ts';
+import { newNodeCryptoSigner } from './signer.ts';
+
+export const CHANNEL = 'coffee-export-channel';
+
+/** A Fabric identity the gateway signs with (a user's custodial key, or the org admin's). */
+export interface FabricIdentity {
+  /** Cache key: the on-chain user id `<mspId>::<CN>`. */
+  readonly id: string;
+  readonly mspId: string;
+  readonly certificate: string;
+  readonly privateKey: string;
+}
+
+export interface SubmitResult {
+  readonly result: string;
+  readonly txId: string;
+  readonly blockNumber: bigint;
+}
+
+type Chaincode = 'coffee-export' | 'user-management' | 'qscc';
+
+const GRPC_UNAVAILABLE = 14;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class Ledger {
+  readonly #client: grpc.Client;
+  readonly #gateways = new Map<string, { gateway: Gateway; certHash: string }>();
+  readonly #deadlines: Config['deadlines'];
+  readonly #maxMvccRetries: number;
+
+  constructor(peer: Config['peer'], deadlines: Config['deadlines'], opts: { maxMvccRetries?: number } = {}) {
+    this.#client = new grpc.Client(peer.endpoint, grpc.credentials.createSsl(peer.tlsCaCert), {
+      'grpc.ssl_target_name_override': peer.hostAlias,
+      'grpc.keepalive_time_ms': 60_000,
+    });
+    this.#deadlines = deadlines;
+    this.#maxMvccRetries = opts.maxMvccRetries ?? 3;
+  }
+
+  /** The identity's Gateway (one per identity, cached; a renewed certificate replaces it). */
+  #gateway(who: FabricIdentity): Gateway {
+    const certHash = createHash('sha256').update(who.certificate).digest('hex');
+    const cached = this.#gateways.get(who.id);
+    if (cached?.certHash === certHash) return cached.gateway;
+    cached?.gateway.close();
+    const d = this.#deadlines;
+    const gateway = connect({
+      client: this.#client,
+      identity: { mspId: who.mspId, credentials: Buffer.from(who.certificate) },
+      signer: newNodeCryptoSigner(who.privateKey),
+      hash: hash.none,
+      evaluateOptions: () => ({ deadline: Date.now() + d.evaluateMs }),
+      endorseOptions: () => ({ deadline: Date.now() + d.endorseMs }),
+      submitOptions: () => ({ deadline: Date.now() + d.submitMs }),
+      commitStatusOptions: () => ({ deadline: Date.now() + d.commitMs }),
+    });
+    this.#gateways.set(who.id, { gateway, certHash });
+    return gateway;
+  }
+
+  network(who: FabricIdentity): Network {
+    return this.#gateway(who).getNetwork(CHANNEL);
+  }
+
+  /** Is the peer reachable (gRPC channel ready within the timeout)? */
+  async ping(timeoutMs = 2000): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.#client.waitForReady(Date.now() + timeoutMs, (err) => resolve(!err));
+    });
+  }
+
+  async evaluateBytes(
+    who: FabricIdentity,
+    cc: Chaincode,
+    fn: string,
+    args: string[] = [],
+  ): Promise<Uint8Array> {
+    try {
+      return await this.network(who)
+        .getContract(cc)
+        .evaluateTransaction(fn, ...args);
+    } catch (e: unknown) {
+      throw fromFabricError(e) ?? e;
+    }
+  }
+
+  async evaluate(who: FabricIdentity, cc: Chaincode, fn: string, args: string[] = []): Promise<string> {
+    return Buffer.from(await this.evaluateBytes(who, cc, fn, args)).toString('utf8');
+  }
+
+  async evaluateJson<T>(who: FabricIdentity, cc: Chaincode, fn: string, args: string[] = []): Promise<T> {
+    return JSON.parse(await this.evaluate(who, cc, fn, args)) as T;
+  }
+
+  /** Endorse, submit and wait for the commit; retries MVCC conflicts with a new transaction. */
+  async submit(
+    who: FabricIdentity,
+    cc: Chaincode,
+    fn: string,
+    input: unknown,
+    transient?: Record<string, unknown>,
+    endorsingOrganizations?: () => Promise<string[] | undefined>,
+  ): Promise<SubmitResult> {
+    const contract = this.network(who).getContract(cc);
+    const transientData = transient
+      ? Object.fromEntries(
+          Object.entries(transient)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, Buffer.from(JSON.stringify(v))]),
+        )
+      : undefined;
+    const args = typeof input === 'string' ? [input] : [JSON.stringify(input)];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Endorsers are re-planned on every attempt: after an MVCC conflict the record may have moved on.
+        const orgs = endorsingOrganizations ? await endorsingOrganizations() : undefined;
+        const endorsed = await contract
+          .newProposal(fn, {
+            arguments: args,
+            transientData,
+            ...(orgs ? { endorsingOrganizations: orgs } : {}),
+          })
+          .endorse();
+        const submitted = await this.#submitEndorsed(endorsed);
+        const status = await this.#commitStatus(submitted);
+        if (!status.successful) {
+          throw new CommitError({
+            code: status.code,
+            transactionId: status.transactionId,
+            message: `transaction ${status.transactionId} failed with status code ${status.code}`,
+          });
+        }
+        return {
+          result: Buffer.from(submitted.getResult()).toString('utf8'),
+          txId: status.transactionId,
+          blockNumber: status.blockNumber,
+        };
+      } catch (e: unknown) {
+        if (
+          e instanceof CommitError &&
+          e.code === StatusCode.MVCC_READ_CONFLICT &&
+          attempt < this.#maxMvccRetries
+        ) {
+          await sleep(50 * 2 ** attempt + Math.random() * 50);
+          continue;
+        }
+        throw fromFabricError(e) ?? e;
+      }
+    }
+  }
+
+  /** The ordering service answers UNAVAILABLE during a Raft election: resubmit the same signed transaction. */
+  async #submitEndorsed(tx: Transaction): Promise<SubmittedTransaction> {
+    const deadline = Date.now() + this.#deadlines.submitMs;
+    for (;;) {
+      try {
+        return await tx.submit();
+      } catch (e: unknown) {
+        if ((e as { code?: unknown }).code !== GRPC_UNAVAILABLE || Date.now() > deadline) throw e;
+        await sleep(200);
+      }
+    }
+  }
+
+  /** After a commit-status timeout, asks again about the same transaction id (it may still commit). */
+  async #commitStatus(submitted: SubmittedTransaction): Promise<Status> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await submitted.getStatus();
+      } catch (e: unknown) {
+        if (e instanceof CommitStatusError && attempt < 2) continue;
+        throw e;
+      }
+    }
+  }
+
+  close(): void {
+    for (const { gateway } of this.#gateways.values()) gateway.close();
+    this.#gateways.clear();
+    this.#client.close();
+  }
+}
+
+/**
+ * The typed contract wrapper: one method per chaincode function the gateway uses. Inputs are the
+ * chaincode's JSON input objects; results are parsed JSON.
+ */
+export class CoffeeLedger {
+  constructor(readonly ledger: Ledger) {}
+
+  // user-management: users
+  registerUser(
+    admin: FabricIdentity,
+    input: { commonName: string; role: string; exporterId?: string },
+  ): Promise<SubmitResult> {
+    return this.ledger.submit(admin, 'user-management', 'users:RegisterUser', input);
+  }
+  suspendUser(admin: FabricIdentity, input: { userId: string; reason: string }): Promise<SubmitResult> {
+    return this.ledger.submit(admin, 'user-management', 'users:SuspendUser', input);
+  }
+  reactivateUser(admin: FabricIdentity, input: { userId: string; reason?: string }): Promise<SubmitResult> {
+    return this.ledger.submit(admin, 'user-management', 'users:ReactivateUser', input);
+  }
+  // user-management: exporters
+  registerExporter(who: FabricIdentity, input: Record<string, unknown>): Promise<SubmitResult> {
+    return this.ledger.submit(who, 'user-management', 'exporters:RegisterExporter', input);
+  }
+  updateExporter(who: FabricIdentity, input: Record<string, unknown>): Promise<SubmitResult> {
+    return this.ledger.submit(who, 'user-management', 'exporters:UpdateExporter', input);
+  }
+  getExporter(who: FabricIdentity, exporterId: string): Promise<Record<string, unknown>> {
+    return this.ledger.evaluateJson(who, 'user-management', 'exporters:GetExporter', [exporterId]);
+  }
+  listExporters(
+    who: FabricIdentity,
+    input: { pageSize?: number; bookmark?: string },
+  ): Promise<{ records: unknown[]; bookmark: string }> {
+    return this.ledger.evaluateJson(who, 'user-management', 'exporters:ListExporters', [
+      JSON.stringify(input),
+    ]);
+  }
+  // coffee-export: minimum prices and config
+  publishMinimumPrice(who: FabricIdentity, input: Record<string, unknown>): Promise<SubmitResult> {
+    return this.ledger.submit(who, 'coffee-export', 'minprice:PublishMinimumPrice', input);
+  }
+  listMinimumPrices(who: FabricIdentity, input: { grade?: string }): Promise<{ records: unknown[] }> {
+    return this.ledger.evaluateJson(who, 'coffee-export', 'minprice:ListMinimumPrices', [
+      JSON.stringify(input),
+    ]);
+  }
+  setWorkflowConfig(who: FabricIdentity, input: Record<string, unknown>): Promise<SubmitResult> {
+    return this.ledger.submit(who, 'coffee-export', 'config:SetWorkflowConfig', input);
+  }
+  // coffee-export: exports
+  /**
+   * A transition of an existing export names its endorsers from the record's key-level policy (the peers
+   * validation needs; discovery cannot plan transactions that carry private data). Creation and defaults
+   * are left to discovery.
+   */
+  exportTransition(
+    who: FabricIdentity,
+    fn: ExportFunction,
+    input: Record<string, unknown>,
+    transient?: Record<string, unknown>,
+  ): Promise<SubmitResult> {
+    const exportId = String(input.exportId);
+    const endorsers = async (): Promise<string[] | undefined> => {
+      if (fn === 'CreateExport' || fn === 'RecordDefault') return undefined;
+      const record = await this.getExport(who, exportId);
+      return exportEndorsers(record.status, fn);
+    };
+    return this.ledger.submit(who, 'coffee-export', `export:${fn}`, input, transient, endorsers);
+  }
+  getExport(who: FabricIdentity, exportId: string): Promise<ExportRecord> {
+    return this.ledger.evaluateJson(who, 'coffee-export', 'export:GetExport', [exportId]);
+  }
+  getExportHistory(who: FabricIdentity, exportId: string): Promise<{ exportId: string; entries: unknown[] }> {
+    return this.ledger.evaluateJson(who, 'coffee-export', 'export:GetExportHistory', [exportId]);
+  }
+  listExportsByStatus(
+    who: FabricIdentity,
+    input: { status: string; pageSize?: number; bookmark?: string },
+  ): Promise<{ records: ExportRecord[]; bookmark: string }> {
+    return this.ledger.evaluateJson(who, 'coffee-export', 'export:ListExportsByStatus', [
+      JSON.stringify(input),
+    ]);
+  }
+  listExportsByExporter(
+    who: FabricIdentity,
+    input: { exporterId: string; pageSize?: number; bookmark?: string },
+  ): Promise<{ records: ExportRecord[]; bookmark: string }> {
+    return this.ledger.evaluateJson(who, 'coffee-export', 'export:ListExportsByExporter', [
+      JSON.stringify(input),
+    ]);
+  }
+  /** The channel's block height seen by the org's peer (qscc GetChainInfo). */
+  async chainHeight(who: FabricIdentity): Promise<bigint> {
+    const bytes = await this.ledger.evaluateBytes(who, 'qscc', 'GetChainInfo', [CHANNEL]);
+    return BigInt(common.BlockchainInfo.deserializeBinary(bytes).getHeight());
+  }
+  ping(who: FabricIdentity): Promise<string> {
+    return this.ledger.evaluate(who, 'coffee-export', 'health:Ping');
+  }
+}
+
+export type ExportFunction =
+  | 'CreateExport'
+  | 'SubmitExport'
+  | 'RegisterContract'
+  | 'CertifyQuality'
+  | 'SubmitFxApplication'
+  | 'ApproveFx'
+  | 'BookShipment'
+  | 'ClearCustoms'
+  | 'CompleteInspection'
+  | 'MarkShipped'
+  | 'AddTrackingEvent'
+  | 'RecordPayment'
+  | 'ConfirmRepatriation'
+  | 'RequestAmendment'
+  | 'SubmitAmendment'
+  | 'AttachDocuments'
+  | 'RejectExport'
+  | 'CancelExport'
+  | 'RecordDefault';
+
+export interface LedgerDocument {
+  type: string;
+  version: number;
+  cid: string;
+  sha256: string;
+  sizeBytes: number;
+  mediaType: string;
+  uploadedAt: string;
+  txId: string;
+  uploadedBy?: unknown;
+}
+
+export interface ExportRecord {
+  exportId: string;
+  exporterId: string;
+  status: string;
+  contract: Record<string, unknown>;
+  documents: LedgerDocument[];
+  permit?: { permitNumber: string; status: string };
+  updatedAt: string;
+  createdAt: string;
+  lastAction: { action: string; at: string; txId: string };
+  [key: string]: unknown;
+}
+
+export function isUnavailable(e: unknown): boolean {
+  return e instanceof AppError && e.status === 503;
+}

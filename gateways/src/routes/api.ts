@@ -1,0 +1,354 @@
+/** Every /api/v1 route of gateways.md: access rules, schemas, and the service each one calls. */
+import type { RequestHandler } from 'express';
+import multer from 'multer';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { AuthService } from '../services/auth.ts';
+import type { ExportService } from '../services/exports.ts';
+import type { RegistryService } from '../services/registries.ts';
+import type { UserService } from '../services/users.ts';
+import type { RouteDef } from './http.ts';
+import { parse } from './http.ts';
+import * as S from './schemas.ts';
+
+export interface Services {
+  auth: AuthService;
+  users: UserService;
+  exports: ExportService;
+  registries: RegistryService;
+}
+
+const ANY_USER = { kind: 'user' } as const;
+const WORKFLOW_ROLES = [
+  'exporter',
+  'bank_officer',
+  'fx_officer',
+  'ecta_officer',
+  'grader',
+  'shipping_agent',
+  'customs_officer',
+  'auditor',
+  'admin',
+];
+
+function uploadMiddleware(config: Config): RequestHandler {
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: config.uploads.maxBytes, files: 1, fields: 10, fieldSize: 1024 },
+  }).single('file');
+  return (req, res, next) => {
+    upload(req, res, (err: unknown) => {
+      if (!err) return next();
+      if (err instanceof multer.MulterError) {
+        if (err.code === 'LIMIT_FILE_SIZE')
+          return next(
+            new AppError(413, 'PAYLOAD_TOO_LARGE', `files are limited to ${config.uploads.maxBytes} bytes`),
+          );
+        return next(new AppError(400, 'VALIDATION_FAILED', `invalid upload: ${err.message}`));
+      }
+      next(new AppError(400, 'VALIDATION_FAILED', 'invalid multipart body'));
+    });
+  };
+}
+
+function fileOf(req: { file?: Express.Multer.File }): {
+  bytes: Buffer;
+  mediaType: string;
+  fileName?: string;
+} {
+  if (!req.file) throw new AppError(400, 'VALIDATION_FAILED', 'a file part named "file" is required');
+  return { bytes: req.file.buffer, mediaType: req.file.mimetype, fileName: req.file.originalname };
+}
+
+export function apiRoutes(config: Config, s: Services, loginLimiter: RequestHandler): RouteDef[] {
+  const upload = uploadMiddleware(config);
+  return [
+    // ------------------------------------------------------------ auth
+    {
+      method: 'post',
+      path: '/auth/login',
+      tag: 'auth',
+      summary: 'Log in; returns an access token (RS256 JWT) and a refresh token',
+      access: { kind: 'public' },
+      body: S.LoginBody,
+      before: [loginLimiter],
+      handler: async ({ body, caller }) => {
+        const b = body as z.infer<typeof S.LoginBody>;
+        return s.auth.login(b.username, b.password, caller.requestId);
+      },
+    },
+    {
+      method: 'post',
+      path: '/auth/refresh',
+      tag: 'auth',
+      summary: 'Rotate a refresh token for a new token pair',
+      access: { kind: 'public' },
+      body: S.RefreshBody,
+      before: [loginLimiter],
+      handler: async ({ body }) => s.auth.refresh((body as z.infer<typeof S.RefreshBody>).refreshToken),
+    },
+    {
+      method: 'post',
+      path: '/auth/logout',
+      tag: 'auth',
+      summary: "Revoke the given refresh token (or all of the user's)",
+      access: ANY_USER,
+      body: S.LogoutBody,
+      status: 204,
+      handler: async ({ caller, body }) => {
+        await s.auth.logout(caller, (body as z.infer<typeof S.LogoutBody>).refreshToken);
+        return undefined;
+      },
+    },
+    {
+      method: 'get',
+      path: '/auth/me',
+      tag: 'auth',
+      summary: 'The current user',
+      access: ANY_USER,
+      handler: async ({ caller }) => s.users.me(caller.userId),
+    },
+    // ------------------------------------------------------------ users (org admin)
+    {
+      method: 'get',
+      path: '/users',
+      tag: 'users',
+      summary: "The org's users",
+      access: { kind: 'user', roles: ['admin', 'auditor'] },
+      handler: async () => ({ items: await s.users.list() }),
+    },
+    {
+      method: 'post',
+      path: '/users',
+      tag: 'users',
+      status: 201,
+      summary:
+        'Create a user: Fabric CA identity with its role attribute, on-chain registration, credentials',
+      access: { kind: 'user', roles: ['admin'] },
+      body: S.CreateUserBody,
+      handler: async ({ caller, body }) => s.users.create(caller, body as z.infer<typeof S.CreateUserBody>),
+    },
+    {
+      method: 'patch',
+      path: '/users/:id',
+      tag: 'users',
+      summary: 'Suspend/reactivate (on-chain too), reset password, edit profile',
+      access: { kind: 'user', roles: ['admin'] },
+      body: S.UpdateUserBody,
+      handler: async ({ caller, body, params }) => {
+        const id = parse(z.string().uuid(), params.id, 'path.id');
+        return s.users.update(caller, id, body as z.infer<typeof S.UpdateUserBody>);
+      },
+    },
+    // ------------------------------------------------------------ exporters (ECTA writes, all read)
+    {
+      method: 'get',
+      path: '/exporters',
+      tag: 'exporters',
+      summary: 'Exporter licences (ledger)',
+      access: ANY_USER,
+      query: S.PageQuery,
+      handler: async ({ caller, query }) =>
+        s.registries.listExporters(caller, query as z.infer<typeof S.PageQuery>),
+    },
+    {
+      method: 'post',
+      path: '/exporters',
+      tag: 'exporters',
+      status: 201,
+      summary: 'License an exporter (ECTA)',
+      access: { kind: 'user', roles: ['ecta_officer', 'admin'], orgs: ['ecta'] },
+      body: S.CreateExporterBody,
+      handler: async ({ caller, body }) =>
+        s.registries.registerExporter(caller, body as Record<string, unknown>),
+    },
+    {
+      method: 'get',
+      path: '/exporters/:id',
+      tag: 'exporters',
+      summary: 'One exporter licence (ledger)',
+      access: ANY_USER,
+      handler: async ({ caller, params }) =>
+        s.registries.getExporter(caller, parse(S.ID, params.id, 'path.id')),
+    },
+    {
+      method: 'patch',
+      path: '/exporters/:id',
+      tag: 'exporters',
+      summary: 'Update a licence (ECTA)',
+      access: { kind: 'user', roles: ['ecta_officer', 'admin'], orgs: ['ecta'] },
+      body: S.UpdateExporterBody,
+      handler: async ({ caller, body, params }) =>
+        s.registries.updateExporter(
+          caller,
+          parse(S.ID, params.id, 'path.id'),
+          body as Record<string, unknown>,
+        ),
+    },
+    // ------------------------------------------------------------ minimum prices
+    {
+      method: 'get',
+      path: '/minimum-prices',
+      tag: 'minimum-prices',
+      summary: 'Published minimum prices (ledger)',
+      access: ANY_USER,
+      query: S.GradeQuery,
+      handler: async ({ caller, query }) =>
+        s.registries.listMinimumPrices(caller, (query as z.infer<typeof S.GradeQuery>).grade),
+    },
+    {
+      method: 'post',
+      path: '/minimum-prices',
+      tag: 'minimum-prices',
+      status: 201,
+      summary: 'Publish a minimum price row (ECTA)',
+      access: { kind: 'user', roles: ['ecta_officer'], orgs: ['ecta'] },
+      body: S.MinimumPriceBody,
+      handler: async ({ caller, body }) =>
+        s.registries.publishMinimumPrice(caller, body as Record<string, unknown>),
+    },
+    {
+      method: 'put',
+      path: '/workflow-config',
+      tag: 'minimum-prices',
+      summary: 'Set the workflow deadlines (ECTA)',
+      access: { kind: 'user', roles: ['ecta_officer'], orgs: ['ecta'] },
+      body: S.WorkflowConfigBody,
+      handler: async ({ caller, body }) =>
+        s.registries.setWorkflowConfig(caller, body as Record<string, unknown>),
+    },
+    // ------------------------------------------------------------ exports
+    {
+      method: 'post',
+      path: '/exports',
+      tag: 'exports',
+      status: 201,
+      summary: 'Submit an export (exporter at the commercial bank); Idempotency-Key header',
+      access: { kind: 'user', roles: ['exporter'], orgs: ['commercial-bank'] },
+      body: S.CreateExportBody,
+      headers: [
+        {
+          name: 'Idempotency-Key',
+          description: 'a retried request with the same key never creates a second export',
+        },
+      ],
+      handler: async ({ caller, body, req, res }) => {
+        const key = req.get('idempotency-key');
+        if (key !== undefined && !/^[A-Za-z0-9._:-]{8,128}$/.test(key))
+          throw new AppError(
+            400,
+            'VALIDATION_FAILED',
+            'Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 . _ : -',
+          );
+        const out = await s.exports.create(caller, body as z.infer<typeof S.CreateExportBody>, key);
+        res.status(out.status).json(out.body);
+        return out.body;
+      },
+    },
+    {
+      method: 'get',
+      path: '/exports',
+      tag: 'exports',
+      summary: 'List exports (read model): status, exporterId, q, cursor, limit',
+      access: { kind: 'user', roles: WORKFLOW_ROLES },
+      query: S.ListExportsQuery,
+      handler: async ({ caller, query }) =>
+        s.exports.list(caller, query as z.infer<typeof S.ListExportsQuery>),
+    },
+    {
+      method: 'get',
+      path: '/exports/:id',
+      tag: 'exports',
+      summary: 'One export (ledger)',
+      access: { kind: 'user', roles: WORKFLOW_ROLES },
+      handler: async ({ caller, params }) => s.exports.get(caller, parse(S.ID, params.id, 'path.id')),
+    },
+    {
+      method: 'get',
+      path: '/exports/:id/history',
+      tag: 'exports',
+      summary: 'Every committed version of the export (ledger)',
+      access: { kind: 'user', roles: WORKFLOW_ROLES },
+      handler: async ({ caller, params }) => s.exports.history(caller, parse(S.ID, params.id, 'path.id')),
+    },
+    {
+      method: 'post',
+      path: '/exports/:id/actions/:action',
+      tag: 'exports',
+      summary:
+        'A workflow step: register-contract, certify-quality, submit-fx, approve-fx, book-shipment, clear-customs, start-inspection, complete-inspection, ship, add-tracking-event, confirm-payment, confirm-repatriation, request-amendment, amend, attach-documents, reject, cancel, mark-defaulted',
+      access: { kind: 'user', roles: WORKFLOW_ROLES },
+      body: S.ActionBody,
+      handler: async ({ caller, body, params }) =>
+        s.exports.action(
+          caller,
+          parse(S.ID, params.id, 'path.id'),
+          parse(z.string().regex(/^[a-z-]{2,32}$/), params.action, 'path.action'),
+          body as Record<string, unknown>,
+        ),
+    },
+    {
+      method: 'post',
+      path: '/exports/:id/documents',
+      tag: 'documents',
+      status: 201,
+      summary:
+        'Upload a document (multipart: type, file); exporter shipping documents are attached on-chain at once',
+      access: { kind: 'user', roles: WORKFLOW_ROLES },
+      multipart: S.UploadFields,
+      before: [upload],
+      handler: async ({ caller, body, params, req }) => {
+        const f = body as z.infer<typeof S.UploadFields>;
+        return s.exports.upload(caller, parse(S.ID, params.id, 'path.id'), fileOf(req), f);
+      },
+    },
+    {
+      method: 'post',
+      path: '/documents',
+      tag: 'documents',
+      status: 201,
+      summary:
+        'Upload a document for a step that carries it (multipart: type, file); reference it by CID in the step body',
+      access: { kind: 'user', roles: WORKFLOW_ROLES },
+      multipart: S.UploadFields,
+      before: [upload],
+      handler: async ({ caller, body, req }) =>
+        s.exports.upload(caller, undefined, fileOf(req), body as z.infer<typeof S.UploadFields>),
+    },
+    {
+      method: 'get',
+      path: '/documents/:cid',
+      tag: 'documents',
+      summary: 'Download a document after checking its SHA-256 against the ledger',
+      access: { kind: 'user', roles: WORKFLOW_ROLES },
+      query: S.DocumentQuery,
+      handler: async ({ caller, params, query, res }) => {
+        const cid = parse(S.DocumentRef.shape.cid, params.cid, 'path.cid');
+        const { bytes, doc } = await s.exports.download(
+          caller,
+          cid,
+          (query as z.infer<typeof S.DocumentQuery>).exportId,
+        );
+        res.setHeader('Content-Type', doc.mediaType);
+        res.setHeader('X-Content-SHA256', doc.sha256);
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        res.setHeader(
+          'Content-Disposition',
+          `attachment; filename="${doc.type.toLowerCase()}-v${doc.version}"`,
+        );
+        res.status(200).end(bytes);
+        return undefined;
+      },
+    },
+    // ------------------------------------------------------------ public
+    {
+      method: 'get',
+      path: '/verify/:exportId',
+      tag: 'public',
+      summary: "Public proof of an export's state and document hashes (no login, no private data)",
+      access: { kind: 'public' },
+      handler: async ({ params }) => s.exports.verify(parse(S.ID, params.exportId, 'path.exportId')),
+    },
+  ];
+}

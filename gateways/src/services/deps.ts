@@ -1,0 +1,31 @@
+/** What the services need, built once by server.ts (or by a test) and passed to createApp(). */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { CoffeeLedger, FabricIdentity } from '../fabric/ledger.ts';
+import type { DocumentStore } from '../ipfs/store.ts';
+
+/** Issues a Fabric CA identity (registered with its role attribute, enrolled). */
+export type Enroller = (
+  username: string,
+  role: string,
+) => Promise<{ certificate: string; privateKey: string }>;
+
+export interface Deps {
+  readonly config: Config;
+  readonly pool: pg.Pool;
+  readonly ledger: CoffeeLedger;
+  readonly store: DocumentStore;
+  readonly logger: Logger;
+  /** The org admin's identity: registers users on-chain, serves public reads and the projector. */
+  readonly orgAdmin: FabricIdentity;
+  readonly enroll: Enroller;
+}
+
+/** The authenticated caller of a request. */
+export interface Caller {
+  readonly userId: string;
+  readonly username: string;
+  readonly role: string;
+  readonly requestId: string;
+}

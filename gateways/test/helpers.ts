@@ -1,0 +1,39 @@
+/** Unit-test helpers: a complete Config without touching RUN_DIR, and an app on stub dependencies. */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { PEER_ORGS } from '../../network/src/orgs.ts';
+import type { Config } from '../src/config.ts';
+
+export function rsaPair(): { privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+export function testConfig(orgId = 'ecta', overrides: Partial<Config> = {}): Config {
+  const org = PEER_ORGS.find((o) => o.id === orgId)!;
+  const keys = rsaPair();
+  return {
+    mode: 'development',
+    org,
+    host: '127.0.0.1',
+    port: 0,
+    issuer: `urn:coffee-export:gateway:${org.id}`,
+    databaseUrl: 'postgres://nobody:nothing@127.0.0.1:1/none',
+    ipfsApiUrl: 'http://127.0.0.1:1',
+    peer: { endpoint: '127.0.0.1:1', tlsCaCert: Buffer.from(''), hostAlias: 'localhost' },
+    jwt: { ...keys, accessTtlSeconds: 900, refreshTtlSeconds: 3600 },
+    custodyKey: randomBytes(32),
+    admin: { username: 'admin', initialPassword: 'x'.repeat(16) },
+    uploads: { maxBytes: 1024, mediaTypes: ['application/pdf', 'text/plain'] },
+    jsonBodyLimitBytes: 2048,
+    loginRateLimit: { windowMs: 60_000, max: 3 },
+    deadlines: { evaluateMs: 500, endorseMs: 500, submitMs: 500, commitMs: 500 },
+    logLevel: 'silent',
+    ...overrides,
+  };
+}
+
+export const silentLogger = pino({ level: 'silent' });
