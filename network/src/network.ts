@@ -75,16 +75,33 @@ export interface DownResult {
   stopped: string[];
 }
 
-/** Stops every process the launcher recorded, by pid; chaincode servers first, CAs last. */
+/**
+ * Stop order: clients of the ledger first (portal, gateways), then chaincode servers, peers, orderers, and
+ * last what the others use (IPFS, PostgreSQL, CAs).
+ */
+const STOP_GROUPS: readonly ((name: string) => boolean)[] = [
+  (n) => n === 'portal' || n.startsWith('gateway.'),
+  (n) => n.startsWith('cc.'),
+  (n) => n.startsWith('peer'),
+  (n) => n.startsWith('orderer'),
+  () => true,
+];
+
+/**
+ * PostgreSQL's fast shutdown is SIGINT: SIGTERM ("smart") waits for every client to leave and would end in a
+ * SIGKILL that leaves a stale lock file behind.
+ */
+const STOP_SIGNAL: Readonly<Record<string, NodeJS.Signals>> = { postgres: 'SIGINT' };
+
+/** Stops every process the launcher recorded — network, off-chain nodes, gateways, portal — each by its pid. */
 export async function down(opts: { purge?: boolean } = {}): Promise<DownResult> {
-  const order = (name: string): number =>
-    name.startsWith('cc.') ? 0 : name.startsWith('peer') ? 1 : name.startsWith('orderer') ? 2 : 3;
-  const records = allRecords().sort((a, b) => order(a.name) - order(b.name));
+  const group = (name: string): number => STOP_GROUPS.findIndex((matches) => matches(name));
+  const records = allRecords();
   const stopped: string[] = [];
-  for (const group of [0, 1, 2, 3]) {
-    const batch = records.filter((r) => order(r.name) === group);
+  for (let g = 0; g < STOP_GROUPS.length; g++) {
+    const batch = records.filter((r) => group(r.name) === g);
     const results = await Promise.all(
-      batch.map(async (r) => ((await stopProcess(r.name)) ? r.name : undefined)),
+      batch.map(async (r) => ((await stopProcess(r.name, 15_000, STOP_SIGNAL[r.name])) ? r.name : undefined)),
     );
     stopped.push(...results.filter((n): n is string => n !== undefined));
   }

@@ -1,0 +1,125 @@
+/**
+ * `npm start` / `npm stop`: the whole stack on this machine — the Fabric network, PostgreSQL, the private IPFS
+ * swarm, the six gateways and the portal — composed from each component's own launcher. `start` stays in the
+ * foreground and stops everything on Ctrl-C; `stop` stops it from another shell.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startGateways } from '../gateways/src/launch.ts';
+import { info, step, UserError } from '../network/src/log.ts';
+import { down, up } from '../network/src/network.ts';
+import { ensureIpfsAll } from '../network/src/nodes/ipfs.ts';
+import { ensurePostgres } from '../network/src/nodes/postgres.ts';
+import { PEER_ORGS, portOffset } from '../network/src/orgs.ts';
+import { REPO_ROOT, RUN_DIR } from '../network/src/paths.ts';
+import { allRecords, logFile, run, startProcess, waitFor } from '../network/src/proc.ts';
+
+const FRONTEND = join(REPO_ROOT, 'frontend');
+const VITE = join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+
+export const portalPort = (): number => 3000 + portOffset();
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(path).map((e) => newestMtime(join(path, e))));
+}
+
+/** Builds the portal when its sources are newer than its build. */
+async function buildPortal(): Promise<void> {
+  const built = join(FRONTEND, 'dist', 'index.html');
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) =>
+    join(FRONTEND, p),
+  );
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
+  await run(process.execPath, [VITE, 'build'], { cwd: FRONTEND });
+}
+
+/** The portal (vite preview of the built app), proxying /gw/<org> to each org's gateway. */
+export async function startPortal(gatewayUrls: Record<string, string>): Promise<string> {
+  await buildPortal();
+  const port = portalPort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORTAL_PORT: String(port),
+  };
+  for (const org of PEER_ORGS) {
+    const url = gatewayUrls[org.id];
+    if (url) env[`PORTAL_GATEWAY_${org.id.toUpperCase().replace(/-/g, '_')}`] = url;
+  }
+  await startProcess({
+    name: 'portal',
+    command: process.execPath,
+    args: [VITE, 'preview', '--strictPort'],
+    cwd: FRONTEND,
+    env,
+    ports: [{ port, what: 'portal' }],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('portal', async () => (await fetch(url)).ok, 30_000, logFile('portal'));
+  return url;
+}
+
+export async function stackUp(): Promise<{ portal: string; gateways: Record<string, string> }> {
+  const t0 = Date.now();
+  await up();
+  await step('PostgreSQL (one database per org)', ensurePostgres);
+  await step('IPFS (six kubo nodes, private swarm)', ensureIpfsAll);
+  const { endpointsFile } = await step('gateways (one per org)', () => startGateways());
+  const gateways = Object.fromEntries(
+    PEER_ORGS.map((org) => [org.id, `http://127.0.0.1:${org.gatewayPort}`]),
+  );
+  const portal = await step('portal', () => startPortal(gateways));
+  info(`everything up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  info('');
+  info(`  portal          ${portal}`);
+  for (const org of PEER_ORGS) info(`  ${org.id.padEnd(16)}${gateways[org.id]}/api/v1   (${org.mspId})`);
+  info(`  endpoints and development admin credentials: ${endpointsFile}`);
+  info(`  public verification: ${portal}/verify/<exportId>`);
+  return { portal, gateways };
+}
+
+async function main(command: string | undefined): Promise<number> {
+  if (command === 'start') {
+    await stackUp();
+    info('running; press Ctrl-C to stop everything (or run `npm stop` from another shell)');
+    const elsewhere = await new Promise<boolean>((resolve) => {
+      const watch = setInterval(() => allRecords().length === 0 && finish(true), 2000);
+      const finish = (value: boolean): void => {
+        clearInterval(watch);
+        resolve(value);
+      };
+      process.once('SIGINT', () => finish(false));
+      process.once('SIGTERM', () => finish(false));
+    });
+    if (elsewhere) {
+      info('stopped from another shell');
+      return 0;
+    }
+    info('stopping …');
+  } else if (command !== 'stop') {
+    process.stderr.write('usage: stack.mts start|stop\n');
+    return 2;
+  }
+  const { stopped } = await down();
+  info(
+    stopped.length
+      ? `stopped ${stopped.length} processes (run-time state kept in ${RUN_DIR})`
+      : 'nothing was running',
+  );
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv[2]).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(
+        `error: ${e instanceof UserError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}
