@@ -117,6 +117,13 @@ for (const [i, files] of [unit, ...integration.map((f) => [f])].entries()) {
     totals[name] += Number(summary.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
   }
 }
+// Whatever the tests left running (a test file may keep the network up for the next one) is stopped by pid.
+spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'network/src/cli.ts'), 'down'], {
+  cwd: root,
+  stdio: 'inherit',
+  env,
+});
+
 // One closing line for people and CI alike: node's runner plus the portal's Vitest component tests.
 const ui = { passed: 0, failed: 0, skipped: 0 };
 if (existsSync(vitestJson)) {
