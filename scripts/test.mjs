@@ -77,7 +77,10 @@ const integration = [
   join(root, 'network/test/workflow.integration.test.ts'),
   join(root, 'network/test/offchain.integration.test.ts'),
   ...testFiles(join(root, 'gateways/test'), '.integration.test.ts'),
+  join(root, 'frontend/e2e/portal.integration.test.ts'),
 ].filter((f) => existsSync(f));
+console.log('[test] browser for the portal end-to-end test …');
+sh('sh', [join(root, 'scripts/ensure-chromium.sh')]);
 
 const runDir = process.env.COFFEE_RUN_DIR ?? join(root, '.run', 'test');
 mkdirSync(runDir, { recursive: true });
@@ -118,11 +121,15 @@ for (const [i, files] of [unit, ...integration.map((f) => [f])].entries()) {
   }
 }
 // Whatever the tests left running (a test file may keep the network up for the next one) is stopped by pid.
-spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'network/src/cli.ts'), 'down'], {
-  cwd: root,
-  stdio: 'inherit',
-  env,
-});
+spawnSync(
+  process.execPath,
+  [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'network/src/cli.ts'), 'down'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  },
+);
 
 // One closing line for people and CI alike: node's runner plus the portal's Vitest component tests.
 const ui = { passed: 0, failed: 0, skipped: 0 };
