@@ -152,7 +152,11 @@ export async function startProcess(opts: StartOptions): Promise<ProcessRecord> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Stops one recorded process by its pid: SIGTERM (or the given signal), then SIGKILL after the grace period. */
-export async function stopProcess(name: string, graceMs = 5000, signal: NodeJS.Signals = 'SIGTERM'): Promise<boolean> {
+export async function stopProcess(
+  name: string,
+  graceMs = 5000,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<boolean> {
   const rec = readRecord(name);
   if (!rec) return false;
   let stopped = false;
