@@ -771,6 +771,47 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
     );
   });
 
+  it('the National Bank marks an exporter delinquent and clears it; no one else may', async () => {
+    const nb = org('national-bank');
+    const path = `/api/v1/exporters/EXPT-${RUN}/delinquency`;
+    expectStatus(
+      await http(org('ecta'), 'POST', path, {
+        token: S.ecta!.token,
+        body: { delinquent: true, reason: 'x' },
+      }),
+      403,
+      'ECTA may not set delinquency',
+    );
+    expectStatus(
+      await http(nb, 'POST', path, { token: S.fx!.token, body: { delinquent: 'yes', reason: 'x' } }),
+      400,
+      'a non-boolean flag is refused',
+    );
+    expectStatus(
+      await http(nb, 'POST', path, {
+        token: S.fx!.token,
+        body: { delinquent: true, reason: 'proceeds overdue' },
+      }),
+      200,
+      'fx officer marks delinquent',
+    );
+    const marked = await http(nb, 'GET', `/api/v1/exporters/EXPT-${RUN}`, { token: S.fx!.token });
+    expectStatus(marked, 200, 'read the licence');
+    assert.equal(
+      JSON.stringify(marked.body).includes('"delinquent":true'),
+      true,
+      JSON.stringify(marked.body),
+    );
+    expectStatus(
+      await http(nb, 'POST', path, {
+        token: S.fx!.token,
+        body: { delinquent: false, reason: 'proceeds received' },
+      }),
+      200,
+      'fx officer clears it',
+    );
+  });
+
   it('an org admin suspends a user (on-chain too) and reactivates them', async () => {
     const cb = org('commercial-bank');
     const admin = S.cbAdmin!;

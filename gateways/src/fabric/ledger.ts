@@ -234,6 +234,9 @@ export class CoffeeLedger {
   updateExporter(who: FabricIdentity, input: Record<string, unknown>): Promise<SubmitResult> {
     return this.ledger.submit(who, 'user-management', 'exporters:UpdateExporter', input);
   }
+  setDelinquency(who: FabricIdentity, input: Record<string, unknown>): Promise<SubmitResult> {
+    return this.ledger.submit(who, 'user-management', 'exporters:SetDelinquency', input);
+  }
   getExporter(who: FabricIdentity, exporterId: string): Promise<Record<string, unknown>> {
     return this.ledger.evaluateJson(who, 'user-management', 'exporters:GetExporter', [exporterId]);
   }

@@ -186,6 +186,20 @@ export function apiRoutes(config: Config, s: Services, loginLimiter: RequestHand
           body as Record<string, unknown>,
         ),
     },
+    {
+      method: 'post',
+      path: '/exporters/:id/delinquency',
+      tag: 'exporters',
+      summary: 'Mark an exporter delinquent or clear it (National Bank)',
+      access: { kind: 'user', roles: ['fx_officer'], orgs: ['national-bank'] },
+      body: S.DelinquencyBody,
+      handler: async ({ caller, body, params }) =>
+        s.registries.setDelinquency(
+          caller,
+          parse(S.ID, params.id, 'path.id'),
+          body as Record<string, unknown>,
+        ),
+    },
     // ------------------------------------------------------------ minimum prices
     {
       method: 'get',

@@ -41,6 +41,13 @@ export const CreateExporterBody = z
   })
   .strict();
 
+export const DelinquencyBody = z
+  .object({
+    delinquent: z.boolean(),
+    reason: z.string().min(1).max(1000),
+  })
+  .strict();
+
 export const UpdateExporterBody = z
   .object({
     legalName: z.string().min(1).max(256).optional(),

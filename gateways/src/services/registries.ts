@@ -59,6 +59,18 @@ export class RegistryService {
     );
   }
 
+  /** National Bank: marks an exporter DELINQUENT (no new FX approvals) or clears it. */
+  async setDelinquency(
+    caller: Caller,
+    exporterId: string,
+    input: Record<string, unknown>,
+  ): Promise<{ record: unknown; txId: string; blockNumber: string }> {
+    const id = await this.#users.identityOf(caller.userId);
+    return this.#write(caller, 'exporters.delinquency', exporterId, () =>
+      this.#deps.ledger.setDelinquency(id, { ...input, exporterId }),
+    );
+  }
+
   async getExporter(caller: Caller, exporterId: string): Promise<unknown> {
     return this.#deps.ledger.getExporter(await this.#users.identityOf(caller.userId), exporterId);
   }
