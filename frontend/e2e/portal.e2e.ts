@@ -182,6 +182,9 @@ describe.skipIf(!configPath)('portal end-to-end (real browser, real gateways)', 
       .waitFor({ state: 'detached' })
       .catch(() => undefined);
     await page.screenshot({ path: join(shotsDir, `${shot}-dashboard.png`), fullPage: true });
+    // A dashboard that shows an error panel is a failure, even if the walk itself can go on.
+    const problems = await page.locator('.problem[role="alert"]').allInnerTexts();
+    expect(problems, `${shot} dashboard shows no error`).toEqual([]);
     return { ctx, page };
   }
 

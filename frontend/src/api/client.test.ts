@@ -4,6 +4,7 @@ import { signIn, stubFetch } from '../test/helpers';
 import {
   ApiError,
   currentSession,
+  listAllExports,
   listExports,
   logout,
   onSessionChange,
@@ -33,6 +34,30 @@ describe('api client', () => {
     expect(page.nextCursor).toBe('c2');
     expect(calls[0]?.url).toBe('http://127.0.0.1:3002/api/v1/exports?status=FX_SUBMITTED&limit=10');
     expect(calls[0]?.headers.Authorization).toBe('Bearer access-1');
+  });
+
+  it('listAllExports follows the cursor in pages the gateway accepts (≤ 100)', async () => {
+    signIn('customs_officer', 'customs');
+    const calls = stubFetch((c) => {
+      const cursor = new URL(c.url).searchParams.get('cursor');
+      return cursor === null
+        ? {
+            status: 200,
+            body: {
+              items: [{ exportId: 'E1', status: 'SHIPPED', updatedAt: '2026-01-01T00:00:00Z' }],
+              nextCursor: 'p2',
+            },
+          }
+        : {
+            status: 200,
+            body: { items: [{ exportId: 'E2', status: 'SHIPPED', updatedAt: '2026-01-01T00:00:00Z' }] },
+          };
+    });
+    const all = await listAllExports({ status: 'SHIPPED' });
+    expect(all.map((e) => e.exportId)).toEqual(['E1', 'E2']);
+    expect(calls).toHaveLength(2);
+    for (const c of calls) expect(new URL(c.url).searchParams.get('limit')).toBe('100');
+    expect(new URL(calls[1]!.url).searchParams.get('cursor')).toBe('p2');
   });
 
   it('refreshes once on 401 and retries with the rotated token', async () => {

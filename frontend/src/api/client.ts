@@ -335,6 +335,25 @@ export async function listExports(params: ExportQuery = {}): Promise<Page<Export
   return { ...page, items: page.items.map(withExportId) };
 }
 
+/** The gateway's largest page. */
+export const MAX_PAGE = 100;
+
+/** Every export matching the query, following the cursor page by page (at most `maxPages` pages). */
+export async function listAllExports(
+  params: Omit<ExportQuery, 'cursor' | 'limit'> = {},
+  maxPages = 20,
+): Promise<ExportSummary[]> {
+  const items: ExportSummary[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < maxPages; i++) {
+    const page = await listExports({ ...params, cursor, limit: MAX_PAGE });
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+    if (!cursor) break;
+  }
+  return items;
+}
+
 export async function getExport(id: string): Promise<ExportRecord> {
   return withExportId(await call<ExportRecord & { id?: string }>(`/exports/${encodeURIComponent(id)}`));
 }

@@ -1,7 +1,7 @@
 /** "What needs me now": the role's queues with counts and age; exporters also see their requests by status. */
 import type { ReactElement } from 'react';
 import { Link } from 'react-router-dom';
-import { listExports } from '../../api/client';
+import { listAllExports } from '../../api/client';
 import type { ExportStatus, ExportSummary } from '../../api/types';
 import { Empty, Loading, ProblemMessage, StatusBadge } from '../../components/ui';
 import { useSession } from '../auth/session';
@@ -71,19 +71,17 @@ export function Dashboard(): ReactElement | null {
     () =>
       Promise.all(
         queues.map(async (def) => {
-          const page = await listExports({
+          const items = await listAllExports({
             status: def.status,
             exporterId: def.own ? exporterId : undefined,
-            limit: 100,
           });
-          return { def, rows: oldestFirst(def.filter ? page.items.filter(def.filter) : page.items) };
+          return { def, rows: oldestFirst(def.filter ? items.filter(def.filter) : items) };
         }),
       ),
     [role, exporterId],
   );
   const overview = useAsync<ExportSummary[]>(
-    async () =>
-      (await listExports({ exporterId: role === 'exporter' ? exporterId : undefined, limit: 200 })).items,
+    async () => listAllExports({ exporterId: role === 'exporter' ? exporterId : undefined }),
     [role, exporterId],
   );
   if (!session || !role) return null;
