@@ -93,7 +93,7 @@ export default tseslint.config(
       'chaincode/common/test-support/**/*.ts',
       'network/test/**/*.ts',
       'gateways/test/**/*.ts',
-      'frontend/e2e/**/*.integration.test.ts',
+      'frontend/e2e-runner/**/*.ts',
     ],
     rules: {
       '@typescript-eslint/no-floating-promises': [

@@ -77,7 +77,7 @@ const integration = [
   join(root, 'network/test/workflow.integration.test.ts'),
   join(root, 'network/test/offchain.integration.test.ts'),
   ...testFiles(join(root, 'gateways/test'), '.integration.test.ts'),
-  join(root, 'frontend/e2e/portal.integration.test.ts'),
+  join(root, 'frontend/e2e-runner/portal.integration.test.ts'),
 ].filter((f) => existsSync(f));
 console.log('[test] browser for the portal end-to-end test …');
 sh('sh', [join(root, 'scripts/ensure-chromium.sh')]);

@@ -26,7 +26,7 @@ const { RUN_DIR } = await import('../../network/src/paths.ts');
 const { startGateways } = await import('../../gateways/src/launch.ts');
 const { startPortal } = await import('../../scripts/stack.mts');
 
-const SHOTS = join(HERE, 'screenshots');
+const SHOTS = join(HERE, '..', 'e2e', 'screenshots');
 
 describe(
   'portal end to end in chromium (real gateways, network, Postgres, IPFS)',
