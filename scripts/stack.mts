@@ -29,9 +29,11 @@ function newestMtime(path: string): number {
 /** Builds the portal when its sources are newer than its build. */
 async function buildPortal(): Promise<void> {
   const built = join(FRONTEND, 'dist', 'index.html');
-  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) =>
-    join(FRONTEND, p),
-  );
+  const sources = [
+    ...['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) => join(FRONTEND, p)),
+    // The portal imports the workflow's vocabulary from the chaincode.
+    join(REPO_ROOT, 'chaincode', 'coffee-export', 'src', 'model', 'vocabulary.ts'),
+  ];
   if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
   await run(process.execPath, [VITE, 'build'], { cwd: FRONTEND });
 }

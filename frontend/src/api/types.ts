@@ -13,49 +13,24 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
-export const GRADES = ['G1', 'G2', 'G3', 'G4', 'G5', 'G6', 'G7', 'G8', 'G9'] as const;
-export type Grade = (typeof GRADES)[number];
-export const INCOTERMS = ['FOB', 'FCA', 'CFR', 'CIF', 'CPT', 'CIP'] as const;
+// The workflow's vocabulary comes from the chaincode itself (an import-free module), never a copy.
+import {
+  DOCUMENT_TYPES,
+  EXPORT_STATUSES,
+  GRADES,
+  INCOTERMS,
+  PAYMENT_METHODS,
+  RISK_LANES,
+  type DocumentType,
+  type ExportStatus,
+  type Grade,
+} from '../../../chaincode/coffee-export/src/model/vocabulary';
+
+export { DOCUMENT_TYPES, EXPORT_STATUSES, GRADES, INCOTERMS, PAYMENT_METHODS, RISK_LANES };
+export type { DocumentType, ExportStatus, Grade };
 export type Incoterm = (typeof INCOTERMS)[number];
-export const PAYMENT_METHODS = ['LC', 'CAD', 'ADVANCE'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
-export const RISK_LANES = ['GREEN', 'YELLOW', 'RED'] as const;
 export type RiskLane = (typeof RISK_LANES)[number];
-
-export const EXPORT_STATUSES = [
-  'SUBMITTED',
-  'CONTRACT_REGISTERED',
-  'QUALITY_CERTIFIED',
-  'FX_SUBMITTED',
-  'FX_APPROVED',
-  'SHIPMENT_BOOKED',
-  'UNDER_INSPECTION',
-  'CUSTOMS_CLEARED',
-  'SHIPPED',
-  'PAYMENT_RECEIVED',
-  'COMPLETED',
-  'AMENDMENT_REQUESTED',
-  'REJECTED',
-  'CANCELLED',
-  'DEFAULTED',
-] as const;
-export type ExportStatus = (typeof EXPORT_STATUSES)[number];
-
-export const DOCUMENT_TYPES = [
-  'SALES_CONTRACT',
-  'PROFORMA_INVOICE',
-  'QUALITY_CERTIFICATE',
-  'LC_OR_ADVANCE_ADVICE',
-  'BOOKING_CONFIRMATION',
-  'EXPORT_DECLARATION',
-  'COMMERCIAL_INVOICE',
-  'PACKING_LIST',
-  'CERTIFICATE_OF_ORIGIN',
-  'PHYTOSANITARY_CERTIFICATE',
-  'BILL_OF_LADING',
-  'PAYMENT_ADVICE',
-] as const;
-export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 
 export const ACTIONS = [
   'register-contract',

@@ -14,6 +14,7 @@ export const ROLE_LABELS: Record<Role, string> = {
 };
 
 export const STATUS_LABELS: Record<ExportStatus, string> = {
+  DRAFT: 'Draft (terms not yet submitted)',
   SUBMITTED: 'Submitted',
   CONTRACT_REGISTERED: 'Contract registered',
   QUALITY_CERTIFIED: 'Quality certified',
@@ -87,6 +88,7 @@ export const QUEUES: Record<Role, QueueDef[]> = {
 
 /** The agency (or the exporter) holding the export while it sits in a state (turnaround attribution). */
 export const HOLDER: Record<ExportStatus, string> = {
+  DRAFT: 'Exporter',
   SUBMITTED: 'ECTA',
   CONTRACT_REGISTERED: 'ECX',
   QUALITY_CERTIFIED: 'Commercial Bank',

@@ -11,8 +11,11 @@ import {
 } from '@coffee/chaincode-common';
 import { fail } from '../lib/errors';
 
-export const GRADES = ['G1', 'G2', 'G3', 'G4', 'G5', 'G6', 'G7', 'G8', 'G9'] as const;
-export type Grade = (typeof GRADES)[number];
+import { GRADES } from './vocabulary';
+
+export { GRADES };
+export type { Grade } from './vocabulary';
+import type { Grade } from './vocabulary';
 
 /** G1 is the best grade; "grade ≥ contracted" means a rank number ≤ the contracted one. */
 export function gradeRank(grade: Grade): number {

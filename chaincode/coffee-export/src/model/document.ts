@@ -2,21 +2,9 @@
 import { Fields } from '@coffee/chaincode-common';
 import { type Actor, GRADES, type Grade, MAX_QUANTITY_KG, parseActor } from './common';
 
-export const DOCUMENT_TYPES = [
-  'SALES_CONTRACT',
-  'PROFORMA_INVOICE',
-  'QUALITY_CERTIFICATE',
-  'LC_OR_ADVANCE_ADVICE',
-  'BOOKING_CONFIRMATION',
-  'EXPORT_DECLARATION',
-  'COMMERCIAL_INVOICE',
-  'PACKING_LIST',
-  'CERTIFICATE_OF_ORIGIN',
-  'PHYTOSANITARY_CERTIFICATE',
-  'BILL_OF_LADING',
-  'PAYMENT_ADVICE',
-] as const;
-export type DocumentType = (typeof DOCUMENT_TYPES)[number];
+import { DOCUMENT_TYPES, type DocumentType } from './vocabulary';
+
+export { DOCUMENT_TYPES, type DocumentType };
 
 /** What customs needs before clearance (step 7), the export declaration included. */
 export const CUSTOMS_DOCUMENT_SET: readonly DocumentType[] = [

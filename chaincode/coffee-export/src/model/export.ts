@@ -15,25 +15,9 @@ import {
 } from './common';
 import { type DocumentRecord, MAX_DOCUMENTS, parseDocumentRecord } from './document';
 
-export const EXPORT_STATUSES = [
-  'DRAFT',
-  'SUBMITTED',
-  'CONTRACT_REGISTERED',
-  'QUALITY_CERTIFIED',
-  'FX_SUBMITTED',
-  'FX_APPROVED',
-  'SHIPMENT_BOOKED',
-  'UNDER_INSPECTION',
-  'CUSTOMS_CLEARED',
-  'SHIPPED',
-  'PAYMENT_RECEIVED',
-  'COMPLETED',
-  'AMENDMENT_REQUESTED',
-  'REJECTED',
-  'CANCELLED',
-  'DEFAULTED',
-] as const;
-export type ExportStatus = (typeof EXPORT_STATUSES)[number];
+import { EXPORT_STATUSES, type ExportStatus } from './vocabulary';
+
+export { EXPORT_STATUSES, type ExportStatus };
 
 export const TERMINAL_STATUSES: readonly ExportStatus[] = ['COMPLETED', 'REJECTED', 'CANCELLED', 'DEFAULTED'];
 
@@ -66,10 +50,9 @@ export const REVIEW_STEP: Readonly<Record<ReviewStatus, number>> = {
   SHIPMENT_BOOKED: 7,
 };
 
-export const INCOTERMS = ['FOB', 'FCA', 'CFR', 'CIF', 'CPT', 'CIP'] as const;
-export const PAYMENT_METHODS = ['LC', 'CAD', 'ADVANCE'] as const;
-export const RISK_LANES = ['GREEN', 'YELLOW', 'RED'] as const;
-export const PERMIT_STATUSES = ['ISSUED', 'CONSUMED', 'VOIDED'] as const;
+import { INCOTERMS, PAYMENT_METHODS, PERMIT_STATUSES, RISK_LANES } from './vocabulary';
+
+export { INCOTERMS, PAYMENT_METHODS, PERMIT_STATUSES, RISK_LANES };
 export const MAX_TRACKING_EVENTS = 500;
 
 export interface ContractInfo {
