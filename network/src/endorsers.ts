@@ -6,13 +6,14 @@
  * call (MAJORITY) — using only tradeTerms members whenever private data is read or sent. No plan can satisfy
  * both, although validation only checks the keys actually written. So clients name the peers of the record's
  * key-level policy (derived from the chaincode's own table, never copied), which are exactly what validation
- * needs. Transactions that create keys or write user-management's registry (CreateExport, RecordDefault)
+ * needs. Transactions that create keys or write user-management's registry (CreateExport, RecordDefault,
+ * MarkDelinquent, ClearDelinquency)
  * carry no private data and are left to discovery.
  */
 import { ENDORSERS_BY_STATUS, TRACKING_ENDORSERS } from '../../chaincode/coffee-export/src/lib/endorsers.ts';
 import type { ExportStatus } from '../../chaincode/coffee-export/src/model/export.ts';
 
-const DISCOVERED = new Set(['CreateExport', 'RecordDefault']);
+const DISCOVERED = new Set(['CreateExport', 'RecordDefault', 'MarkDelinquent', 'ClearDelinquency']);
 
 export function exportEndorsers(status: string, fn: string): string[] | undefined {
   if (DISCOVERED.has(fn)) return undefined;

@@ -4,18 +4,15 @@ import {
   ID_PATTERN,
   MSP,
   type Parser,
-  type Role,
   checkId,
   emitEvent,
   isoFromMillis,
   parseIsoMillis,
   parseJsonBytes,
-  privateHash,
   readPage,
   readPageRequest,
   readPrivate,
   readState,
-  sha256Hex,
   toJson,
   txIso,
   txMillis,
@@ -28,7 +25,16 @@ import {
   applyDefaultPenalty,
   authorize,
   requireEligible,
+  setDelinquency,
 } from '../lib/access';
+import {
+  PRIVATE_GROUPS,
+  type PrivateGroup,
+  canReadGroup,
+  canReadPrivate,
+  canSeeExport,
+  redactExport,
+} from '../model/policy';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
 import {
@@ -40,6 +46,7 @@ import {
   requireDocuments,
   requireOwner,
   requireStatus,
+  requireVisible,
 } from '../lib/workflow';
 import {
   CODE_PATTERN,
@@ -64,6 +71,7 @@ import {
   type ExportRecord,
   MAX_TRACKING_EVENTS,
   PERMIT_PATTERN,
+  DOCUMENTS_OPEN_STATUSES,
   PRE_SHIPMENT_STATUSES,
   RISK_LANES,
   REVIEW_STEP,
@@ -79,8 +87,13 @@ import {
   trackingKey,
 } from '../model/export';
 import {
+  CUSTOMS_VALUE_COLLECTION,
   TRADE_TERMS_COLLECTION,
   TRANSIENT,
+  type ValueCommitment,
+  parseValueCommitment,
+  requireDistinctSalts,
+  type FxApplication,
   type TradeTerms,
   fxKey,
   parseCustomsValueInput,
@@ -92,7 +105,6 @@ import {
   parseTradeTermsInput,
   proceedsKey,
   termsKey,
-  valueCommitmentText,
   valueKey,
   valueMatchesQuantity,
 } from '../model/terms';
@@ -108,11 +120,6 @@ const GRADER: Permission = { msp: ECX, roles: ['grader'] };
 const FX_OFFICER: Permission = { msp: NationalBank, roles: ['fx_officer'] };
 const SHIPPING_AGENT: Permission = { msp: ShippingLine, roles: ['shipping_agent'] };
 const CUSTOMS_OFFICER: Permission = { msp: Customs, roles: ['customs_officer'] };
-const TERMS_MEMBERS = [CommercialBank, NationalBank, ECTA] as const;
-const TERMS_READERS: Permission[] = TERMS_MEMBERS.map((msp) => ({
-  msp,
-  roles: ['exporter', 'bank_officer', 'fx_officer', 'ecta_officer', 'auditor'] satisfies Role[],
-}));
 
 /** Who reviews each review state (steps 2, 3, 5, 7): they may request an amendment or reject. */
 const REVIEWERS: Readonly<Record<ReviewStatus, Permission>> = {
@@ -165,12 +172,13 @@ function requireBeforeShipBy(ctx: Context, record: ExportRecord): void {
  */
 async function readVerified<T>(
   ctx: Context,
+  collection: string,
   key: string,
   parse: Parser<T>,
   expectedHash: string | undefined,
   what: string,
 ): Promise<T> {
-  const found = await readPrivate(ctx, TRADE_TERMS_COLLECTION, key, parse);
+  const found = await readPrivate(ctx, collection, key, parse);
   if (found === undefined) {
     return fail('TERMS_MISSING', `no ${what} on this peer`);
   }
@@ -183,6 +191,7 @@ async function readVerified<T>(
 async function readTerms(ctx: Context, record: ExportRecord): Promise<TradeTerms> {
   return readVerified(
     ctx,
+    TRADE_TERMS_COLLECTION,
     termsKey(ctx, record.exportId),
     parseTradeTerms,
     record.termsHash,
@@ -195,10 +204,12 @@ async function storeTerms(
   ctx: Context,
   terms: TradeTerms,
 ): Promise<{ termsHash: string; valueCommitmentHash: string }> {
-  const valueCommitmentHash = await writePrivate(ctx, TRADE_TERMS_COLLECTION, valueKey(ctx, terms.exportId), {
-    contractValueCents: terms.contractValueCents,
-    salt: terms.salt,
-  });
+  const valueCommitmentHash = await writePrivate(
+    ctx,
+    CUSTOMS_VALUE_COLLECTION,
+    valueKey(ctx, terms.exportId),
+    { contractValueCents: terms.contractValueCents, salt: terms.valueSalt } satisfies ValueCommitment,
+  );
   const termsHash = await writePrivate(ctx, TRADE_TERMS_COLLECTION, termsKey(ctx, terms.exportId), terms);
   return { termsHash, valueCommitmentHash };
 }
@@ -254,6 +265,7 @@ export class ExportContract extends Contract {
       exportId,
       exporterId,
       status: 'DRAFT',
+      reached: 'DRAFT',
       contract,
       documents: [],
       tracking: [],
@@ -303,6 +315,7 @@ export class ExportContract extends Contract {
     requireDocuments(documents, ['SALES_CONTRACT', 'PROFORMA_INVOICE']);
     const actor = await authorize(ctx, [EXPORTER]);
     const draft = await loadExport(ctx, exportId);
+    requireVisible(draft, actor);
     if (draft.status !== 'DRAFT') {
       fail('EXPORT_EXISTS', `export ${exportId} was already submitted (status ${draft.status})`);
     }
@@ -336,6 +349,7 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [ECTA_OFFICER]);
+    requireVisible(record, actor);
     requireStatus(record, ['SUBMITTED'], 'RegisterContract');
     await requireEligible(ctx, record.exporterId, 'EXPORT');
     const terms = await readTerms(ctx, record);
@@ -396,6 +410,7 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [GRADER]);
+    requireVisible(record, actor);
     requireStatus(record, ['CONTRACT_REGISTERED'], 'CertifyQuality');
     if (gradeRank(quality.certifiedGrade) > gradeRank(record.contract.contractedGrade)) {
       fail(
@@ -442,8 +457,10 @@ export class ExportContract extends Contract {
     const application = parseFxApplicationInput(fxInput, exportId);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [BANK_OFFICER]);
+    requireVisible(record, actor);
     requireStatus(record, ['QUALITY_CERTIFIED'], 'SubmitFxApplication');
     const terms = await readTerms(ctx, record);
+    requireDistinctSalts(application.salt, terms.salt, terms.valueSalt);
     if (application.paymentMethod !== terms.paymentMethod) {
       fail('PAYMENT_METHOD_MISMATCH', 'the FX application payment method differs from the contracted one');
     }
@@ -476,11 +493,13 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [FX_OFFICER]);
+    requireVisible(record, actor);
     requireStatus(record, ['FX_SUBMITTED'], 'ApproveFx');
     await requireEligible(ctx, record.exporterId, 'FX');
     const terms = await readTerms(ctx, record);
     const application = await readVerified(
       ctx,
+      TRADE_TERMS_COLLECTION,
       fxKey(ctx, exportId),
       parseFxApplication,
       record.fx?.applicationHash,
@@ -529,6 +548,7 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [SHIPPING_AGENT]);
+    requireVisible(record, actor);
     requireStatus(record, ['FX_APPROVED'], 'BookShipment');
     requireBeforeShipBy(ctx, record);
     if (etdMillis >= shipByMillis(record)) {
@@ -589,19 +609,17 @@ export class ExportContract extends Contract {
     const declaredValue = parseCustomsValueInput(valueInput);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [CUSTOMS_OFFICER]);
+    requireVisible(record, actor);
     requireStatus(record, ['SHIPMENT_BOOKED'], 'ClearCustoms');
     requireBeforeShipBy(ctx, record);
     const allDocuments = appendDocuments(ctx, record.documents, documents, actor);
     requireDocuments(allDocuments, CUSTOMS_DOCUMENT_SET);
     await this.#checkPermit(ctx, record, permitNumber);
-    await this.#checkConsistency(
-      ctx,
-      record,
-      allDocuments,
-      declaredQuantityKg,
-      declaredGrade,
-      valueCommitmentText(declaredValue),
-    );
+    await this.#checkConsistency(ctx, record, allDocuments, {
+      quantityKg: declaredQuantityKg,
+      grade: declaredGrade,
+      valueCents: declaredValue.declaredValueCents,
+    });
     const now = txIso(ctx);
     const green = riskLane === 'GREEN';
     const customs = {
@@ -644,10 +662,18 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [CUSTOMS_OFFICER]);
+    requireVisible(record, actor);
     requireStatus(record, ['UNDER_INSPECTION'], 'CompleteInspection');
     requireBeforeShipBy(ctx, record);
     const permitNumber = record.permit?.permitNumber ?? '';
     await this.#checkPermit(ctx, record, permitNumber);
+    const declared =
+      record.customs ?? fail('CORRUPT_STATE', `export ${exportId} is under inspection without a declaration`);
+    // The documents on record now (not those of ClearCustoms) must still agree with the declaration.
+    await this.#checkConsistency(ctx, record, record.documents, {
+      quantityKg: declared.declaredQuantityKg,
+      grade: declared.declaredGrade,
+    });
     const now = txIso(ctx);
     return commitExport(
       ctx,
@@ -680,6 +706,7 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [SHIPPING_AGENT]);
+    requireVisible(record, actor);
     requireStatus(record, ['CUSTOMS_CLEARED'], 'MarkShipped');
     requireBeforeShipBy(ctx, record);
     if (onBoardMillis > txMillis(ctx)) {
@@ -723,6 +750,7 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [SHIPPING_AGENT]);
+    requireVisible(record, actor);
     requireStatus(record, ['SHIPPED'], 'AddTrackingEvent');
     if (eventMillis > txMillis(ctx)) {
       fail('VALIDATION_FAILED', 'input.eventTime lies in the future of the transaction');
@@ -776,7 +804,15 @@ export class ExportContract extends Contract {
     const proceeds = parseProceedsInput(proceedsInput, exportId, paymentReference);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [BANK_OFFICER]);
+    requireVisible(record, actor);
     requireStatus(record, ['SHIPPED'], 'RecordPayment');
+    const terms = await readTerms(ctx, record);
+    requireDistinctSalts(
+      proceeds.salt,
+      terms.salt,
+      terms.valueSalt,
+      ...(record.fx ? [(await this.#fxApplication(ctx, record)).salt] : []),
+    );
     const proceedsHash = await writePrivate(
       ctx,
       TRADE_TERMS_COLLECTION,
@@ -806,10 +842,12 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [FX_OFFICER]);
+    requireVisible(record, actor);
     requireStatus(record, ['PAYMENT_RECEIVED'], 'ConfirmRepatriation');
     const terms = await readTerms(ctx, record);
     const proceeds = await readVerified(
       ctx,
+      TRADE_TERMS_COLLECTION,
       proceedsKey(ctx, exportId),
       parseProceeds,
       record.payment?.proceedsHash,
@@ -843,6 +881,7 @@ export class ExportContract extends Contract {
     const record = await loadExport(ctx, exportId);
     const review = record.status === 'AMENDMENT_REQUESTED' ? undefined : reviewStatusOf(record);
     const actor = await authorize(ctx, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
+    requireVisible(record, actor);
     if (review === undefined) {
       return fail('INVALID_TRANSITION', `no review is pending while export ${exportId} is ${record.status}`);
     }
@@ -887,6 +926,7 @@ export class ExportContract extends Contract {
     const record = await loadExport(ctx, exportId);
     const returnTo = record.amendment?.returnTo;
     const actor = await authorize(ctx, returnTo === 'FX_SUBMITTED' ? [EXPORTER, BANK_OFFICER] : [EXPORTER]);
+    requireVisible(record, actor);
     requireOwner(record, actor);
     requireStatus(record, ['AMENDMENT_REQUESTED'], 'SubmitAmendment');
     if (returnTo === undefined) {
@@ -929,7 +969,9 @@ export class ExportContract extends Contract {
         fail('VALIDATION_FAILED', 'the FX application is amended only at step 5');
       }
       const application = parseFxApplicationInput(fxInput, exportId);
-      if (application.paymentMethod !== (await readTerms(ctx, record)).paymentMethod) {
+      const terms = await readTerms(ctx, record);
+      requireDistinctSalts(application.salt, terms.salt, terms.valueSalt);
+      if (application.paymentMethod !== terms.paymentMethod) {
         fail('PAYMENT_METHOD_MISMATCH', 'the FX application payment method differs from the contracted one');
       }
       const applicationHash = await writePrivate(
@@ -968,8 +1010,10 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [EXPORTER]);
+    requireVisible(record, actor);
     requireOwner(record, actor);
-    requireStatus(record, PRE_SHIPMENT_STATUSES, 'AttachDocuments');
+    // Frozen from customs on: while under inspection only a customs-requested amendment changes documents.
+    requireStatus(record, DOCUMENTS_OPEN_STATUSES, 'AttachDocuments');
     return commitExport(
       ctx,
       record,
@@ -996,6 +1040,7 @@ export class ExportContract extends Contract {
     const record = await loadExport(ctx, exportId);
     const review = reviewStatusOf(record);
     const actor = await authorize(ctx, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
+    requireVisible(record, actor);
     if (review === undefined) {
       return fail('INVALID_TRANSITION', `no review is pending while export ${exportId} is ${record.status}`);
     }
@@ -1013,6 +1058,7 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, [EXPORTER, BANK_OFFICER]);
+    requireVisible(record, actor);
     requireOwner(record, actor);
     requireStatus(record, PRE_SHIPMENT_STATUSES, 'CancelExport');
     return this.#close(ctx, record, 'CANCELLED', actor, { action: 'CancelExport', reason });
@@ -1031,6 +1077,7 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const actor = await authorize(ctx, 'ANY');
+    requireVisible(record, actor);
     requireStatus(record, PRE_SHIPMENT_STATUSES, 'RecordDefault');
     if (record.registration === undefined) {
       return fail(
@@ -1054,14 +1101,86 @@ export class ExportContract extends Contract {
     });
   }
 
+  /**
+   * National Bank fx_officer, per export: the proceeds of this SHIPPED export were not repatriated by its due
+   * time. The ledger itself must show both (status SHIPPED, tx time past repatriationDueAt); the exporter is then
+   * DELINQUENT in user-management (which accepts this only from here) and gets no new FX approval. input: {exportId}.
+   */
+  @Transaction()
+  @Returns('string')
+  public async MarkDelinquent(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [FX_OFFICER]);
+    requireVisible(record, actor);
+    requireStatus(record, ['SHIPPED'], 'MarkDelinquent');
+    const due = record.shipment?.repatriationDueAt ?? '';
+    if (txMillis(ctx) <= (parseIsoMillis(due) ?? Number.POSITIVE_INFINITY)) {
+      fail('DEADLINE_NOT_PASSED', `the repatriation of export ${exportId} is due ${due}, not overdue`);
+    }
+    if (record.delinquency !== undefined && record.delinquency.clearedAt === undefined) {
+      fail('INVALID_TRANSITION', `export ${exportId} is already recorded as delinquent`);
+    }
+    await setDelinquency(ctx, record.exporterId, exportId, true);
+    const delinquency = { markedAt: txIso(ctx), markedBy: actorOf(actor), repatriationDueAt: due };
+    return commitExport(
+      ctx,
+      record,
+      { ...record, delinquency },
+      {
+        action: 'MarkDelinquent',
+        event: EVENTS.exportDelinquent,
+        actor,
+        details: { repatriationDueAt: due },
+      },
+    );
+  }
+
+  /**
+   * National Bank fx_officer: the proceeds of a delinquent export arrived (PAYMENT_RECEIVED or COMPLETED); the
+   * export no longer counts against its exporter. input: {exportId}.
+   */
+  @Transaction()
+  @Returns('string')
+  public async ClearDelinquency(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exportId = readExportId(f);
+    f.end();
+    readTransient(ctx, []);
+    const record = await loadExport(ctx, exportId);
+    const actor = await authorize(ctx, [FX_OFFICER]);
+    requireVisible(record, actor);
+    requireStatus(record, ['PAYMENT_RECEIVED', 'COMPLETED'], 'ClearDelinquency');
+    const current = record.delinquency;
+    if (current === undefined || current.clearedAt !== undefined) {
+      return fail('INVALID_TRANSITION', `export ${exportId} is not recorded as delinquent`);
+    }
+    await setDelinquency(ctx, record.exporterId, exportId, false);
+    return commitExport(
+      ctx,
+      record,
+      { ...record, delinquency: { ...current, clearedAt: txIso(ctx), clearedBy: actorOf(actor) } },
+      { action: 'ClearDelinquency', event: EVENTS.exportDelinquencyCleared, actor },
+    );
+  }
+
   // ---------------------------------------------------------------- queries
+  // Every read answers two questions from policy.ts: may this caller know the export exists (else
+  // EXPORT_NOT_FOUND, exactly as for a missing one), and which parts may it read (the rest is removed).
 
   @Transaction(false)
   @Returns('string')
   public async GetExport(ctx: Context, exportId: string): Promise<string> {
-    const record = await loadExport(ctx, checkId(exportId, 'exportId'));
+    const id = checkId(exportId, 'exportId');
+    const actor = await authorize(ctx, 'ANY');
+    const record = await loadExport(ctx, id);
+    requireVisible(record, actor);
     const log = await readState(ctx, trackingKey(ctx, record.exportId), parseTrackingLog);
-    return toJson(log ? { ...record, tracking: [...record.tracking, ...log.events] } : record);
+    const full = log ? { ...record, tracking: [...record.tracking, ...log.events] } : record;
+    return toJson(redactExport(actor, record, full));
   }
 
   /** Every committed version of the export record: [{txId, timestamp, isDelete, record}], newest first. */
@@ -1069,8 +1188,169 @@ export class ExportContract extends Contract {
   @Returns('string')
   public async GetExportHistory(ctx: Context, exportId: string): Promise<string> {
     const id = checkId(exportId, 'exportId');
+    const actor = await authorize(ctx, 'ANY');
+    const current = await loadExport(ctx, id);
+    requireVisible(current, actor);
+    const entries = (await this.#history(ctx, id)).map((entry) => ({
+      ...entry,
+      record: entry.record && redactExport(actor, current, entry.record),
+    }));
+    return toJson({ exportId: id, entries });
+  }
+
+  /**
+   * The public proof (no login at the gateways): state, the time of each step, and each document's type,
+   * version and SHA-256 so a buyer holding a file can check it. No CIDs, no private or commercial values, no
+   * user names. Any identity of the channel may ask; nothing here is need-to-know.
+   */
+  @Transaction(false)
+  @Returns('string')
+  public async GetPublicView(ctx: Context, exportId: string): Promise<string> {
+    const id = checkId(exportId, 'exportId');
+    const record = await loadExport(ctx, id);
+    const versions = (await this.#history(ctx, id)).slice().reverse();
+    const steps: { status: string; at: string }[] = [];
+    for (const version of versions) {
+      const status = version.record?.status;
+      if (status !== undefined && steps[steps.length - 1]?.status !== status) {
+        steps.push({ status, at: version.timestamp });
+      }
+    }
+    return toJson({
+      exportId: record.exportId,
+      status: record.status,
+      steps,
+      documents: record.documents.map((d) => ({
+        type: d.type,
+        version: d.version,
+        sha256: d.sha256,
+        mediaType: d.mediaType,
+        sizeBytes: d.sizeBytes,
+        uploadedAt: d.uploadedAt,
+      })),
+    });
+  }
+
+  /** input: {status, pageSize?: 1-100, bookmark?} -> {records, fetchedCount, bookmark}; only what the caller sees. */
+  @Transaction(false)
+  @Returns('string')
+  public async ListExportsByStatus(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const status = f.oneOf('status', EXPORT_STATUSES);
+    const page = readPageRequest(f);
+    f.end();
+    const actor = await authorize(ctx, 'ANY');
+    return this.#listIndex(ctx, actor, STATUS_INDEX, [status], page, status);
+  }
+
+  /** input: {exporterId, pageSize?: 1-100, bookmark?} -> {records, fetchedCount, bookmark}; only what the caller sees. */
+  @Transaction(false)
+  @Returns('string')
+  public async ListExportsByExporter(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const exporterId = f.str('exporterId', { max: 64, pattern: ID_PATTERN });
+    const page = readPageRequest(f);
+    f.end();
+    const actor = await authorize(ctx, 'ANY');
+    return this.#listIndex(ctx, actor, EXPORTER_INDEX, [exporterId], page);
+  }
+
+  /**
+   * The private data the caller is entitled to (policy.ts PRIVATE_AUDIENCE): trade terms, FX application and
+   * proceeds for the tradeTerms members' staff (exporters: their own), the registered contract value for
+   * customs. EVALUATE it, never submit it: a submitted response would be written into the block. Evaluated on
+   * the caller's own org peer, which holds exactly the collections its org is a member of.
+   */
+  @Transaction(false)
+  @Returns('string')
+  public async GetTradeTerms(ctx: Context, exportId: string): Promise<string> {
+    const id = checkId(exportId, 'exportId');
+    const actor = await authorize(ctx, 'ANY');
+    const record = await loadExport(ctx, id);
+    requireVisible(record, actor);
+    const may = (group: PrivateGroup): boolean => canReadPrivate(actor, record, group);
+    if (!PRIVATE_GROUPS.some(may)) {
+      fail('FORBIDDEN_ORG', `${actor.mspId} ${actor.role} may not read the private terms of this export`);
+    }
+    const terms =
+      may('tradeTerms') && record.termsHash !== undefined ? await readTerms(ctx, record) : undefined;
+    return toJson({
+      exportId: id,
+      terms,
+      fxApplication: may('fxApplication') && record.fx ? await this.#fxApplication(ctx, record) : undefined,
+      proceeds:
+        may('proceeds') && record.payment
+          ? await readVerified(
+              ctx,
+              TRADE_TERMS_COLLECTION,
+              proceedsKey(ctx, id),
+              parseProceeds,
+              record.payment.proceedsHash,
+              'proceeds',
+            )
+          : undefined,
+      customsValue:
+        may('customsValue') && record.valueCommitmentHash !== undefined
+          ? await readVerified(
+              ctx,
+              CUSTOMS_VALUE_COLLECTION,
+              valueKey(ctx, id),
+              parseValueCommitment,
+              record.valueCommitmentHash,
+              'registered contract value',
+            )
+          : undefined,
+    });
+  }
+
+  /** The permit's state: {permitNumber, exportId, status, issuedAt, consumedAt?, voidedAt?}, for its audience. */
+  @Transaction(false)
+  @Returns('string')
+  public async GetPermit(ctx: Context, permitNumber: string): Promise<string> {
+    const number = checkId(permitNumber, 'permitNumber', PERMIT_PATTERN);
+    const actor = await authorize(ctx, 'ANY');
+    const record = await this.#permitOwner(ctx, number);
+    if (!canReadGroup(actor, record, 'permit')) {
+      fail('PERMIT_NOT_FOUND', `permit ${number} was never issued`);
+    }
+    return toJson({ exportId: record.exportId, ...record.permit });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * A page of an index, as the caller may see it; status entries count only when active and confirmed by the
+   * record itself, and an entry that does not parse is skipped (and counted), never fatal for the whole page.
+   */
+  async #listIndex(
+    ctx: Context,
+    actor: AuthorizedActor,
+    index: string,
+    attributes: string[],
+    page: { pageSize: number; bookmark: string },
+    status?: string,
+  ): Promise<string> {
+    const entries = await readPage(ctx, index, attributes, page, parseIndexEntry);
+    const records: ExportRecord[] = [];
+    for (const entry of entries.records) {
+      if (entry.active === false) {
+        continue;
+      }
+      const record = await loadExport(ctx, entry.exportId);
+      if ((status === undefined || record.status === status) && canSeeExport(actor, record)) {
+        records.push(redactExport(actor, record, record));
+      }
+    }
+    return toJson({ records, fetchedCount: entries.fetchedCount, bookmark: entries.bookmark });
+  }
+
+  /** Every committed version of the export record, newest first (EXPORT_NOT_FOUND if there is none). */
+  async #history(
+    ctx: Context,
+    id: string,
+  ): Promise<{ txId: string; timestamp: string; isDelete: boolean; record?: ExportRecord }[]> {
     const iterator = await ctx.stub.getHistoryForKey(exportKey(ctx, id));
-    const entries: object[] = [];
+    const entries: { txId: string; timestamp: string; isDelete: boolean; record?: ExportRecord }[] = [];
     try {
       for (;;) {
         const next = await iterator.next();
@@ -1099,97 +1379,7 @@ export class ExportContract extends Contract {
     if (entries.length === 0) {
       return fail('EXPORT_NOT_FOUND', `export ${id} has no history`);
     }
-    return toJson({ exportId: id, entries });
-  }
-
-  /** input: {status, pageSize?: 1-100, bookmark?} -> {records, fetchedCount, bookmark} */
-  @Transaction(false)
-  @Returns('string')
-  public async ListExportsByStatus(ctx: Context, input: string): Promise<string> {
-    const f = Fields.parse(input, 'input');
-    const status = f.oneOf('status', EXPORT_STATUSES);
-    const page = readPageRequest(f);
-    f.end();
-    return this.#listIndex(ctx, STATUS_INDEX, [status], page, status);
-  }
-
-  /** input: {exporterId, pageSize?: 1-100, bookmark?} -> {records, fetchedCount, bookmark} */
-  @Transaction(false)
-  @Returns('string')
-  public async ListExportsByExporter(ctx: Context, input: string): Promise<string> {
-    const f = Fields.parse(input, 'input');
-    const exporterId = f.str('exporterId', { max: 64, pattern: ID_PATTERN });
-    const page = readPageRequest(f);
-    f.end();
-    return this.#listIndex(ctx, EXPORTER_INDEX, [exporterId], page);
-  }
-
-  /**
-   * The private terms (and FX application, proceeds) for members of `tradeTerms` only; exporters see only
-   * their own. EVALUATE it, never submit it: a submitted response would be written into the block.
-   */
-  @Transaction(false)
-  @Returns('string')
-  public async GetTradeTerms(ctx: Context, exportId: string): Promise<string> {
-    const id = checkId(exportId, 'exportId');
-    const record = await loadExport(ctx, id);
-    const actor = await authorize(ctx, TERMS_READERS);
-    requireOwner(record, actor);
-    return toJson({
-      exportId: id,
-      terms: await readTerms(ctx, record),
-      fxApplication:
-        record.fx &&
-        (await readVerified(
-          ctx,
-          fxKey(ctx, id),
-          parseFxApplication,
-          record.fx.applicationHash,
-          'FX application',
-        )),
-      proceeds:
-        record.payment &&
-        (await readVerified(
-          ctx,
-          proceedsKey(ctx, id),
-          parseProceeds,
-          record.payment.proceedsHash,
-          'proceeds',
-        )),
-    });
-  }
-
-  /** The permit's state: {permitNumber, exportId, status, issuedAt, consumedAt?, voidedAt?}. */
-  @Transaction(false)
-  @Returns('string')
-  public async GetPermit(ctx: Context, permitNumber: string): Promise<string> {
-    const number = checkId(permitNumber, 'permitNumber', PERMIT_PATTERN);
-    const record = await this.#permitOwner(ctx, number);
-    return toJson({ exportId: record.exportId, ...record.permit });
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  /** A page of an index; status entries count only when active and confirmed by the record itself. */
-  async #listIndex(
-    ctx: Context,
-    index: string,
-    attributes: string[],
-    page: { pageSize: number; bookmark: string },
-    status?: string,
-  ): Promise<string> {
-    const entries = await readPage(ctx, index, attributes, page, parseIndexEntry);
-    const records: ExportRecord[] = [];
-    for (const entry of entries.records) {
-      if (entry.active === false) {
-        continue;
-      }
-      const record = await loadExport(ctx, entry.exportId);
-      if (status === undefined || record.status === status) {
-        records.push(record);
-      }
-    }
-    return toJson({ records, fetchedCount: entries.fetchedCount, bookmark: entries.bookmark });
+    return entries;
   }
 
   /** The export a permit number names, if that export really holds that permit. */
@@ -1218,15 +1408,18 @@ export class ExportContract extends Contract {
     }
   }
 
-  /** Cross-document consistency at customs: quantity, grade and (by hash only) value. */
+  /**
+   * Cross-document consistency at customs: quantity and grade across the documents and the certified lot, and
+   * (when declared) the value against the registered contract value in the customsValue collection, whose hash
+   * must be the one the export record committed to (a private write slipped in by one member is detected).
+   */
   async #checkConsistency(
     ctx: Context,
     record: ExportRecord,
     documents: ExportRecord['documents'],
-    quantityKg: number,
-    grade: string,
-    declaredValueText: string,
+    declared: { quantityKg: number; grade: string; valueCents?: number },
   ): Promise<void> {
+    const { quantityKg, grade } = declared;
     const latest = latestDocuments(documents);
     const problems: string[] = [];
     const quantities: [string, number | undefined][] = [
@@ -1253,21 +1446,31 @@ export class ExportContract extends Contract {
         problems.push(`grade ${grade} differs from the ${source} (${value})`);
       }
     }
-    // Customs is not a tradeTerms member: it never reads the value, it proves knowledge of it. The peer's
-    // hash of the private commitment must be the one the record committed to, and the declared value hashes to it.
-    const committed = await privateHash(ctx, TRADE_TERMS_COLLECTION, valueKey(ctx, record.exportId));
-    if (committed === '') {
-      fail('TERMS_MISSING', `no contract value commitment for ${record.exportId}`);
-    }
-    if (committed !== record.valueCommitmentHash) {
-      fail('TERMS_TAMPERED', 'the private value commitment does not match the export record');
-    }
-    if (sha256Hex(declaredValueText) !== committed) {
+    const registered = await readVerified(
+      ctx,
+      CUSTOMS_VALUE_COLLECTION,
+      valueKey(ctx, record.exportId),
+      parseValueCommitment,
+      record.valueCommitmentHash,
+      `registered contract value of ${record.exportId}`,
+    );
+    if (declared.valueCents !== undefined && declared.valueCents !== registered.contractValueCents) {
       problems.push('declared value differs from the registered contract value');
     }
     if (problems.length > 0) {
       fail('DECLARATION_INCONSISTENT', problems.join('; '));
     }
+  }
+
+  async #fxApplication(ctx: Context, record: ExportRecord): Promise<FxApplication> {
+    return readVerified(
+      ctx,
+      TRADE_TERMS_COLLECTION,
+      fxKey(ctx, record.exportId),
+      parseFxApplication,
+      record.fx?.applicationHash,
+      `FX application of ${record.exportId}`,
+    );
   }
 
   async #close(

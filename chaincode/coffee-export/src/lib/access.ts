@@ -160,3 +160,19 @@ export async function applyDefaultPenalty(
     statusAfter: f.str('statusAfter', { max: 32 }),
   };
 }
+
+/**
+ * Records (or clears) in user-management that this export's proceeds are overdue; user-management accepts it
+ * only from coffee-export (origin check), after MarkDelinquent / ClearDelinquency proved it from the record.
+ */
+export async function setDelinquency(
+  ctx: Context,
+  exporterId: string,
+  exportId: string,
+  delinquent: boolean,
+): Promise<void> {
+  await callUserManagement(ctx, [
+    'exporters:SetDelinquency',
+    JSON.stringify({ exporterId, exportId, delinquent }),
+  ]);
+}

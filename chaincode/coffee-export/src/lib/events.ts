@@ -16,6 +16,8 @@ export const EVENTS = {
   trackingEventAdded: 'TrackingEventAdded',
   paymentReceived: 'PaymentReceived',
   exportCompleted: 'ExportCompleted',
+  exportDelinquent: 'ExportDelinquent',
+  exportDelinquencyCleared: 'ExportDelinquencyCleared',
   amendmentRequested: 'AmendmentRequested',
   exportAmended: 'ExportAmended',
   documentsAttached: 'DocumentsAttached',
@@ -23,6 +25,7 @@ export const EVENTS = {
   exportCancelled: 'ExportCancelled',
   exportDefaulted: 'ExportDefaulted',
   minimumPricePublished: 'MinimumPricePublished',
+  workflowConfigProposed: 'WorkflowConfigProposed',
   workflowConfigUpdated: 'WorkflowConfigUpdated',
 } as const;
 

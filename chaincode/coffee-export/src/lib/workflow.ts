@@ -13,6 +13,7 @@ import { indexPolicy, setKeyPolicy } from './endorsement';
 import { fail } from './errors';
 import type { EventName } from './events';
 import { type Actor, actorOf } from '../model/common';
+import { canSeeExport, progressOf } from '../model/policy';
 import {
   type DocumentInput,
   type DocumentRecord,
@@ -44,6 +45,16 @@ export function requireStatus(record: ExportRecord, allowed: readonly ExportStat
       'INVALID_TRANSITION',
       `${action} is not allowed while export ${record.exportId} is ${record.status} (only from ${allowed.join(', ')})`,
     );
+  }
+}
+
+/**
+ * Need-to-know (policy.ts): a caller who may not see the export is told it does not exist, with the very
+ * answer loadExport gives for a missing one, so the refusal reveals nothing.
+ */
+export function requireVisible(record: ExportRecord, actor: Actor & { exporterId?: string }): void {
+  if (!canSeeExport(actor, record)) {
+    fail('EXPORT_NOT_FOUND', `export ${record.exportId} does not exist`);
   }
 }
 
@@ -169,6 +180,7 @@ export async function commitExport(
   const txId = ctx.stub.getTxID();
   const record: ExportRecord = {
     ...after,
+    reached: progressOf(before?.reached, after.status),
     updatedAt: at,
     lastAction: {
       action: options.action,
@@ -206,6 +218,7 @@ export async function commitExport(
     action: options.action,
     fromStatus: before?.status,
     toStatus: record.status,
+    reached: record.reached,
     actor: actorOf(options.actor),
     reasonCode: options.reasonCode,
     txId,

@@ -27,7 +27,8 @@ export const REFERENCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9/._-]{0,63}$/;
 export const COUNTRY_PATTERN = /^[A-Z]{2}$/;
 export const UNLOCODE_PATTERN = /^[A-Z]{2}[A-Z2-9]{3}$/;
 export const CONTAINER_PATTERN = /^[A-Z]{3}U\d{7}$/;
-export const SALT_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+/** A salt of at least 128 bits (22 base64url characters), fresh for every commitment (the gateway draws it). */
+export const SALT_PATTERN = /^[A-Za-z0-9_-]{22,128}$/;
 export const MAX_QUANTITY_KG = 10_000_000;
 export const MAX_USD = 1_000_000_000;
 export const MAX_USD_PER_KG = 1000;

@@ -16,6 +16,7 @@ import {
 import { type DocumentRecord, MAX_DOCUMENTS, parseDocumentRecord } from './document';
 
 import { EXPORT_STATUSES, type ExportStatus } from './vocabulary';
+import { MAIN_LINE, progressOf } from './policy';
 
 export { EXPORT_STATUSES, type ExportStatus };
 
@@ -34,6 +35,14 @@ export const PRE_SHIPMENT_STATUSES: readonly ExportStatus[] = [
   'CUSTOMS_CLEARED',
   'AMENDMENT_REQUESTED',
 ];
+
+/**
+ * States in which the exporter may attach shipping documents: frozen from customs on (under inspection only a
+ * customs-requested amendment changes them, and that returns the export to SHIPMENT_BOOKED first).
+ */
+export const DOCUMENTS_OPEN_STATUSES: readonly ExportStatus[] = PRE_SHIPMENT_STATUSES.filter(
+  (s) => s !== 'UNDER_INSPECTION' && s !== 'CUSTOMS_CLEARED',
+);
 
 /** The states reviewed at steps 2, 3, 5 and 7; an amendment returns to the same one. */
 export const REVIEW_STATUSES = [
@@ -167,11 +176,22 @@ export interface LastAction {
   reason?: string;
 }
 
+/** National Bank's record that the proceeds of this export were not repatriated in time (MarkDelinquent). */
+export interface Delinquency {
+  markedAt: string;
+  markedBy: Actor;
+  repatriationDueAt: string;
+  clearedAt?: string;
+  clearedBy?: Actor;
+}
+
 export interface ExportRecord {
   docType: 'export';
   exportId: string;
   exporterId: string;
   status: ExportStatus;
+  /** The furthest main-line status reached (policy.ts progressOf): who may see the export follows from it. */
+  reached: ExportStatus;
   contract: ContractInfo;
   /** sha256 of the private trade terms as stored in `tradeTerms` (equals the peer's private data hash). */
   /** Absent while DRAFT: the terms arrive with SubmitExport. */
@@ -196,6 +216,7 @@ export interface ExportRecord {
   amendment?: Amendment;
   closure?: Closure;
   completedAt?: string;
+  delinquency?: Delinquency;
 }
 
 export const EXPORT_KEY = 'export';
@@ -280,11 +301,13 @@ function parseLastAction(f: Fields): LastAction {
 export function parseExport(value: unknown): ExportRecord {
   const f = Fields.of(value, 'export', 'CORRUPT_STATE');
   f.oneOf('docType', ['export']);
+  const status = f.oneOf('status', EXPORT_STATUSES);
   return {
     docType: 'export',
     exportId: f.str('exportId', { max: 64, pattern: ID_PATTERN }),
     exporterId: f.str('exporterId', { max: 64, pattern: ID_PATTERN }),
-    status: f.oneOf('status', EXPORT_STATUSES),
+    status,
+    reached: f.optOneOf('reached', MAIN_LINE) ?? progressOf(undefined, status),
     contract: parseContractInfo(f.obj('contract')),
     termsHash: f.optStr('termsHash', { max: 64 }),
     valueCommitmentHash: f.optStr('valueCommitmentHash', { max: 64 }),
@@ -371,6 +394,13 @@ export function parseExport(value: unknown): ExportRecord {
       penaltyOutcome: g.optStr('penaltyOutcome', { max: 32 }),
     })),
     completedAt: f.optStr('completedAt', T),
+    delinquency: opt(f, 'delinquency', (g) => ({
+      markedAt: g.str('markedAt', T),
+      markedBy: parseActor(g.obj('markedBy')),
+      repatriationDueAt: g.str('repatriationDueAt', T),
+      clearedAt: g.optStr('clearedAt', T),
+      clearedBy: opt(g, 'clearedBy', parseActor),
+    })),
   };
 }
 

@@ -1,13 +1,18 @@
 /**
- * Private trade terms (collection `tradeTerms`: CommercialBank, NationalBank, ECTA). Input arrives only in
- * the transient map; the public record keeps only the sha256 of what is stored here.
+ * Private trade terms (collection `tradeTerms`: CommercialBank, NationalBank, ECTA) and the registered contract
+ * value customs checks declarations against (collection `customsValue`: the same three and Customs). Input
+ * arrives only in the transient map; the public record keeps only the sha256 of what is stored, and every
+ * stored value carries its own fresh salt of at least 128 bits, so no hash can be brute-forced from guesses
+ * (a quantity and a minimum price narrow a contract value to a few million candidates).
  */
 import type { Context } from 'fabric-contract-api';
-import { Fields, canonicalJson } from '@coffee/chaincode-common';
+import { Fields } from '@coffee/chaincode-common';
+import { fail } from '../lib/errors';
 import { ID_PATTERN, MAX_USD, MAX_USD_PER_KG, REFERENCE_PATTERN, SALT_PATTERN, toCents } from './common';
 import { PAYMENT_METHODS } from './export';
 
 export const TRADE_TERMS_COLLECTION = 'tradeTerms';
+export const CUSTOMS_VALUE_COLLECTION = 'customsValue';
 
 /** Transient map keys, one per kind of private input. */
 export const TRANSIENT = {
@@ -27,8 +32,10 @@ export interface TradeTerms {
   contractValueCents: number;
   paymentMethod: PaymentMethod;
   paymentTerms?: string;
-  /** Random text chosen by the exporter so the on-chain hashes cannot be brute-forced from guesses. */
+  /** Salt of this record's hash (termsHash). */
   salt: string;
+  /** Salt of the separate contract-value commitment (valueCommitmentHash); never equal to `salt`. */
+  valueSalt: string;
 }
 
 export interface FxApplication {
@@ -38,6 +45,7 @@ export interface FxApplication {
   evidenceReference: string;
   amountUsd: number;
   amountCents: number;
+  salt: string;
 }
 
 export interface Proceeds {
@@ -46,11 +54,13 @@ export interface Proceeds {
   amountUsd: number;
   amountCents: number;
   paymentReference: string;
+  salt: string;
 }
 
 /**
- * The canonical contract value stored under its own key, so a non-member (Customs) can check a declared
- * value against the peer-held hash (getPrivateDataHash) without ever reading the private terms.
+ * The registered contract value, stored in the customsValue collection (members: the tradeTerms orgs and
+ * Customs), so customs checks a declared value against it without reading the trade terms and without any
+ * out-of-band salt. Its hash is the record's valueCommitmentHash.
  */
 export interface ValueCommitment {
   contractValueCents: number;
@@ -73,9 +83,19 @@ export function proceedsKey(ctx: Context, exportId: string): string {
   return ctx.stub.createCompositeKey('proceeds', [exportId]);
 }
 
-/** Exactly the bytes written under valueKey: canonical JSON of the commitment. */
-export function valueCommitmentText(commitment: ValueCommitment): string {
-  return canonicalJson(commitment);
+export function parseValueCommitment(value: unknown): ValueCommitment {
+  const f = Fields.of(value, 'valueCommitment', 'CORRUPT_STATE');
+  return {
+    contractValueCents: f.int('contractValueCents', 1, MAX_USD * 100),
+    salt: f.str('salt', { max: 128, pattern: SALT_PATTERN }),
+  };
+}
+
+/** Refuses a salt that serves another commitment of the same export (each hash gets its own). */
+export function requireDistinctSalts(...salts: string[]): void {
+  if (new Set(salts).size !== salts.length) {
+    fail('VALIDATION_FAILED', 'every private commitment needs its own salt; a salt was reused');
+  }
 }
 
 const USD = { min: 0.01, max: MAX_USD, decimals: 2 };
@@ -93,8 +113,10 @@ export function parseTradeTermsInput(f: Fields, exportId: string): TradeTerms {
     paymentMethod: f.oneOf('paymentMethod', PAYMENT_METHODS),
     paymentTerms: f.optStr('paymentTerms', { max: 1000, text: true }),
     salt: f.str('salt', { max: 128, pattern: SALT_PATTERN }),
+    valueSalt: f.str('valueSalt', { max: 128, pattern: SALT_PATTERN }),
   };
   f.end();
+  requireDistinctSalts(terms.salt, terms.valueSalt);
   return terms;
 }
 
@@ -110,6 +132,7 @@ export function parseTradeTerms(value: unknown): TradeTerms {
     paymentMethod: f.oneOf('paymentMethod', PAYMENT_METHODS),
     paymentTerms: f.optStr('paymentTerms', { max: 1000, text: true }),
     salt: f.str('salt', { max: 128, pattern: SALT_PATTERN }),
+    valueSalt: f.str('valueSalt', { max: 128, pattern: SALT_PATTERN }),
   };
 }
 
@@ -128,6 +151,7 @@ export function parseFxApplicationInput(f: Fields, exportId: string): FxApplicat
     evidenceReference: f.str('evidenceReference', { max: 64, pattern: REFERENCE_PATTERN }),
     amountUsd,
     amountCents: toCents(amountUsd),
+    salt: f.str('salt', { max: 128, pattern: SALT_PATTERN }),
   };
   f.end();
   return application;
@@ -143,13 +167,22 @@ export function parseFxApplication(value: unknown): FxApplication {
     evidenceReference: f.str('evidenceReference', { max: 64 }),
     amountUsd: f.num('amountUsd', USD),
     amountCents: f.int('amountCents', 1, MAX_USD * 100),
+    salt: f.str('salt', { max: 128, pattern: SALT_PATTERN }),
   };
 }
 
 export function parseProceedsInput(f: Fields, exportId: string, paymentReference: string): Proceeds {
   const amountUsd = f.num('amountUsd', USD);
+  const salt = f.str('salt', { max: 128, pattern: SALT_PATTERN });
   f.end();
-  return { docType: 'proceeds', exportId, amountUsd, amountCents: toCents(amountUsd), paymentReference };
+  return {
+    docType: 'proceeds',
+    exportId,
+    amountUsd,
+    amountCents: toCents(amountUsd),
+    paymentReference,
+    salt,
+  };
 }
 
 export function parseProceeds(value: unknown): Proceeds {
@@ -161,12 +194,13 @@ export function parseProceeds(value: unknown): Proceeds {
     amountUsd: f.num('amountUsd', USD),
     amountCents: f.int('amountCents', 1, MAX_USD * 100),
     paymentReference: f.str('paymentReference', { max: 64 }),
+    salt: f.str('salt', { max: 128, pattern: SALT_PATTERN }),
   };
 }
 
-export function parseCustomsValueInput(f: Fields): ValueCommitment {
+/** Customs' declared value (transient `customsValue`): {declaredValueUsd}, in cents. */
+export function parseCustomsValueInput(f: Fields): { declaredValueCents: number } {
   const declaredValueUsd = f.num('declaredValueUsd', USD);
-  const salt = f.str('salt', { max: 128, pattern: SALT_PATTERN });
   f.end();
-  return { contractValueCents: toCents(declaredValueUsd), salt };
+  return { declaredValueCents: toCents(declaredValueUsd) };
 }

@@ -26,6 +26,7 @@ import {
   type Eligibility,
   type ExporterRecord,
   LICENCE_PATTERN,
+  MAX_DELINQUENT_EXPORTS,
   MAX_WARNINGS,
   type PenaltyRecord,
   TIN_PATTERN,
@@ -189,25 +190,49 @@ export class ExporterContract extends Contract {
     return toJson(updated);
   }
 
-  /** input: {"exporterId", "delinquent": true|false, "reason"} — National Bank fx_officer. */
+  /**
+   * input: {"exporterId", "exportId", "delinquent": true|false}. Delinquency is recorded per export, and only by
+   * coffee-export's MarkDelinquent / ClearDelinquency (origin check), which first prove from the export record
+   * that it is SHIPPED and its repatriation due time has passed (or, to clear, that the proceeds arrived). The
+   * exporter is DELINQUENT while any of its exports is; the National Bank's fx_officer is the caller.
+   */
   @Transaction()
   @Returns('string')
   public async SetDelinquency(ctx: Context, input: string): Promise<string> {
     const f = Fields.parse(input, 'input');
     const exporterId = f.str('exporterId', { max: 64, pattern: ID_PATTERN });
+    const exportId = f.str('exportId', { max: 64, pattern: ID_PATTERN });
     const delinquent = f.bool('delinquent');
-    const reason = f.str('reason', { max: 1000, text: true });
     f.end();
+    const origin = originChaincode(ctx);
+    if (origin !== PENALTY_ORIGIN_CHAINCODE) {
+      fail(
+        'FORBIDDEN_CALLER',
+        `delinquency is recorded only by ${PENALTY_ORIGIN_CHAINCODE} for an overdue export (proposal addressed ${origin ?? 'unknown'})`,
+      );
+    }
     const actor = await authorize(ctx, [MSP.NationalBank], ['fx_officer']);
     const record = await loadExporter(ctx, exporterId);
-    if (record.delinquent === delinquent) {
-      fail('INVALID_TRANSITION', `exporter ${exporterId} is already ${delinquent ? '' : 'not '}delinquent`);
+    const listed = record.delinquentExports ?? [];
+    if (listed.includes(exportId) === delinquent) {
+      fail(
+        'INVALID_TRANSITION',
+        `export ${exportId} is already ${delinquent ? '' : 'not '}recorded as delinquent for ${exporterId}`,
+      );
     }
+    if (delinquent && listed.length >= MAX_DELINQUENT_EXPORTS) {
+      fail('VALIDATION_FAILED', `exporter ${exporterId} has ${listed.length} delinquent exports already`);
+    }
+    const delinquentExports = delinquent ? [...listed, exportId] : listed.filter((id) => id !== exportId);
     const now = txIso(ctx);
     const updated: ExporterRecord = {
       ...record,
-      delinquent,
-      delinquencyReason: reason,
+      delinquentExports,
+      delinquent: delinquentExports.length > 0,
+      delinquencyReason:
+        delinquentExports.length > 0
+          ? `proceeds overdue for ${delinquentExports.join(', ')}`
+          : `cleared with export ${exportId}`,
       delinquencyUpdatedAt: now,
       updatedAt: now,
       updatedBy: actor.userId,

@@ -11,4 +11,5 @@ export const EVENTS = {
   exporterDelinquencySet: 'ExporterDelinquencySet',
   exporterDelinquencyCleared: 'ExporterDelinquencyCleared',
   exporterPenalized: 'ExporterPenalized',
+  orgKeyPublished: 'OrgKeyPublished',
 } as const;

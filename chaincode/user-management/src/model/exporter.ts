@@ -8,6 +8,7 @@ export type ExporterStatus = (typeof EXPORTER_STATUSES)[number];
 export const TIN_PATTERN = /^\d{10}$/;
 export const LICENCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9/._-]{0,63}$/;
 export const MAX_WARNINGS = 100;
+export const MAX_DELINQUENT_EXPORTS = 500;
 
 export interface ExporterRecord {
   docType: 'exporter';
@@ -20,6 +21,8 @@ export interface ExporterRecord {
   statusReason?: string;
   warnings: number;
   delinquent: boolean;
+  /** The exports whose proceeds are overdue (coffee-export MarkDelinquent); DELINQUENT while not empty. */
+  delinquentExports?: string[];
   delinquencyReason?: string;
   delinquencyUpdatedAt?: string;
   createdAt: string;
@@ -47,6 +50,9 @@ export function parseExporter(value: unknown): ExporterRecord {
     statusReason: f.optStr('statusReason', { max: 1000, text: true }),
     warnings: f.int('warnings', 0, MAX_WARNINGS),
     delinquent: f.bool('delinquent'),
+    delinquentExports: f.has('delinquentExports')
+      ? f.strings('delinquentExports', MAX_DELINQUENT_EXPORTS, { max: 64, pattern: ID_PATTERN })
+      : undefined,
     delinquencyReason: f.optStr('delinquencyReason', { max: 1000, text: true }),
     delinquencyUpdatedAt: f.optStr('delinquencyUpdatedAt', { max: 32 }),
     createdAt: f.str('createdAt', { max: 32 }),
