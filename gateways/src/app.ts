@@ -122,7 +122,16 @@ export function createApp(deps: Deps): AppHandle {
     handler: (_req, _res, next) =>
       next(new AppError(429, 'TOO_MANY_REQUESTS', 'too many login attempts; wait and retry')),
   });
-  const routes = apiRoutes(config, services, loginLimiter);
+  // The public verification page is open to anyone: limited per client address.
+  const verifyLimiter = rateLimit({
+    windowMs: config.verifyRateLimit.windowMs,
+    limit: config.verifyRateLimit.max,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, _res, next) =>
+      next(new AppError(429, 'TOO_MANY_REQUESTS', 'too many verification requests; wait and retry')),
+  });
+  const routes = apiRoutes(config, services, loginLimiter, verifyLimiter);
   const doc = openApiDocument(config, routes);
   const api = express.Router();
   api.get('/openapi.json', (_req, res) => {

@@ -6,7 +6,7 @@
  * production mode (NODE_ENV=production) takes every secret from the environment and refuses development
  * defaults.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -45,6 +45,10 @@ export interface Config {
   readonly custodyKey: Buffer;
   readonly admin: { readonly username: string; readonly initialPassword: string };
   readonly uploads: { readonly maxBytes: number; readonly mediaTypes: readonly string[] };
+  /** The org's document-encryption key pairs (private keys encrypted at rest with `passphrase`). */
+  readonly documentKeys: { readonly dir: string; readonly passphrase: Buffer };
+  /** The public verification route's limit per client address. */
+  readonly verifyRateLimit: { readonly windowMs: number; readonly max: number };
   readonly jsonBodyLimitBytes: number;
   readonly loginRateLimit: { readonly windowMs: number; readonly max: number };
   readonly deadlines: {
@@ -137,6 +141,8 @@ const EnvSchema = z.object({
   JSON_BODY_LIMIT_BYTES: intFromEnv(1024, 10 * 1024 * 1024).optional(),
   LOGIN_RATE_LIMIT_MAX: intFromEnv(1, 10_000).optional(),
   LOGIN_RATE_LIMIT_WINDOW_MS: intFromEnv(1000, 3_600_000).optional(),
+  DOCUMENT_KEYS_DIR: z.string().optional(),
+  VERIFY_RATE_LIMIT_MAX: intFromEnv(1, 100_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -167,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'JWT_PUBLIC_KEY_FILE',
       'CUSTODY_KEY',
       'ADMIN_INITIAL_PASSWORD',
+      'DOCUMENT_KEYS_DIR',
     ] as const) {
       if (!e[key]) problems.push(`${key} is required in production`);
     }
@@ -222,6 +229,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       initialPassword: e.ADMIN_INITIAL_PASSWORD ?? dev!.adminPassword,
     },
     uploads: { maxBytes: e.UPLOAD_MAX_BYTES ?? 10 * 1024 * 1024, mediaTypes },
+    documentKeys: {
+      dir: e.DOCUMENT_KEYS_DIR ?? join(devSecretsDir(org.id), 'document-keys'),
+      // Derived from the custody key: one secret protects every key the gateway holds at rest.
+      passphrase: Buffer.from(
+        hkdfSync('sha256', custodyKey, Buffer.alloc(0), 'coffee-export/document-keys', 32),
+      ),
+    },
+    verifyRateLimit: { windowMs: 60_000, max: e.VERIFY_RATE_LIMIT_MAX ?? 60 },
     jsonBodyLimitBytes: e.JSON_BODY_LIMIT_BYTES ?? 256 * 1024,
     loginRateLimit: { windowMs: e.LOGIN_RATE_LIMIT_WINDOW_MS ?? 60_000, max: e.LOGIN_RATE_LIMIT_MAX ?? 20 },
     deadlines: { evaluateMs: 10_000, endorseMs: 30_000, submitMs: 10_000, commitMs: 60_000 },

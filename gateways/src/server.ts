@@ -15,7 +15,9 @@ import { createPool } from './db/pool.ts';
 import { migrate } from './db/migrations.ts';
 import { Projector } from './events/projector.ts';
 import { CoffeeLedger, Ledger, type FabricIdentity } from './fabric/ledger.ts';
+import { OrgKeyring } from './crypto/org-keys.ts';
 import { DocumentStore } from './ipfs/store.ts';
+import { DocumentKeys } from './services/document-keys.ts';
 import type { Deps } from './services/deps.ts';
 
 export interface RunningGateway {
@@ -40,11 +42,16 @@ export async function buildDeps(config: Config, logger: Logger): Promise<Deps> {
   const applied = await migrate(pool);
   if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
   const ledger = new CoffeeLedger(new Ledger(config.peer, config.deadlines));
+  const keyring = await OrgKeyring.open(config.documentKeys.dir, {
+    passphrase: config.documentKeys.passphrase,
+    create: true,
+  });
   return {
     config,
     pool,
     ledger,
     store: new DocumentStore(config.ipfsApiUrl),
+    documentKeys: new DocumentKeys(keyring, ledger, orgAdminIdentity, config.org.mspId),
     logger,
     orgAdmin: orgAdminIdentity,
     enroll: (username, role) => registerAndEnroll(bins, config.org, { username, role }),
@@ -59,6 +66,7 @@ export async function startGateway(
   const handle = createApp(deps);
   if (await handle.services.users.ensureBootstrapAdmin())
     logger.info({ username: config.admin.username }, 'bootstrap admin created');
+  await deps.documentKeys.publishOwnKey(logger);
   const blockDelayMs = Number(process.env.COFFEE_PROJECTOR_BLOCK_DELAY_MS ?? '0') || undefined;
   const projector = new Projector({
     pool: deps.pool,

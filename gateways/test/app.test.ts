@@ -9,6 +9,7 @@ import { createApp } from '../src/app.ts';
 import { createPool } from '../src/db/pool.ts';
 import { CoffeeLedger, Ledger } from '../src/fabric/ledger.ts';
 import { DocumentStore } from '../src/ipfs/store.ts';
+import type { DocumentKeys } from '../src/services/document-keys.ts';
 import { apiRoutes } from '../src/routes/api.ts';
 import { silentLogger, testConfig } from './helpers.ts';
 
@@ -20,6 +21,8 @@ const { app } = createApp({
   pool,
   ledger,
   store: new DocumentStore(config.ipfsApiUrl),
+  // Never reached in these tests (no upload or download gets past authentication or the unreachable peer).
+  documentKeys: undefined as unknown as DocumentKeys,
   logger: silentLogger,
   orgAdmin: { id: 'ECTAMSP::org-admin', mspId: 'ECTAMSP', certificate: '', privateKey: '' },
   enroll: () => Promise.reject(new Error('not in unit tests')),
@@ -116,7 +119,12 @@ describe('app (in-process, dependencies down)', () => {
       paths: Record<string, Record<string, unknown>>;
     };
     assert.equal(doc.openapi, '3.1.0');
-    const routes = apiRoutes(config, {} as never, (_q, _s, n) => n());
+    const routes = apiRoutes(
+      config,
+      {} as never,
+      (_q, _s, n) => n(),
+      (_q, _s, n) => n(),
+    );
     assert.ok(routes.length >= 20);
     for (const r of routes) {
       const path = `/api/v1${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`;

@@ -37,7 +37,6 @@ const RUN = randomBytes(3).toString('hex').toUpperCase();
 const QUANTITY = 19200;
 const PRICE = 10;
 const VALUE = PRICE * QUANTITY;
-const SALT = `salt-${randomBytes(12).toString('hex')}`;
 const org = (id: string): Org => findOrg(id);
 
 interface Session {
@@ -129,15 +128,21 @@ async function upload(
   form.set('type', type);
   if (opts.quantityKg !== undefined) form.set('quantityKg', String(opts.quantityKg));
   if (opts.grade) form.set('grade', opts.grade);
+  // Uploads are checked by content (magic bytes): a "PDF" must start like one.
   form.set(
     'file',
-    new Blob([content], { type: opts.mediaType ?? 'application/pdf' }),
+    new Blob([pdf(content)], { type: opts.mediaType ?? 'application/pdf' }),
     `${type.toLowerCase()}.pdf`,
   );
   const path = opts.exportId ? `/api/v1/exports/${opts.exportId}/documents` : '/api/v1/documents';
   const r = await http(s.org, 'POST', path, { token: s.token, form });
   expectStatus(r, 201, `upload ${type}`);
   return r.body;
+}
+
+/** A minimal file that is a PDF by its magic bytes, carrying `text`. */
+function pdf(text: string): string {
+  return `%PDF-1.7\n% ${text}\n%%EOF\n`;
 }
 
 /** Waits until the acting org's peer has committed the previous step (each peer commits on its own schedule). */
@@ -331,7 +336,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
         { type: 'SALES_CONTRACT', cid: docs.SALES_CONTRACT.cid },
         { type: 'PROFORMA_INVOICE', cid: docs.PROFORMA_INVOICE.cid },
       ],
-      tradeTerms: { unitPriceUsdPerKg: PRICE, contractValueUsd: VALUE, paymentMethod: 'LC', salt: SALT },
+      tradeTerms: { unitPriceUsdPerKg: PRICE, contractValueUsd: VALUE, paymentMethod: 'LC' },
       details: { buyerContact: 'purchasing@roasters.example' },
     };
     const key = `idem-${RUN}-create-1`;
@@ -439,7 +444,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
         declaredQuantityKg: QUANTITY,
         declaredGrade: 'G2',
         riskLane: 'GREEN',
-        customsValue: { declaredValueUsd: VALUE, salt: SALT },
+        customsValue: { declaredValueUsd: VALUE },
         documents: [{ type: 'EXPORT_DECLARATION', cid: docs.DECLARATION.cid }],
       },
       'CUSTOMS_CLEARED',
@@ -553,7 +558,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
       { token: S.customs!.token },
     );
     expectStatus(r, 200, 'download at customs');
-    assert.equal(r.bytes.toString(), `sales contract ${RUN}`);
+    assert.equal(r.bytes.toString(), pdf(`sales contract ${RUN}`));
     assert.equal(r.headers.get('x-content-sha256'), docs.SALES_CONTRACT.sha256);
   });
 
@@ -563,11 +568,26 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
     assert.equal(r.body.status, 'COMPLETED');
     assert.ok(
       r.body.documents.some(
-        (d: any) => d.cid === docs.SALES_CONTRACT.cid && d.sha256 === docs.SALES_CONTRACT.sha256,
+        (d: any) => d.type === 'SALES_CONTRACT' && d.sha256 === docs.SALES_CONTRACT.sha256,
       ),
+      'a buyer holding the file can check its hash',
+    );
+    assert.ok(
+      r.body.steps.some((st: any) => st.status === 'SHIPPED'),
+      'step times',
     );
     const text = JSON.stringify(r.body);
-    for (const secret of [SALT, String(VALUE), 'unitPriceUsdPerKg', 'Hamburg Roasters', 'buyerContact'])
+    for (const secret of [
+      docs.SALES_CONTRACT.cid,
+      '"cid"',
+      'txId',
+      String(VALUE),
+      'unitPriceUsdPerKg',
+      'Hamburg Roasters',
+      'buyerContact',
+      S.exporter!.username,
+      S.customs!.username,
+    ])
       assert.ok(!text.includes(secret), `no ${secret}`);
   });
 
@@ -700,7 +720,13 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
     expectStatus(r, 413, 'oversize JSON');
     const form = new FormData();
     form.set('type', 'COMMERCIAL_INVOICE');
-    form.set('file', new Blob([Buffer.alloc(1024 * 1024 + 1, 65)], { type: 'application/pdf' }), 'big.pdf');
+    form.set(
+      'file',
+      new Blob([Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(1024 * 1024 + 1, 65)])], {
+        type: 'application/pdf',
+      }),
+      'big.pdf',
+    );
     r = await http(cb, 'POST', '/api/v1/documents', { token: S.exporter!.token, form });
     expectStatus(r, 413, 'upload over the limit');
     const exe = new FormData();
@@ -771,45 +797,30 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
     );
   });
 
-  it('the National Bank marks an exporter delinquent and clears it; no one else may', async () => {
+  it('delinquency is per export and proven from the ledger; the exporter-wide switch is gone', async () => {
     const nb = org('national-bank');
-    const path = `/api/v1/exporters/EXPT-${RUN}/delinquency`;
     expectStatus(
-      await http(org('ecta'), 'POST', path, {
-        token: S.ecta!.token,
+      await http(nb, 'POST', `/api/v1/exporters/EXPT-${RUN}/delinquency`, {
+        token: S.fx!.token,
         body: { delinquent: true, reason: 'x' },
       }),
+      404,
+      'no route sets an exporter delinquent by decree',
+    );
+    expectStatus(
+      await http(org('ecta'), 'POST', `/api/v1/exports/${exportId}/actions/mark-delinquent`, {
+        token: S.ecta!.token,
+        body: {},
+      }),
       403,
-      'ECTA may not set delinquency',
+      'ECTA may not mark delinquency',
     );
-    expectStatus(
-      await http(nb, 'POST', path, { token: S.fx!.token, body: { delinquent: 'yes', reason: 'x' } }),
-      400,
-      'a non-boolean flag is refused',
-    );
-    expectStatus(
-      await http(nb, 'POST', path, {
-        token: S.fx!.token,
-        body: { delinquent: true, reason: 'proceeds overdue' },
-      }),
-      200,
-      'fx officer marks delinquent',
-    );
-    const marked = await http(nb, 'GET', `/api/v1/exporters/EXPT-${RUN}`, { token: S.fx!.token });
-    expectStatus(marked, 200, 'read the licence');
-    assert.equal(
-      JSON.stringify(marked.body).includes('"delinquent":true'),
-      true,
-      JSON.stringify(marked.body),
-    );
-    expectStatus(
-      await http(nb, 'POST', path, {
-        token: S.fx!.token,
-        body: { delinquent: false, reason: 'proceeds received' },
-      }),
-      200,
-      'fx officer clears it',
-    );
+    const early = await http(nb, 'POST', `/api/v1/exports/${exportId}/actions/mark-delinquent`, {
+      token: S.fx!.token,
+      body: {},
+    });
+    expectStatus(early, 409, 'a COMPLETED export is not overdue');
+    assert.equal(early.body.code, 'INVALID_TRANSITION');
   });
 
   it('an org admin suspends a user (on-chain too) and reactivates them', async () => {
@@ -909,7 +920,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
       expectStatus(await http(cb, 'GET', '/ready'), 503, 'ready without IPFS');
       const form = new FormData();
       form.set('type', 'SALES_CONTRACT');
-      form.set('file', new Blob(['no node'], { type: 'application/pdf' }), 'c.pdf');
+      form.set('file', new Blob([pdf('no node')], { type: 'application/pdf' }), 'c.pdf');
       expectStatus(
         await http(cb, 'POST', '/api/v1/documents', { token: S.exporter!.token, form }),
         503,
@@ -1006,14 +1017,23 @@ async function stopGatewaySafely(o: Org): Promise<void> {
 }
 
 /** A direct ledger reader (ECTA's org admin) for comparisons with what the gateways say. */
+let probeIdentity: { username: string; mspId: string; certificate: string; privateKey: string } | undefined;
+
+/**
+ * A direct ledger reader: a commercial-bank auditor (CA-enrolled, registered on-chain). Need-to-know applies to
+ * the chaincode's reads too, and that org's auditors see every export from its first draft.
+ */
 async function ledgerProbe(): Promise<{
   deps: { chainHeight(): Promise<bigint>; getExport(id: string): Promise<any>; close(): Promise<void> };
 }> {
-  const { orgAdmin } = await import('../../network/src/identities.ts');
   const { CoffeeLedger, Ledger } = await import('../src/fabric/ledger.ts');
   const { cryptoPaths } = await import('../../network/src/crypto.ts');
-  const o = org('ecta');
-  const admin = await orgAdmin(await ensureBinaries(), o);
+  const o = org('commercial-bank');
+  probeIdentity ??= await createUser(await ensureBinaries(), o, {
+    username: `probe-auditor-${RUN.toLowerCase()}`,
+    role: 'auditor',
+  });
+  const admin = probeIdentity;
   const who = {
     id: `${o.mspId}::${admin.username}`,
     mspId: o.mspId,

@@ -140,6 +140,17 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (user_id, key)
       );`,
   },
+  {
+    version: 7,
+    name: 'need-to-know: progress, delinquency, encrypted documents',
+    sql: `
+      ALTER TABLE rm_exports ADD COLUMN reached text NOT NULL DEFAULT 'DRAFT';
+      ALTER TABLE rm_exports ADD COLUMN repatriation_due_at text;
+      ALTER TABLE rm_exports ADD COLUMN delinquent boolean NOT NULL DEFAULT false;
+      CREATE INDEX rm_exports_reached ON rm_exports(reached, export_id);
+      ALTER TABLE documents ADD COLUMN encrypted_size bigint;
+      ALTER TABLE documents ADD COLUMN recipients text[];`,
+  },
 ];
 
 /** Checks the list itself: versions strictly increasing from 1 without gaps. */

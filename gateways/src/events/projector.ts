@@ -75,15 +75,23 @@ async function applyEvent(c: pg.PoolClient, blockNumber: bigint, ev: BlockEvent)
   const at = str(p.at);
   const status = typeof p.toStatus === 'string' ? p.toStatus : null;
   const permit = typeof p.permitNumber === 'string' ? p.permitNumber : null;
+  // `reached` decides who may see the export (policy.ts); events carry it, and it never goes back.
+  const reached = typeof p.reached === 'string' ? p.reached : null;
+  const due = typeof p.repatriationDueAt === 'string' ? p.repatriationDueAt : null;
+  const delinquent =
+    ev.name === 'ExportDelinquent' ? true : ev.name === 'ExportDelinquencyCleared' ? false : null;
   await c.query(
-    `INSERT INTO rm_exports(export_id, exporter_id, status, contract, permit_number, created_at, updated_at, last_action, last_tx_id, last_block, event_count)
-     VALUES ($1, $2, COALESCE($3, 'UNKNOWN'), $4, $5, $6, $6, $7, $8, $9, 1)
+    `INSERT INTO rm_exports(export_id, exporter_id, status, contract, permit_number, created_at, updated_at, last_action, last_tx_id, last_block, event_count, reached, repatriation_due_at, delinquent)
+     VALUES ($1, $2, COALESCE($3, 'UNKNOWN'), $4, $5, $6, $6, $7, $8, $9, 1, COALESCE($10, 'DRAFT'), $11, COALESCE($12, false))
      ON CONFLICT (export_id) DO UPDATE SET
        status = COALESCE($3, rm_exports.status),
        contract = COALESCE($4, rm_exports.contract),
        permit_number = COALESCE($5, rm_exports.permit_number),
        updated_at = $6, last_action = $7, last_tx_id = $8, last_block = $9,
-       event_count = rm_exports.event_count + 1`,
+       event_count = rm_exports.event_count + 1,
+       reached = COALESCE($10, rm_exports.reached),
+       repatriation_due_at = COALESCE($11, rm_exports.repatriation_due_at),
+       delinquent = COALESCE($12, rm_exports.delinquent)`,
     [
       exportId,
       str(p.exporterId),
@@ -94,6 +102,9 @@ async function applyEvent(c: pg.PoolClient, blockNumber: bigint, ev: BlockEvent)
       str(p.action, ev.name),
       ev.txId,
       blockNumber.toString(),
+      reached,
+      due,
+      delinquent,
     ],
   );
 }

@@ -234,9 +234,6 @@ export class CoffeeLedger {
   updateExporter(who: FabricIdentity, input: Record<string, unknown>): Promise<SubmitResult> {
     return this.ledger.submit(who, 'user-management', 'exporters:UpdateExporter', input);
   }
-  setDelinquency(who: FabricIdentity, input: Record<string, unknown>): Promise<SubmitResult> {
-    return this.ledger.submit(who, 'user-management', 'exporters:SetDelinquency', input);
-  }
   getExporter(who: FabricIdentity, exporterId: string): Promise<Record<string, unknown>> {
     return this.ledger.evaluateJson(who, 'user-management', 'exporters:GetExporter', [exporterId]);
   }
@@ -257,8 +254,26 @@ export class CoffeeLedger {
       JSON.stringify(input),
     ]);
   }
-  setWorkflowConfig(who: FabricIdentity, input: Record<string, unknown>): Promise<SubmitResult> {
-    return this.ledger.submit(who, 'coffee-export', 'config:SetWorkflowConfig', input);
+  proposeWorkflowConfig(who: FabricIdentity, input: Record<string, unknown>): Promise<SubmitResult> {
+    return this.ledger.submit(who, 'coffee-export', 'config:ProposeWorkflowConfig', input);
+  }
+  approveWorkflowConfig(who: FabricIdentity, input: { version: number }): Promise<SubmitResult> {
+    return this.ledger.submit(who, 'coffee-export', 'config:ApproveWorkflowConfig', input);
+  }
+  getWorkflowConfig(who: FabricIdentity): Promise<Record<string, unknown>> {
+    return this.ledger.evaluateJson(who, 'coffee-export', 'config:GetWorkflowConfig');
+  }
+  // user-management: the orgs' document-encryption public keys
+  publishEncryptionKey(
+    admin: FabricIdentity,
+    input: { kid: string; publicKeySpki: string },
+  ): Promise<SubmitResult> {
+    return this.ledger.submit(admin, 'user-management', 'orgs:PublishEncryptionKey', input);
+  }
+  getEncryptionKeys(who: FabricIdentity): Promise<{
+    orgs: { mspId: string; keys: { kid: string; publicKeySpki: string; publishedAt: string }[] }[];
+  }> {
+    return this.ledger.evaluateJson(who, 'user-management', 'orgs:GetEncryptionKeys');
   }
   // coffee-export: exports
   /**
@@ -282,6 +297,16 @@ export class CoffeeLedger {
   }
   getExport(who: FabricIdentity, exportId: string): Promise<ExportRecord> {
     return this.ledger.evaluateJson(who, 'coffee-export', 'export:GetExport', [exportId]);
+  }
+  /** Evaluate only: private data must never be written into a block by a submitted read. */
+  getTradeTerms(who: FabricIdentity, exportId: string): Promise<Record<string, unknown>> {
+    return this.ledger.evaluateJson(who, 'coffee-export', 'export:GetTradeTerms', [exportId]);
+  }
+  getPublicView(who: FabricIdentity, exportId: string): Promise<Record<string, unknown>> {
+    return this.ledger.evaluateJson(who, 'coffee-export', 'export:GetPublicView', [exportId]);
+  }
+  getPermit(who: FabricIdentity, permitNumber: string): Promise<Record<string, unknown>> {
+    return this.ledger.evaluateJson(who, 'coffee-export', 'export:GetPermit', [permitNumber]);
   }
   getExportHistory(who: FabricIdentity, exportId: string): Promise<{ exportId: string; entries: unknown[] }> {
     return this.ledger.evaluateJson(who, 'coffee-export', 'export:GetExportHistory', [exportId]);
@@ -331,24 +356,29 @@ export type ExportFunction =
   | 'AttachDocuments'
   | 'RejectExport'
   | 'CancelExport'
-  | 'RecordDefault';
+  | 'RecordDefault'
+  | 'MarkDelinquent'
+  | 'ClearDelinquency';
 
 export interface LedgerDocument {
   type: string;
   version: number;
-  cid: string;
+  cid?: string;
   sha256: string;
   sizeBytes: number;
   mediaType: string;
   uploadedAt: string;
   txId: string;
   uploadedBy?: unknown;
+  /** Set (and cid absent) when the viewer's org is outside the document type's audience. */
+  restricted?: boolean;
 }
 
 export interface ExportRecord {
   exportId: string;
   exporterId: string;
   status: string;
+  reached: string;
   contract: Record<string, unknown>;
   documents: LedgerDocument[];
   permit?: { permitNumber: string; status: string };

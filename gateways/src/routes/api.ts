@@ -20,6 +20,7 @@ export interface Services {
 }
 
 const ANY_USER = { kind: 'user' } as const;
+/** Roles that take part in (or audit) exports; org admins manage users and read no exports (policy.ts). */
 const WORKFLOW_ROLES = [
   'exporter',
   'bank_officer',
@@ -29,7 +30,6 @@ const WORKFLOW_ROLES = [
   'shipping_agent',
   'customs_officer',
   'auditor',
-  'admin',
 ];
 
 function uploadMiddleware(config: Config): RequestHandler {
@@ -61,7 +61,12 @@ function fileOf(req: { file?: Express.Multer.File }): {
   return { bytes: req.file.buffer, mediaType: req.file.mimetype, fileName: req.file.originalname };
 }
 
-export function apiRoutes(config: Config, s: Services, loginLimiter: RequestHandler): RouteDef[] {
+export function apiRoutes(
+  config: Config,
+  s: Services,
+  loginLimiter: RequestHandler,
+  verifyLimiter: RequestHandler,
+): RouteDef[] {
   const upload = uploadMiddleware(config);
   return [
     // ------------------------------------------------------------ auth
@@ -186,20 +191,6 @@ export function apiRoutes(config: Config, s: Services, loginLimiter: RequestHand
           body as Record<string, unknown>,
         ),
     },
-    {
-      method: 'post',
-      path: '/exporters/:id/delinquency',
-      tag: 'exporters',
-      summary: 'Mark an exporter delinquent or clear it (National Bank)',
-      access: { kind: 'user', roles: ['fx_officer'], orgs: ['national-bank'] },
-      body: S.DelinquencyBody,
-      handler: async ({ caller, body, params }) =>
-        s.registries.setDelinquency(
-          caller,
-          parse(S.ID, params.id, 'path.id'),
-          body as Record<string, unknown>,
-        ),
-    },
     // ------------------------------------------------------------ minimum prices
     {
       method: 'get',
@@ -223,14 +214,32 @@ export function apiRoutes(config: Config, s: Services, loginLimiter: RequestHand
         s.registries.publishMinimumPrice(caller, body as Record<string, unknown>),
     },
     {
+      method: 'get',
+      path: '/workflow-config',
+      tag: 'minimum-prices',
+      summary: 'The workflow deadlines in force, and an open proposal to change them',
+      access: ANY_USER,
+      handler: async ({ caller }) => s.registries.getWorkflowConfig(caller),
+    },
+    {
       method: 'put',
       path: '/workflow-config',
       tag: 'minimum-prices',
-      summary: 'Set the workflow deadlines (ECTA)',
-      access: { kind: 'user', roles: ['ecta_officer'], orgs: ['ecta'] },
+      summary: 'Propose new workflow deadlines (ECTA or the National Bank; the other must approve)',
+      access: { kind: 'user', roles: ['ecta_officer', 'fx_officer'], orgs: ['ecta', 'national-bank'] },
       body: S.WorkflowConfigBody,
       handler: async ({ caller, body }) =>
-        s.registries.setWorkflowConfig(caller, body as Record<string, unknown>),
+        s.registries.proposeWorkflowConfig(caller, body as Record<string, unknown>),
+    },
+    {
+      method: 'post',
+      path: '/workflow-config/approve',
+      tag: 'minimum-prices',
+      summary: 'Approve the open deadlines proposal (the regulator that did not propose it)',
+      access: { kind: 'user', roles: ['ecta_officer', 'fx_officer'], orgs: ['ecta', 'national-bank'] },
+      body: S.ApproveConfigBody,
+      handler: async ({ caller, body }) =>
+        s.registries.approveWorkflowConfig(caller, body as z.infer<typeof S.ApproveConfigBody>),
     },
     // ------------------------------------------------------------ exports
     {
@@ -277,6 +286,15 @@ export function apiRoutes(config: Config, s: Services, loginLimiter: RequestHand
       summary: 'One export (ledger)',
       access: { kind: 'user', roles: WORKFLOW_ROLES },
       handler: async ({ caller, params }) => s.exports.get(caller, parse(S.ID, params.id, 'path.id')),
+    },
+    {
+      method: 'get',
+      path: '/exports/:id/trade-terms',
+      tag: 'exports',
+      summary:
+        'The private trade terms the caller is entitled to (evaluated on the peer, never submitted; no salts)',
+      access: { kind: 'user', roles: WORKFLOW_ROLES },
+      handler: async ({ caller, params }) => s.exports.tradeTerms(caller, parse(S.ID, params.id, 'path.id')),
     },
     {
       method: 'get',
@@ -347,6 +365,8 @@ export function apiRoutes(config: Config, s: Services, loginLimiter: RequestHand
         res.setHeader('Content-Type', doc.mediaType);
         res.setHeader('X-Content-SHA256', doc.sha256);
         res.setHeader('X-Content-Type-Options', 'nosniff');
+        // Even if a browser were told to show it, an uploaded file runs nothing in this origin.
+        res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'");
         res.setHeader(
           'Content-Disposition',
           `attachment; filename="${doc.type.toLowerCase()}-v${doc.version}"`,
@@ -360,8 +380,10 @@ export function apiRoutes(config: Config, s: Services, loginLimiter: RequestHand
       method: 'get',
       path: '/verify/:exportId',
       tag: 'public',
-      summary: "Public proof of an export's state and document hashes (no login, no private data)",
+      summary:
+        "Public proof of an export's state, step times and document hashes (no login; no CIDs, private values or user names; rate-limited)",
       access: { kind: 'public' },
+      before: [verifyLimiter],
       handler: async ({ params }) => s.exports.verify(parse(S.ID, params.exportId, 'path.exportId')),
     },
   ];

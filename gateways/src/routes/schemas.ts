@@ -41,13 +41,6 @@ export const CreateExporterBody = z
   })
   .strict();
 
-export const DelinquencyBody = z
-  .object({
-    delinquent: z.boolean(),
-    reason: z.string().min(1).max(1000),
-  })
-  .strict();
-
 export const UpdateExporterBody = z
   .object({
     legalName: z.string().min(1).max(256).optional(),
@@ -77,6 +70,8 @@ export const WorkflowConfigBody = z
     repatriationWindowSeconds: z.number().int().positive().optional(),
   })
   .strict();
+
+export const ApproveConfigBody = z.object({ version: z.number().int().positive() }).strict();
 
 export const DocumentRef = z
   .object({
@@ -111,10 +106,6 @@ export const CreateExportBody = z
         contractValueUsd: z.number().positive(),
         paymentMethod: z.enum(['LC', 'CAD', 'ADVANCE']),
         paymentTerms: z.string().max(1000).optional(),
-        salt: z
-          .string()
-          .regex(/^[A-Za-z0-9_-]{16,128}$/)
-          .optional(),
       })
       .strict(),
     details: z.record(z.string().max(2000)).optional(),

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { CoffeeLedger, FabricIdentity } from '../fabric/ledger.ts';
 import type { DocumentStore } from '../ipfs/store.ts';
+import type { DocumentKeys } from './document-keys.ts';
 
 /** Issues a Fabric CA identity (registered with its role attribute, enrolled). */
 export type Enroller = (
@@ -16,6 +17,8 @@ export interface Deps {
   readonly pool: pg.Pool;
   readonly ledger: CoffeeLedger;
   readonly store: DocumentStore;
+  /** Encrypts documents for their audience and decrypts those shared with this org. */
+  readonly documentKeys: DocumentKeys;
   readonly logger: Logger;
   /** The org admin's identity: registers users on-chain, serves public reads and the projector. */
   readonly orgAdmin: FabricIdentity;

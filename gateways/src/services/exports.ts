@@ -6,13 +6,35 @@
  * before the ledger transaction; off-chain rows are written only after the transaction committed.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import {
+  canReadGroup,
+  redactExport,
+  visibleReachedStatuses,
+} from '../../../chaincode/coffee-export/src/model/policy.ts';
 import { dbReachable, query, withTx } from '../db/pool.ts';
 import { AppError, UnavailableError } from '../errors.ts';
 import type { ExportFunction, ExportRecord, LedgerDocument } from '../fabric/ledger.ts';
+import { checkUploadMediaType, safeDownloadType } from '../ipfs/sniff.ts';
 import { sha256Hex } from '../ipfs/store.ts';
+import { AccessPolicy } from './access.ts';
 import { audit, auditQuietly } from './audit.ts';
 import type { Caller, Deps } from './deps.ts';
+import { DocumentKeys } from './document-keys.ts';
 import type { UserService } from './users.ts';
+
+/** A fresh salt of 192 bits for one commitment (never reused: every private hash gets its own). */
+export function freshSalt(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** Private inputs get their salts here, at the gateway; clients never choose, see or keep them. */
+function salted(key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const v = value as Record<string, unknown>;
+  if (key === 'tradeTerms') return { ...v, salt: freshSalt(), valueSalt: freshSalt() };
+  if (key === 'fxApplication' || key === 'paymentProceeds') return { ...v, salt: freshSalt() };
+  return v;
+}
 
 /** URL action → chaincode function, who may call it (role), and the transient key holding its private part. */
 export const ACTIONS: Readonly<
@@ -30,6 +52,8 @@ export const ACTIONS: Readonly<
   'add-tracking-event': { fn: 'AddTrackingEvent', roles: ['shipping_agent'] },
   'confirm-payment': { fn: 'RecordPayment', roles: ['bank_officer'], transient: 'paymentProceeds' },
   'confirm-repatriation': { fn: 'ConfirmRepatriation', roles: ['fx_officer'] },
+  'mark-delinquent': { fn: 'MarkDelinquent', roles: ['fx_officer'] },
+  'clear-delinquency': { fn: 'ClearDelinquency', roles: ['fx_officer'] },
   'request-amendment': {
     fn: 'RequestAmendment',
     roles: ['ecta_officer', 'grader', 'fx_officer', 'customs_officer'],
@@ -93,10 +117,12 @@ function newExportId(): string {
 export class ExportService {
   readonly #deps: Deps;
   readonly #users: UserService;
+  readonly #access: AccessPolicy;
 
   constructor(deps: Deps, users: UserService) {
     this.#deps = deps;
     this.#users = users;
+    this.#access = new AccessPolicy(deps, users);
   }
 
   /** Postgres and IPFS must answer before anything is sent to the ledger. */
@@ -186,7 +212,7 @@ export class ExportService {
     try {
       const identity = await this.#users.identityOf(caller.userId);
       const documents = await this.#resolveDocuments(body.documents, exportId);
-      const tradeTerms = { salt: randomBytes(24).toString('base64url'), ...body.tradeTerms };
+      const tradeTerms = salted('tradeTerms', body.tradeTerms);
       // 1a: the public draft (MAJORITY endorses new keys); 1b: DRAFT → SUBMITTED with the private terms
       // (tradeTerms members endorse). A retry after a failed 1b resumes from the caller's own draft.
       const existing = await ledger.getExport(identity, exportId).catch((e: unknown) => {
@@ -213,12 +239,7 @@ export class ExportService {
       await withTx(pool, async (c) => {
         await c.query(
           'INSERT INTO export_details(export_id, created_by, tx_id, details) VALUES ($1, $2, $3, $4)',
-          [
-            exportId,
-            caller.userId,
-            tx.txId,
-            JSON.stringify({ ...(body.details ?? {}), tradeTermsSalt: tradeTerms.salt }),
-          ],
+          [exportId, caller.userId, tx.txId, JSON.stringify(body.details ?? {})],
         );
         await this.#markAttached(c, body.documents, exportId, tx.txId);
         await audit(c, caller, { action: 'exports.create', target: exportId, txId: tx.txId, outcome: 'OK' });
@@ -294,7 +315,7 @@ export class ExportService {
     const transient: Record<string, unknown> = {};
     const input: Record<string, unknown> = { exportId };
     for (const [k, v] of Object.entries(rest)) {
-      if (transientKeys.includes(k)) transient[k] = v;
+      if (transientKeys.includes(k)) transient[k] = salted(k, v);
       else if (k !== 'exportId') input[k] = v;
     }
     const documents = await this.#resolveDocuments(refs, exportId);
@@ -349,31 +370,37 @@ export class ExportService {
     txId: string | null;
     attached: boolean;
   }> {
-    const { config, pool, store } = this.#deps;
-    if (!config.uploads.mediaTypes.includes(file.mediaType)) {
-      throw new AppError(
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
-        `allowed media types: ${config.uploads.mediaTypes.join(', ')}`,
-      );
-    }
+    const { config, pool, store, documentKeys } = this.#deps;
+    const viewer = await this.#access.viewer(caller);
+    this.#access.requireUploader(viewer, meta.type);
     if (file.bytes.length === 0) throw new AppError(400, 'VALIDATION_FAILED', 'the file is empty');
+    // By content, not by what the client claims: an HTML page is never stored as a "PDF".
+    const mediaType = checkUploadMediaType(file.bytes, file.mediaType, config.uploads.mediaTypes);
+    if (exportId) {
+      // The export must be one the caller sees (the chaincode answers 404 otherwise).
+      const record = await this.#deps.ledger.getExport(await this.#users.identityOf(caller.userId), exportId);
+      this.#access.requireVisible(viewer, exportId, record);
+    }
     await this.#requireOffChain(true);
-    const stored = await store.put(file.bytes);
+    const sha256 = sha256Hex(file.bytes);
+    const { envelope, recipients } = await documentKeys.seal(file.bytes, meta.type);
+    const stored = await store.put(envelope);
     await withTx(pool, async (c) => {
       await c.query(
-        `INSERT INTO documents(cid, sha256, size_bytes, media_type, file_name, doc_type, export_id, uploaded_by)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+        `INSERT INTO documents(cid, sha256, size_bytes, media_type, file_name, doc_type, export_id, uploaded_by, encrypted_size, recipients)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
          ON CONFLICT (cid) DO UPDATE SET doc_type = EXCLUDED.doc_type WHERE documents.tx_id IS NULL`,
         [
           stored.cid,
-          stored.sha256,
-          stored.size,
-          file.mediaType,
+          sha256,
+          file.bytes.length,
+          mediaType,
           file.fileName ?? null,
           meta.type,
           null,
           caller.userId,
+          stored.size,
+          recipients,
         ],
       );
       await audit(c, caller, { action: 'documents.upload', target: stored.cid, outcome: 'OK' });
@@ -396,9 +423,9 @@ export class ExportService {
       type: meta.type,
       version,
       cid: stored.cid,
-      sha256: stored.sha256,
-      size: stored.size,
-      mediaType: file.mediaType,
+      sha256,
+      size: file.bytes.length,
+      mediaType,
       txId,
       attached: txId !== null,
     };
@@ -419,12 +446,19 @@ export class ExportService {
         'DOCUMENT_NOT_FOUND',
         'no export references this document here; pass ?exportId=',
       );
+    const viewer = await this.#access.viewer(caller);
+    this.#access.requireReader(viewer);
     const identity = await this.#users.identityOf(caller.userId);
+    // The chaincode answers 404 for an export the caller may not see, and strips the CIDs of documents it
+    // may not read; the gateway checks the same policy again before it decrypts anything.
     const record = await this.#deps.ledger.getExport(identity, exportId);
+    this.#access.requireVisible(viewer, exportId, record);
     const doc = [...record.documents].reverse().find((d) => d.cid === cid);
     if (!doc)
       throw new AppError(404, 'DOCUMENT_NOT_FOUND', `export ${exportId} does not reference document ${cid}`);
-    const bytes = await this.#deps.store.get(cid, doc.sizeBytes);
+    this.#access.requireDocumentReadable(viewer, record, doc.type, cid);
+    const envelope = await this.#deps.store.get(cid, DocumentKeys.maxEnvelopeSize(doc.sizeBytes, doc.type));
+    const bytes = this.#deps.documentKeys.open(envelope, doc.type);
     if (bytes.length !== doc.sizeBytes || sha256Hex(bytes) !== doc.sha256) {
       await auditQuietly(this.#deps.pool, caller, {
         action: 'documents.download',
@@ -437,26 +471,76 @@ export class ExportService {
         'the stored bytes do not match the SHA-256 recorded on the ledger',
       );
     }
-    return { bytes, doc, exportId };
+    await auditQuietly(this.#deps.pool, caller, { action: 'documents.download', target: cid, outcome: 'OK' });
+    return {
+      bytes,
+      doc: { ...doc, mediaType: safeDownloadType(doc.mediaType, this.#deps.config.uploads.mediaTypes) },
+      exportId,
+    };
   }
 
+  /** One export from the ledger, as the caller may see it (the chaincode redacts; the gateway re-checks). */
   async get(caller: Caller, exportId: string): Promise<ExportRecord> {
-    return this.#deps.ledger.getExport(await this.#users.identityOf(caller.userId), exportId);
+    const viewer = await this.#access.viewer(caller);
+    this.#access.requireReader(viewer);
+    const record = await this.#deps.ledger.getExport(await this.#users.identityOf(caller.userId), exportId);
+    this.#access.requireVisible(viewer, exportId, record);
+    return redactExport(viewer, record, record);
   }
 
   async history(caller: Caller, exportId: string): Promise<unknown> {
-    return this.#deps.ledger.getExportHistory(await this.#users.identityOf(caller.userId), exportId);
+    const viewer = await this.#access.viewer(caller);
+    this.#access.requireReader(viewer);
+    const history = await this.#deps.ledger.getExportHistory(
+      await this.#users.identityOf(caller.userId),
+      exportId,
+    );
+    const newest = (history.entries[0] as { record?: ExportRecord } | undefined)?.record;
+    if (!newest) throw new AppError(404, 'EXPORT_NOT_FOUND', `export ${exportId} does not exist`);
+    this.#access.requireVisible(viewer, exportId, newest);
+    return history;
   }
 
-  /** From the read model (keyset pagination on export_id). Exporter users see only their exporter's exports. */
+  /**
+   * The private terms the caller is entitled to (evaluated on this org's peer, never submitted, so they never
+   * land in a block). Salts stay inside: nobody needs them outside the chaincode.
+   */
+  async tradeTerms(caller: Caller, exportId: string): Promise<Record<string, unknown>> {
+    const viewer = await this.#access.viewer(caller);
+    this.#access.requireReader(viewer);
+    const found = await this.#deps.ledger.getTradeTerms(
+      await this.#users.identityOf(caller.userId),
+      exportId,
+    );
+    const pick = (v: unknown, keys: string[]): Record<string, unknown> | undefined => {
+      if (typeof v !== 'object' || v === null) return undefined;
+      const o = v as Record<string, unknown>;
+      return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+    };
+    const value = pick(found.customsValue, ['contractValueCents']);
+    return {
+      exportId,
+      terms: pick(found.terms, ['unitPriceUsdPerKg', 'contractValueUsd', 'paymentMethod', 'paymentTerms']),
+      fxApplication: pick(found.fxApplication, ['paymentMethod', 'evidenceReference', 'amountUsd']),
+      proceeds: pick(found.proceeds, ['amountUsd', 'paymentReference']),
+      customsValue: value && { contractValueUsd: Number(value.contractValueCents) / 100 },
+    };
+  }
+
+  /**
+   * From the read model (keyset pagination on export_id), filtered by the need-to-know policy in SQL: exporter
+   * users see their exporter's exports only; org staff see exports that reached their org's entry step.
+   */
   async list(
     caller: Caller,
     requested: { status?: string; exporterId?: string; q?: string; cursor?: string; limit: number },
   ): Promise<{ items: unknown[]; nextCursor: string | null }> {
+    const viewer = await this.#access.viewer(caller);
+    this.#access.requireReader(viewer);
     const filter = { ...requested };
-    if (caller.role === 'exporter') {
-      const own = (await this.#users.byId(caller.userId))?.exporter_id ?? '';
-      if (filter.exporterId && filter.exporterId !== own) return { items: [], nextCursor: null };
+    if (viewer.role === 'exporter') {
+      const own = viewer.exporterId ?? '';
+      if (!own || (filter.exporterId && filter.exporterId !== own)) return { items: [], nextCursor: null };
       filter.exporterId = own;
     }
     const where: string[] = [];
@@ -475,6 +559,10 @@ export class ExportService {
         `(export_id ILIKE $${values.length} OR exporter_id ILIKE $${values.length} OR contract::text ILIKE $${values.length})`,
       );
     }
+    if (viewer.role !== 'exporter') {
+      values.push(visibleReachedStatuses(viewer.mspId));
+      where.push(`reached = ANY($${values.length})`);
+    }
     if (filter.cursor) {
       values.push(filter.cursor);
       where.push(`export_id > $${values.length}`);
@@ -489,43 +577,34 @@ export class ExportService {
     ).rows;
     const page = rows.slice(0, filter.limit);
     return {
-      items: page.map((r) => ({
-        id: r.export_id,
-        exporterId: r.exporter_id,
-        status: r.status,
-        contract: r.contract,
-        permitNumber: r.permit_number,
-        createdAt: r.created_at,
-        updatedAt: r.updated_at,
-        lastAction: r.last_action,
-        lastTxId: r.last_tx_id,
-        lastBlock: String(r.last_block),
-      })),
+      items: page.map((r) => {
+        const facts = { exporterId: String(r.exporter_id), reached: String(r.reached) };
+        return {
+          id: r.export_id,
+          exporterId: r.exporter_id,
+          status: r.status,
+          reached: r.reached,
+          contract: r.contract,
+          permitNumber: canReadGroup(viewer, facts, 'permit') ? r.permit_number : null,
+          repatriationDueAt: canReadGroup(viewer, facts, 'shipment') ? r.repatriation_due_at : null,
+          delinquent: canReadGroup(viewer, facts, 'delinquency') ? r.delinquent : null,
+          createdAt: r.created_at,
+          updatedAt: r.updated_at,
+          lastAction: r.last_action,
+          lastTxId: r.last_tx_id,
+          lastBlock: String(r.last_block),
+        };
+      }),
       nextCursor: rows.length > filter.limit ? String(page[page.length - 1]!.export_id) : null,
     };
   }
 
-  /** Public proof of an export's state and document hashes, read from the ledger; no private or personal data. */
+  /**
+   * Public proof of an export's state, step times and document hashes, from the chaincode's public view: no
+   * CIDs, no private or commercial values, no user names (what a foreign buyer or port would check).
+   */
   async verify(exportId: string): Promise<Record<string, unknown>> {
-    const record = await this.#deps.ledger.getExport(this.#deps.orgAdmin, exportId);
-    return {
-      exportId: record.exportId,
-      status: record.status,
-      updatedAt: record.updatedAt,
-      lastTxId: record.lastAction.txId,
-      permitStatus: record.permit?.status ?? null,
-      documents: record.documents.map((d) => ({
-        type: d.type,
-        version: d.version,
-        cid: d.cid,
-        sha256: d.sha256,
-        sizeBytes: d.sizeBytes,
-        mediaType: d.mediaType,
-        uploadedAt: d.uploadedAt,
-        txId: d.txId,
-      })),
-      verifiedAt: new Date().toISOString(),
-      source: 'ledger',
-    };
+    const view = await this.#deps.ledger.getPublicView(this.#deps.orgAdmin, exportId);
+    return { ...view, verifiedAt: new Date().toISOString() };
   }
 }

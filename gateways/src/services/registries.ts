@@ -59,18 +59,6 @@ export class RegistryService {
     );
   }
 
-  /** National Bank: marks an exporter DELINQUENT (no new FX approvals) or clears it. */
-  async setDelinquency(
-    caller: Caller,
-    exporterId: string,
-    input: Record<string, unknown>,
-  ): Promise<{ record: unknown; txId: string; blockNumber: string }> {
-    const id = await this.#users.identityOf(caller.userId);
-    return this.#write(caller, 'exporters.delinquency', exporterId, () =>
-      this.#deps.ledger.setDelinquency(id, { ...input, exporterId }),
-    );
-  }
-
   async getExporter(caller: Caller, exporterId: string): Promise<unknown> {
     return this.#deps.ledger.getExporter(await this.#users.identityOf(caller.userId), exporterId);
   }
@@ -96,13 +84,29 @@ export class RegistryService {
     );
   }
 
-  async setWorkflowConfig(
+  /** ECTA or the National Bank proposes new deadlines; nothing changes until the other approves. */
+  async proposeWorkflowConfig(
     caller: Caller,
     input: Record<string, unknown>,
   ): Promise<{ record: unknown; txId: string; blockNumber: string }> {
     const id = await this.#users.identityOf(caller.userId);
-    return this.#write(caller, 'workflow-config.update', 'config', () =>
-      this.#deps.ledger.setWorkflowConfig(id, input),
+    return this.#write(caller, 'workflow-config.propose', 'config', () =>
+      this.#deps.ledger.proposeWorkflowConfig(id, input),
     );
+  }
+
+  /** The other regulator approves the open proposal (its version, so nobody approves what they did not see). */
+  async approveWorkflowConfig(
+    caller: Caller,
+    input: { version: number },
+  ): Promise<{ record: unknown; txId: string; blockNumber: string }> {
+    const id = await this.#users.identityOf(caller.userId);
+    return this.#write(caller, 'workflow-config.approve', 'config', () =>
+      this.#deps.ledger.approveWorkflowConfig(id, input),
+    );
+  }
+
+  async getWorkflowConfig(caller: Caller): Promise<unknown> {
+    return this.#deps.ledger.getWorkflowConfig(await this.#users.identityOf(caller.userId));
   }
 }
