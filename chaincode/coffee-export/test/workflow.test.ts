@@ -7,7 +7,7 @@ import {
   CE,
   type Json,
   PRICE,
-  SALT,
+  SALT_PREFIX,
   STEPS,
   U,
   VALUE,
@@ -19,7 +19,7 @@ import {
 } from './helpers/world';
 
 const PRIVATE_MARKERS = [
-  SALT,
+  SALT_PREFIX,
   String(PRICE),
   String(VALUE),
   'unitPriceUsdPerKg',
@@ -74,6 +74,7 @@ describe('the ten steps, SUBMITTED to COMPLETED', () => {
       const eventsBefore = world.ledger.events.length;
       const record = await world.json(step.who, step.fn, await step.input('EX-1', world), step.transient?.());
       assert.equal(record.status, step.to, step.name);
+      assert.equal(record.reached, step.to, `${step.name}: progress follows the main line`);
       const action = record.lastAction as { by: { userId: string; mspId: string }; txId: string; at: string };
       assert.equal(action.by.mspId, step.who.mspId);
       assert.equal(action.by.userId, `${step.who.mspId}::${step.who.commonName}`);
@@ -145,7 +146,7 @@ describe('the ten steps, SUBMITTED to COMPLETED', () => {
     );
     assert.equal((lists[0]?.uploadedBy as Json).userId, 'CommercialBankMSP::exporter1');
     assert.equal(world.ledger.lastEvent()?.name, 'DocumentsAttached');
-    const history = await world.query(U.customs, 'export:GetExportHistory', 'EX-2');
+    const history = await world.query(U.ecta, 'export:GetExportHistory', 'EX-2');
     const entries = history.entries as Json[];
     assert.equal(entries.length, 4, 'draft, submission and two document updates');
     assert.equal((entries[3]?.record as Json).status, 'DRAFT', 'the oldest state is the draft');
@@ -154,38 +155,57 @@ describe('the ten steps, SUBMITTED to COMPLETED', () => {
       2,
       'the submitted version is kept intact',
     );
+    // Customs takes part from SHIPMENT_BOOKED on: for it, a SUBMITTED export does not exist.
+    await refused(world, world.query(U.customs, 'export:GetExportHistory', 'EX-2'), 'EXPORT_NOT_FOUND');
   });
 
-  it('lists by status and by exporter page through composite-key indexes', async () => {
+  it('lists by status and by exporter page through composite-key indexes, showing only what the caller sees', async () => {
     const world = await newWorld();
     for (const id of ['EX-A', 'EX-B', 'EX-C']) {
       await submit(world, id);
     }
     await submit(world, 'EX-D', U.exporter2);
     await world.submit(U.ecta, 'export:RegisterContract', { exportId: 'EX-B', registrationNumber: 'R-1' });
-    const page1 = await world.query(U.customs, 'export:ListExportsByStatus', {
+    const ids = (page: Json): unknown[] => (page.records as Json[]).map((r) => r.exportId);
+    const page1 = await world.query(U.ecta, 'export:ListExportsByStatus', {
       status: 'SUBMITTED',
       pageSize: 2,
     });
-    const ids1 = (page1.records as Json[]).map((r) => r.exportId);
-    const page2 = await world.query(U.customs, 'export:ListExportsByStatus', {
+    const page2 = await world.query(U.ecta, 'export:ListExportsByStatus', {
       status: 'SUBMITTED',
       pageSize: 2,
       bookmark: page1.bookmark,
     });
-    const ids2 = (page2.records as Json[]).map((r) => r.exportId);
-    assert.deepEqual([...ids1, ...ids2], ['EX-A', 'EX-C', 'EX-D'], 'EX-B left SUBMITTED');
-    const registered = await world.query(U.customs, 'export:ListExportsByStatus', {
+    assert.deepEqual([...ids(page1), ...ids(page2)], ['EX-A', 'EX-C', 'EX-D'], 'EX-B left SUBMITTED');
+    const registered = await world.query(U.ecta, 'export:ListExportsByStatus', {
       status: 'CONTRACT_REGISTERED',
     });
+    assert.deepEqual(ids(registered), ['EX-B']);
     assert.deepEqual(
-      (registered.records as Json[]).map((r) => r.exportId),
+      ids(await world.query(U.grader, 'export:ListExportsByStatus', { status: 'CONTRACT_REGISTERED' })),
       ['EX-B'],
+      'ECX sees an export from CONTRACT_REGISTERED on',
     );
-    const mine = await world.query(U.customs, 'export:ListExportsByExporter', { exporterId: 'EXP-002' });
     assert.deepEqual(
-      (mine.records as Json[]).map((r) => r.exportId),
+      ids(await world.query(U.customs, 'export:ListExportsByStatus', { status: 'SUBMITTED' })),
+      [],
+      'customs sees nothing before SHIPMENT_BOOKED',
+    );
+    assert.deepEqual(
+      ids(await world.query(U.exporter, 'export:ListExportsByStatus', { status: 'SUBMITTED' })),
+      ['EX-A', 'EX-C'],
+      'an exporter sees its own exports only',
+    );
+    const theirs = await world.query(U.ecta, 'export:ListExportsByExporter', { exporterId: 'EXP-002' });
+    assert.deepEqual(ids(theirs), ['EX-D']);
+    assert.deepEqual(
+      ids(await world.query(U.exporter2, 'export:ListExportsByExporter', { exporterId: 'EXP-002' })),
       ['EX-D'],
+    );
+    assert.deepEqual(
+      ids(await world.query(U.exporter, 'export:ListExportsByExporter', { exporterId: 'EXP-002' })),
+      [],
+      "a competitor's list is empty",
     );
   });
 
@@ -206,7 +226,10 @@ describe('draft then submission (private terms are endorsed by tradeTerms member
     const draft = await world.get('EX-D');
     assert.equal(draft.status, 'DRAFT');
     assert.equal(draft.termsHash, undefined, 'no terms before SubmitExport');
+    assert.equal(draft.reached, 'DRAFT');
     assert.equal(world.ledger.lastEvent()?.name, 'ExportDrafted');
+    // A draft is the exporter's and its bank's alone: ECTA sees the export once it is submitted.
+    await refused(world, world.query(U.ecta, 'export:GetExport', 'EX-D'), 'EXPORT_NOT_FOUND');
   });
 
   it('SubmitExport refuses a contract that differs from the draft, and a draft of another exporter', async () => {
@@ -220,6 +243,11 @@ describe('draft then submission (private terms are endorsed by tradeTerms member
       'VALIDATION_FAILED',
     );
     assert.equal((await world.get('EX-E')).status, 'DRAFT', 'unchanged');
+    await refused(
+      world,
+      world.submit(U.exporter2, 'export:SubmitExport', input, { tradeTerms: terms() }),
+      'EXPORT_NOT_FOUND',
+    );
   });
 
   it('SubmitExport without a draft is EXPORT_NOT_FOUND; a second submission is EXPORT_EXISTS', async () => {

@@ -5,6 +5,8 @@ import { UM, admins, bootstrap, exporterInput, newLedger, officers, register } f
 
 type Json = Record<string, unknown>;
 
+const NB_ADMIN = admins.NationalBankMSP as Identity;
+
 async function eligibility(
   ledger: FakeLedger,
   purpose: 'EXPORT' | 'FX',
@@ -145,31 +147,31 @@ describe('exporters: licences kept by ECTA', () => {
       code: /^FORBIDDEN_ORG/,
     },
     {
-      name: 'ECTA sets delinquency',
-      caller: officers.ecta,
-      fn: 'SetDelinquency',
-      input: JSON.stringify({ exporterId: 'EXP-001', delinquent: true, reason: 'x' }),
-      code: /^FORBIDDEN_ORG/,
-    },
-    {
-      name: 'NBE admin sets delinquency',
-      caller: admins.NationalBankMSP as Identity,
-      fn: 'SetDelinquency',
-      input: JSON.stringify({ exporterId: 'EXP-001', delinquent: true, reason: 'x' }),
-      code: /^FORBIDDEN_ROLE/,
-    },
-    {
-      name: 'clear delinquency not set',
+      name: 'direct call by the National Bank fx_officer',
       caller: officers.fx,
       fn: 'SetDelinquency',
-      input: JSON.stringify({ exporterId: 'EXP-001', delinquent: false, reason: 'x' }),
-      code: /^INVALID_TRANSITION/,
+      input: JSON.stringify({ exporterId: 'EXP-001', exportId: 'X-1', delinquent: true }),
+      code: /^FORBIDDEN_CALLER/,
+    },
+    {
+      name: 'direct call by ECTA',
+      caller: officers.ecta,
+      fn: 'SetDelinquency',
+      input: JSON.stringify({ exporterId: 'EXP-001', exportId: 'X-1', delinquent: true }),
+      code: /^FORBIDDEN_CALLER/,
+    },
+    {
+      name: 'the former shape without exportId',
+      caller: officers.fx,
+      fn: 'SetDelinquency',
+      input: JSON.stringify({ exporterId: 'EXP-001', delinquent: true, reason: 'x' }),
+      code: /^VALIDATION_FAILED/,
     },
     {
       name: 'delinquent as string',
       caller: officers.fx,
       fn: 'SetDelinquency',
-      input: JSON.stringify({ exporterId: 'EXP-001', delinquent: 'yes', reason: 'x' }),
+      input: JSON.stringify({ exporterId: 'EXP-001', exportId: 'X-1', delinquent: 'yes' }),
       code: /^VALIDATION_FAILED/,
     },
     {
@@ -194,24 +196,101 @@ describe('exporters: licences kept by ECTA', () => {
 });
 
 describe('exporters: delinquency and eligibility', () => {
-  it('the National Bank sets and clears DELINQUENT; FX eligibility follows it, export eligibility does not', async () => {
+  /** SetDelinquency as coffee-export's MarkDelinquent / ClearDelinquency call it (the proposal addresses coffee-export). */
+  function setDelinquency(
+    ledger: FakeLedger,
+    exportId: string,
+    delinquent: boolean,
+    caller: Identity = officers.fx,
+    origin = 'coffee-export',
+  ): Promise<string> {
+    return ledger.invokeNestedForTest(
+      caller,
+      origin,
+      delinquent ? 'export:MarkDelinquent' : 'export:ClearDelinquency',
+      UM,
+      ['exporters:SetDelinquency', JSON.stringify({ exporterId: 'EXP-001', exportId, delinquent })],
+    );
+  }
+
+  async function exporter(ledger: FakeLedger): Promise<Json> {
+    return JSON.parse(await ledger.evaluate(officers.ecta, UM, 'exporters:GetExporter', ['EXP-001'])) as Json;
+  }
+
+  it('delinquency is kept per export; FX eligibility follows it while any export is overdue, export eligibility does not', async () => {
     const ledger = newLedger();
     await bootstrap(ledger);
     assert.equal((await eligibility(ledger, 'FX')).eligible, true);
-    await ledger.submit(officers.fx, UM, 'exporters:SetDelinquency', [
-      JSON.stringify({ exporterId: 'EXP-001', delinquent: true, reason: 'proceeds overdue' }),
-    ]);
-    assert.equal(ledger.lastEvent()?.name, 'ExporterDelinquencySet');
+    const marked = JSON.parse(await setDelinquency(ledger, 'X-1', true)) as Json;
+    assert.deepEqual([marked.delinquent, marked.delinquentExports], [true, ['X-1']]);
     assert.deepEqual(
       [(await eligibility(ledger, 'FX')).code, (await eligibility(ledger, 'EXPORT')).eligible],
       ['EXPORTER_DELINQUENT', true],
     );
-    await ledger.submit(officers.fx, UM, 'exporters:SetDelinquency', [
-      JSON.stringify({ exporterId: 'EXP-001', delinquent: false, reason: 'repatriated' }),
-    ]);
-    assert.equal(ledger.lastEvent()?.name, 'ExporterDelinquencyCleared');
+    await setDelinquency(ledger, 'X-2', true);
+    assert.deepEqual((await exporter(ledger)).delinquentExports, ['X-1', 'X-2']);
+    await setDelinquency(ledger, 'X-1', false);
+    const stillOne = await exporter(ledger);
+    assert.deepEqual([stillOne.delinquent, stillOne.delinquentExports], [true, ['X-2']]);
+    assert.equal((await eligibility(ledger, 'FX')).code, 'EXPORTER_DELINQUENT');
+    await setDelinquency(ledger, 'X-2', false);
+    const cleared = await exporter(ledger);
+    assert.deepEqual([cleared.delinquent, cleared.delinquentExports], [false, []]);
     assert.equal((await eligibility(ledger, 'FX')).eligible, true);
   });
+
+  const nested: {
+    name: string;
+    prepare?: (ledger: FakeLedger) => Promise<unknown>;
+    run: (ledger: FakeLedger) => Promise<unknown>;
+    code: RegExp;
+  }[] = [
+    {
+      name: 'ECTA officer through coffee-export',
+      run: (ledger) => setDelinquency(ledger, 'X-1', true, officers.ecta),
+      code: /^FORBIDDEN_ORG/,
+    },
+    {
+      name: 'National Bank admin through coffee-export',
+      run: (ledger) => setDelinquency(ledger, 'X-1', true, NB_ADMIN),
+      code: /^FORBIDDEN_ROLE/,
+    },
+    {
+      name: 'a proposal addressed to another chaincode',
+      run: (ledger) => setDelinquency(ledger, 'X-1', true, officers.fx, 'some-other-chaincode'),
+      code: /^FORBIDDEN_CALLER/,
+    },
+    {
+      name: 'clearing an export that is not delinquent',
+      run: (ledger) => setDelinquency(ledger, 'X-1', false),
+      code: /^INVALID_TRANSITION/,
+    },
+    {
+      name: 'marking the same export twice',
+      prepare: (ledger) => setDelinquency(ledger, 'X-1', true),
+      run: (ledger) => setDelinquency(ledger, 'X-1', true),
+      code: /^INVALID_TRANSITION/,
+    },
+    {
+      name: 'unknown exporter',
+      run: (ledger) =>
+        ledger.invokeNestedForTest(officers.fx, 'coffee-export', 'export:MarkDelinquent', UM, [
+          'exporters:SetDelinquency',
+          JSON.stringify({ exporterId: 'EXP-404', exportId: 'X-1', delinquent: true }),
+        ]),
+      code: /^EXPORTER_NOT_FOUND/,
+    },
+  ];
+  for (const c of nested) {
+    it(`SetDelinquency refused: ${c.name}, changing nothing`, async () => {
+      const ledger = newLedger();
+      await bootstrap(ledger);
+      await c.prepare?.(ledger);
+      const before = ledger.snapshot();
+      await assert.rejects(c.run(ledger), (e: Error) => c.code.test(e.message));
+      assert.equal(ledger.snapshot(), before);
+    });
+  }
 
   const standing: { name: string; update: Json; code: string }[] = [
     { name: 'SUSPENDED', update: { status: 'SUSPENDED', reason: 'x' }, code: 'LICENSE_INVALID' },

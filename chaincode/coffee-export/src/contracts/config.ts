@@ -51,11 +51,13 @@ export class WorkflowConfigContract extends Contract {
     }
     const actor = await authorize(ctx, REGULATORS);
     const current = await readConfig(ctx);
+    // A replacement gets a new number too, so an approval of the number its approver saw never applies it.
+    const open = await readProposal(ctx);
     const proposal: ConfigProposal = {
       docType: 'workflowConfigProposal',
       shipByWindowSeconds: shipBy ?? current.shipByWindowSeconds,
       repatriationWindowSeconds: repatriation ?? current.repatriationWindowSeconds,
-      version: current.version + 1,
+      version: Math.max(current.version, open?.version ?? 0) + 1,
       proposedByMsp: actor.mspId,
       proposedBy: actor.userId,
       proposedAt: txIso(ctx),
@@ -87,7 +89,7 @@ export class WorkflowConfigContract extends Contract {
       fail('FORBIDDEN_ORG', `${actor.mspId} proposed this change; the other regulator must approve it`);
     }
     const current = await readConfig(ctx);
-    if (current.version + 1 !== proposal.version) {
+    if (proposal.version <= current.version) {
       fail('INVALID_TRANSITION', 'the configuration changed since this proposal; propose again');
     }
     const at = txIso(ctx);

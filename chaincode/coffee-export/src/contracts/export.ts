@@ -33,6 +33,7 @@ import {
   canReadGroup,
   canReadPrivate,
   canSeeExport,
+  canUploadDocument,
   redactExport,
 } from '../model/policy';
 import { fail } from '../lib/errors';
@@ -933,6 +934,14 @@ export class ExportContract extends Contract {
       return fail('CORRUPT_STATE', `export ${exportId} awaits an amendment without a recorded request`);
     }
     await requireEligible(ctx, record.exporterId, 'EXPORT');
+    // The bank officer amends the FX application: it attaches only what it uploads (policy.ts), not the exporter's.
+    const foreign = documents.filter((d) => !canUploadDocument(actor, d.type));
+    if (foreign.length > 0) {
+      fail(
+        'FORBIDDEN_ROLE',
+        `${actor.role} of ${actor.mspId} does not attach ${foreign.map((d) => d.type).join(', ')}`,
+      );
+    }
     if (documents.some((d) => d.type === 'LC_OR_ADVANCE_ADVICE') && returnTo !== 'FX_SUBMITTED') {
       fail('VALIDATION_FAILED', 'LC_OR_ADVANCE_ADVICE is amended only at step 5');
     }

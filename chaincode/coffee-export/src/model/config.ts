@@ -51,7 +51,7 @@ export interface ConfigProposal {
   docType: 'workflowConfigProposal';
   shipByWindowSeconds: number;
   repatriationWindowSeconds: number;
-  /** The version the change will have once approved (current version + 1 at proposal time). */
+  /** The version the change will have once approved: above the current one and above any proposal it replaced. */
   version: number;
   proposedByMsp: string;
   proposedBy: string;

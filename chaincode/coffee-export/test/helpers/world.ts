@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
  * package) deployed on one fake ledger, so cross-chaincode calls run the actual registry code.
  */
 import '@coffee/chaincode-common/dist/test-support/quiet';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { KeyEndorsementPolicy } from 'fabric-shim';
 import { common, msp } from '@hyperledger/fabric-protos';
@@ -16,7 +17,22 @@ export { admins };
 
 export const CE = 'coffee-export';
 export const UM = 'user-management';
-export const MEMBERS = ['CommercialBankMSP', 'NationalBankMSP', 'ECTAMSP'];
+
+/**
+ * The private data collections as deployed (collections_config.json): each member org read from the
+ * collection's `OR('<msp>.member', ...)` policy, so the fake peer enforces exactly the real membership.
+ */
+export function deployedCollections(): { name: string; members: string[] }[] {
+  const path = resolve(__dirname, '../../../collections_config.json');
+  const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (!Array.isArray(parsed)) {
+    throw new Error(`${path} is not a list of collections`);
+  }
+  return parsed.map((c: { name: string; policy: string }) => ({
+    name: c.name,
+    members: [...c.policy.matchAll(/'([A-Za-z]+MSP)\.member'/g)].map((m) => m[1] ?? '').sort(),
+  }));
+}
 
 type ContractClass = new () => Contract;
 
@@ -41,24 +57,69 @@ export const U = {
   shipping: { mspId: 'ShippingLineMSP', commonName: 'agent1', role: 'shipping_agent' },
   customs: { mspId: 'CustomsMSP', commonName: 'customs1', role: 'customs_officer' },
   customsAuditor: { mspId: 'CustomsMSP', commonName: 'auditor1', role: 'auditor' },
+  cbAuditor: { mspId: 'CommercialBankMSP', commonName: 'cb-auditor1', role: 'auditor' },
+  nbAuditor: { mspId: 'NationalBankMSP', commonName: 'nbe-auditor1', role: 'auditor' },
+  ectaAuditor: { mspId: 'ECTAMSP', commonName: 'ecta-auditor1', role: 'auditor' },
+  ecxAuditor: { mspId: 'ECXMSP', commonName: 'ecx-auditor1', role: 'auditor' },
+  shippingAuditor: { mspId: 'ShippingLineMSP', commonName: 'sl-auditor1', role: 'auditor' },
+  // Registered org admins (the bootstrap admins of identities.ts have no record): they manage users only.
+  cbAdmin: { mspId: 'CommercialBankMSP', commonName: 'cb-admin2', role: 'admin' },
+  nbAdmin: { mspId: 'NationalBankMSP', commonName: 'nbe-admin2', role: 'admin' },
+  ectaAdmin: { mspId: 'ECTAMSP', commonName: 'ecta-admin2', role: 'admin' },
+  ecxAdmin: { mspId: 'ECXMSP', commonName: 'ecx-admin2', role: 'admin' },
+  shippingAdmin: { mspId: 'ShippingLineMSP', commonName: 'sl-admin2', role: 'admin' },
+  customsAdmin: { mspId: 'CustomsMSP', commonName: 'customs-admin2', role: 'admin' },
 } satisfies Record<string, Identity>;
+
+/** The exporter id each exporter user acts for (as registered in newWorld). */
+export const EXPORTER_OF: Readonly<Record<string, string>> = {
+  [U.exporter.commonName]: 'EXP-001',
+  [U.exporter2.commonName]: 'EXP-002',
+};
 
 export type Json = Record<string, unknown>;
 
-export const SALT = 'salt-0123456789abcdef';
 export const PRICE = 6.25;
 export const QUANTITY = 19_200;
 export const VALUE = 120_000;
 
+/** Every salt the tests hand over starts with this, so a leak of any of them is easy to look for. */
+export const SALT_PREFIX = 'fresh-salt-';
+let saltCounter = 0;
+
+/** A fresh salt for one commitment: 23 characters (≥ 22, i.e. 128 bits), never repeated within a run. */
+export function freshSalt(): string {
+  saltCounter += 1;
+  return `${SALT_PREFIX}${saltCounter.toString(36).padStart(12, '0')}`;
+}
+
+/** Transient `tradeTerms`: each call draws its own two salts (terms and value commitment). */
 export function terms(overrides: Json = {}): Json {
   return {
     unitPriceUsdPerKg: PRICE,
     contractValueUsd: VALUE,
     paymentMethod: 'LC',
     paymentTerms: 'LC at sight, 90 days',
-    salt: SALT,
+    salt: freshSalt(),
+    valueSalt: freshSalt(),
     ...overrides,
   };
+}
+
+/** Transient `fxApplication` with its own fresh salt. */
+export function fxApplication(overrides: Json = {}): Json {
+  return {
+    paymentMethod: 'LC',
+    evidenceReference: 'LC-2026-001',
+    amountUsd: VALUE,
+    salt: freshSalt(),
+    ...overrides,
+  };
+}
+
+/** Transient `paymentProceeds` with its own fresh salt. */
+export function proceeds(overrides: Json = {}): Json {
+  return { amountUsd: VALUE, salt: freshSalt(), ...overrides };
 }
 
 let docCounter = 0;
@@ -111,8 +172,21 @@ export class World {
     return this.ledger.submit(who, UM, fn, [JSON.stringify(input)]);
   }
 
+  /** The export as the CommercialBank's bank officer sees it: everything, from the first draft on. */
   async get(exportId: string): Promise<Json> {
-    return this.query(U.customs, 'export:GetExport', exportId);
+    return this.query(U.bank, 'export:GetExport', exportId);
+  }
+
+  /**
+   * Changes the workflow windows the only way there is: ECTA proposes, the National Bank approves.
+   * Returns the configuration in force afterwards.
+   */
+  async configure(windows: {
+    shipByWindowSeconds?: number;
+    repatriationWindowSeconds?: number;
+  }): Promise<Json> {
+    const proposal = await this.json(U.ecta, 'config:ProposeWorkflowConfig', windows);
+    return this.json(U.fx, 'config:ApproveWorkflowConfig', { version: proposal.version });
   }
 
   /** The orgs (all with role PEER) of the key-level policy on an export record. */
@@ -136,12 +210,14 @@ export class World {
   }
 }
 
-export async function newWorld(options: { shipByWindowSeconds?: number } = {}): Promise<World> {
+export async function newWorld(
+  options: { shipByWindowSeconds?: number; repatriationWindowSeconds?: number } = {},
+): Promise<World> {
   const ledger = new FakeLedger()
     .deploy(
       CE,
       contracts.map((C) => new C()),
-      [{ name: 'tradeTerms', members: MEMBERS }],
+      deployedCollections(),
     )
     .deploy(UM, await userManagementContracts());
   const world = new World(ledger);
@@ -179,10 +255,8 @@ export async function newWorld(options: { shipByWindowSeconds?: number } = {}): 
     usdPerKg: 6.0,
     effectiveFrom: '2025-06-01',
   });
-  if (options.shipByWindowSeconds !== undefined) {
-    await world.submit(U.ecta, 'config:SetWorkflowConfig', {
-      shipByWindowSeconds: options.shipByWindowSeconds,
-    });
+  if (options.shipByWindowSeconds !== undefined || options.repatriationWindowSeconds !== undefined) {
+    await world.configure(options);
   }
   return world;
 }
@@ -212,8 +286,8 @@ export interface Step {
   to: string;
   input: (id: string, world: World) => Promise<Json> | Json;
   transient?: () => Record<string, Json>;
-  /** Another party's transaction that must precede the step (the exporter's shipping documents). */
-  prepare?: (id: string, world: World) => Promise<unknown>;
+  /** Another party's transaction that must precede the step (the owner's shipping documents). */
+  prepare?: (id: string, world: World, owner?: Identity) => Promise<unknown>;
 }
 
 export const STEPS: Step[] = [
@@ -247,9 +321,7 @@ export const STEPS: Step[] = [
     fn: 'export:SubmitFxApplication',
     to: 'FX_SUBMITTED',
     input: (id) => ({ exportId: id, documents: [doc('LC_OR_ADVANCE_ADVICE')] }),
-    transient: () => ({
-      fxApplication: { paymentMethod: 'LC', evidenceReference: 'LC-2026-001', amountUsd: VALUE },
-    }),
+    transient: () => ({ fxApplication: fxApplication() }),
   },
   {
     name: 'approve FX',
@@ -280,10 +352,10 @@ export const STEPS: Step[] = [
     who: U.customs,
     fn: 'export:ClearCustoms',
     to: 'CUSTOMS_CLEARED',
-    prepare: (id, world) =>
-      world.submit(U.exporter, 'export:AttachDocuments', { exportId: id, documents: shippingDocuments() }),
+    prepare: (id, world, owner = U.exporter) =>
+      world.submit(owner, 'export:AttachDocuments', { exportId: id, documents: shippingDocuments() }),
     input: async (id, world) => customsDeclaration(id, await world.get(id)),
-    transient: () => ({ customsValue: { declaredValueUsd: VALUE, salt: SALT } }),
+    transient: () => ({ customsValue: { declaredValueUsd: VALUE } }),
   },
   {
     name: 'mark shipped',
@@ -303,7 +375,7 @@ export const STEPS: Step[] = [
     fn: 'export:RecordPayment',
     to: 'PAYMENT_RECEIVED',
     input: (id) => ({ exportId: id, paymentReference: 'SWIFT-1', documents: [doc('PAYMENT_ADVICE')] }),
-    transient: () => ({ paymentProceeds: { amountUsd: VALUE } }),
+    transient: () => ({ paymentProceeds: proceeds() }),
   },
   {
     name: 'confirm repatriation',
@@ -354,11 +426,16 @@ export async function submit(
   });
 }
 
-/** Submits and runs the first `steps` steps of the happy path. */
-export async function advance(world: World, id: string, steps: number): Promise<Json> {
-  await submit(world, id);
+/** Submits (as `owner`) and runs the first `steps` steps of the happy path. */
+export async function advance(
+  world: World,
+  id: string,
+  steps: number,
+  owner: Identity = U.exporter,
+): Promise<Json> {
+  await submit(world, id, owner);
   for (const step of STEPS.slice(0, steps)) {
-    await step.prepare?.(id, world);
+    await step.prepare?.(id, world, owner);
     await world.submit(step.who, step.fn, await step.input(id, world), step.transient?.());
   }
   return world.get(id);
