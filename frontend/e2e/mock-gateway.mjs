@@ -125,6 +125,7 @@ function commit(rec, action, actor, extra = {}) {
   const tx = txid();
   rec.updatedAt = now();
   rec.lastAction = { action, by: actor, at: rec.updatedAt, txId: tx, ...extra };
+  rec.reached = MAIN_LINE[Math.max(MAIN_LINE.indexOf(rec.reached), MAIN_LINE.indexOf(rec.status), 0)];
   block += 1;
   const snapshot = structuredClone(rec);
   history
@@ -190,6 +191,7 @@ const TRANSITIONS = {
     (r, b, a) => {
       if (!b.fxApplication) return ['VALIDATION_FAILED', 'fxApplication required'];
       r.status = 'FX_SUBMITTED';
+      r._private.fxApplication = b.fxApplication;
       r.fx = { applicationHash: txid(), submittedAt: now() };
       append(r, b.documents, a);
     },
@@ -231,8 +233,8 @@ const TRANSITIONS = {
     'customs_officer',
     ['SHIPMENT_BOOKED'],
     (r, b, a) => {
-      if (b.customsValue?.salt !== r._salt)
-        return ['DECLARATION_INCONSISTENT', 'declared value does not match the commitment'];
+      if (b.customsValue?.declaredValueUsd !== r._private.terms?.contractValueUsd)
+        return ['DECLARATION_INCONSISTENT', 'declared value does not match the registered contract value'];
       if (b.permitNumber !== r.permit?.permitNumber) return ['PERMIT_MISMATCH', 'wrong permit'];
       append(r, b.documents, a);
       const missing = [
@@ -310,6 +312,7 @@ const TRANSITIONS = {
     (r, b, a) => {
       r.status = 'PAYMENT_RECEIVED';
       r.payment = { paymentReference: b.paymentReference, proceedsHash: txid(), receivedAt: now() };
+      r._private.proceeds = { amountUsd: b.paymentProceeds?.amountUsd, paymentReference: b.paymentReference };
       append(r, b.documents, a);
     },
   ],
@@ -342,7 +345,8 @@ const TRANSITIONS = {
     ['AMENDMENT_REQUESTED'],
     (r, b, a) => {
       append(r, b.documents, a);
-      if (b.tradeTerms) r._salt = b.tradeTerms.salt;
+      if (b.tradeTerms) r._private.terms = b.tradeTerms;
+      if (b.fxApplication) r._private.fxApplication = b.fxApplication;
       r.status = r.amendment.returnTo;
       delete r.amendment;
       r.amendmentCount += 1;
@@ -392,10 +396,40 @@ const TRANSITIONS = {
   'mark-defaulted': [null, [], () => ['DEADLINE_NOT_PASSED', 'not yet']],
 };
 
+const MAIN_LINE = [
+  'DRAFT',
+  'SUBMITTED',
+  'CONTRACT_REGISTERED',
+  'QUALITY_CERTIFIED',
+  'FX_SUBMITTED',
+  'FX_APPROVED',
+  'SHIPMENT_BOOKED',
+  'UNDER_INSPECTION',
+  'CUSTOMS_CLEARED',
+  'SHIPPED',
+  'PAYMENT_RECEIVED',
+  'COMPLETED',
+];
+
+/** The record as returned (private data and the mock's bookkeeping removed; `reached` as policy.ts). */
 function summary(r) {
   const rest = { ...r };
-  delete rest._salt;
+  delete rest._private;
   return rest;
+}
+
+/** Private groups by org (policy.ts PRIVATE_AUDIENCE); the real gateway also checks visibility. */
+function tradeTermsFor(org, r) {
+  const p = r._private;
+  const out = { exportId: r.exportId };
+  if (['commercial-bank', 'national-bank', 'ecta'].includes(org)) {
+    if (p.terms) out.terms = p.terms;
+    if (p.fxApplication) out.fxApplication = p.fxApplication;
+    if (p.proceeds) out.proceeds = p.proceeds;
+  }
+  if (p.terms && ['commercial-bank', 'national-bank', 'ecta', 'customs'].includes(org))
+    out.customsValue = { contractValueUsd: p.terms.contractValueUsd };
+  return out;
 }
 
 async function handle(org, req, res) {
@@ -428,21 +462,18 @@ async function handle(org, req, res) {
     return send(res, 200, {
       exportId: r.exportId,
       status: r.status,
-      updatedAt: r.updatedAt,
-      lastTxId: r.lastAction.txId,
-      permitStatus: r.permit?.status ?? null,
+      steps: [...history.get(r.exportId)]
+        .reverse()
+        .map((h) => ({ status: h.record.status, at: h.timestamp })),
       documents: r.documents.map((d) => ({
         type: d.type,
         version: d.version,
-        cid: d.cid,
         sha256: d.sha256,
         sizeBytes: d.sizeBytes,
         mediaType: d.mediaType,
         uploadedAt: d.uploadedAt,
-        txId: d.txId,
       })),
       verifiedAt: new Date().toISOString(),
-      source: 'ledger',
     });
   }
   const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -478,12 +509,6 @@ async function handle(org, req, res) {
     const e = { ...b, status: 'ACTIVE', warnings: 0, delinquent: false };
     exporters.set(b.exporterId, e);
     return send(res, 201, e);
-  }
-  if (/^\/exporters\/[^/]+\/delinquency$/.test(p)) {
-    const e = exporters.get(decodeURIComponent(p.split('/')[2]));
-    const b = await json();
-    e.delinquent = b.delinquent;
-    return send(res, 200, e);
   }
   if (m === 'PATCH' && p.startsWith('/exporters/')) {
     const e = exporters.get(decodeURIComponent(p.slice(11)));
@@ -544,7 +569,7 @@ async function handle(org, req, res) {
       amendmentCount: 0,
       createdAt: now(),
       createdBy: actor,
-      _salt: b.tradeTerms.salt,
+      _private: { terms: b.tradeTerms },
     };
     try {
       append(r, b.documents, actor);
@@ -583,6 +608,7 @@ async function handle(org, req, res) {
       return send(res, 201, { ...up.out, version: null, txId: null, attached: false });
     }
     if (m === 'GET' && rest === '') return send(res, 200, summary(r));
+    if (m === 'GET' && rest === '/trade-terms') return send(res, 200, tradeTermsFor(org, r));
     if (m === 'GET' && rest === '/history')
       return send(res, 200, {
         exportId: id,

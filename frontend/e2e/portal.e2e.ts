@@ -1,7 +1,10 @@
 /**
  * End-to-end: drives Debian's chromium through the portal, logging in as each role in turn and walking one
  * export from creation to COMPLETED only through the UI (real files uploaded), then opens the public
- * verification page. Screenshots of every role's dashboard go to e2e/screenshots/ (git-ignored).
+ * verification page. Need-to-know is checked on the way: a second exporter (B) sees nothing of exporter A's
+ * export, and the private trade-terms panel shows only for the roles policy.ts grants. No salt is typed, shown
+ * or kept anywhere (the gateway salts every commitment). Screenshots of every role's dashboard go to
+ * e2e/screenshots/ (git-ignored).
  *
  * Input: PORTAL_E2E_CONFIG=/path/to/e2e.json (see e2e/README.md and e2e/config.example.json).
  * Skipped when the variable is not set (so `npm test` passes on machines without the network).
@@ -38,6 +41,10 @@ interface E2EConfig {
   users?: Partial<Record<WorkRole, Credentials>>;
   /** The exporter the exporter user belongs to; registered through ECTA's licence page if absent. */
   exporterId?: string;
+  /** A second, competing exporter (B); registered through ECTA's licence page if absent. */
+  exporterBId?: string;
+  /** A user of exporter B (Commercial Bank role `exporter`); created by the Commercial Bank admin if absent. */
+  exporterBUser?: Credentials;
   chromiumPath?: string;
   headless?: boolean;
   /** ms per UI step (a ledger transaction); default 60 s. */
@@ -112,8 +119,9 @@ describe.skipIf(!configPath)('portal end-to-end (real browser, real gateways)', 
   let stepTimeout = 60_000;
   const users: Partial<Record<WorkRole, Credentials>> = {};
   let exporterId = '';
+  let exporterBId = '';
+  let exporterBUser: Credentials | undefined;
   let exportId = '';
-  let salt = '';
 
   beforeAll(async () => {
     cfg = loadConfig();
@@ -191,12 +199,21 @@ describe.skipIf(!configPath)('portal end-to-end (real browser, real gateways)', 
   async function asRole<T>(role: WorkRole, fn: (page: Page) => Promise<T>): Promise<T> {
     const cred = users[role];
     if (!cred) throw new Error(`no credentials for ${role}`);
-    const { ctx, page } = await login(ROLE_ORG[role], cred, role);
+    return asUser(ROLE_ORG[role], cred, role, fn);
+  }
+
+  async function asUser<T>(
+    org: OrgKey,
+    cred: Credentials,
+    shot: string,
+    fn: (page: Page) => Promise<T>,
+  ): Promise<T> {
+    const { ctx, page } = await login(org, cred, shot);
     try {
       return await fn(page);
     } catch (e: unknown) {
       await page
-        .screenshot({ path: join(shotsDir, `FAILED-${role}.png`), fullPage: true })
+        .screenshot({ path: join(shotsDir, `FAILED-${shot}.png`), fullPage: true })
         .catch(() => undefined);
       throw e;
     } finally {
@@ -232,9 +249,62 @@ describe.skipIf(!configPath)('portal end-to-end (real browser, real gateways)', 
     expect(await result.innerText()).toBe(expectStatus);
   }
 
+  /** Opens an export's page and waits until its record (or its problem) is shown. */
+  async function openExport(page: Page, id: string): Promise<void> {
+    await page.goto(`${base}/exports/${encodeURIComponent(id)}`);
+    await page.getByRole('heading', { name: new RegExp(`Export ${id}`) }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Loading export' })
+      .waitFor({ state: 'detached' })
+      .catch(() => undefined);
+  }
+
+  /** No salt anywhere: not on the page, not in this browser's storage. */
+  async function expectNoSalt(page: Page, where: string): Promise<void> {
+    expect(await page.getByLabel(/salt/i).count(), `${where}: no salt field`).toBe(0);
+    expect(await page.locator('body').innerText(), `${where}: no salt shown`).not.toMatch(/\bsalt\b/i);
+    const kept = await page.evaluate(() =>
+      [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => /salt/i.test(k)),
+    );
+    expect(kept, `${where}: no salt kept in the browser`).toEqual([]);
+  }
+
+  async function licenseExporter(page: Page, id: string, name: string, tin: string): Promise<void> {
+    await page.goto(`${base}/exporters`);
+    await page.getByLabel('Exporter id').fill(id);
+    await page.getByLabel('Legal name').fill(name);
+    await page.getByLabel('TIN').fill(tin);
+    await page.getByLabel('Licence number').fill(`LIC-${id}`);
+    await page
+      .getByLabel('Licence valid until')
+      .fill(new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10));
+    await page.getByRole('button', { name: 'Register exporter' }).click();
+    await page.getByText(`Exporter ${id} licensed.`).waitFor();
+  }
+
+  async function createUser(
+    page: Page,
+    role: WorkRole,
+    name: string,
+    forExporter?: string,
+  ): Promise<Credentials> {
+    const cred = { username: `e2e-${name}-${run.toLowerCase()}`, password: `E2e-${run}-pass-1234` };
+    await page.goto(`${base}/users`);
+    await page.getByLabel('Username').fill(cred.username);
+    await page.getByLabel('Initial password').fill(cred.password);
+    await page.getByLabel('Role').selectOption(role);
+    if (forExporter !== undefined) await page.getByLabel('Exporter id (ECTA licence)').fill(forExporter);
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByText(`User ${cred.username} created`).waitFor();
+    return cred;
+  }
+
   it('prepares users (through the org admins’ Users pages) and screenshots admin dashboards', async () => {
     Object.assign(users, cfg.users ?? {});
     exporterId = cfg.exporterId ?? '';
+    exporterBId = cfg.exporterBId ?? '';
+    exporterBUser = cfg.exporterBUser;
     // ECTA first: it licenses the exporter the Commercial Bank admin then links the exporter user to.
     const admins = (Object.entries(cfg.admins ?? {}) as [OrgKey, Credentials][]).sort(
       ([a], [b]) => Number(b === 'ecta') - Number(a === 'ecta'),
@@ -242,37 +312,34 @@ describe.skipIf(!configPath)('portal end-to-end (real browser, real gateways)', 
     for (const [org, cred] of admins) {
       const { ctx, page } = await login(org, cred, `admin-${org}`);
       try {
+        // Two competing exporters: A walks the export, B must see nothing of it.
+        const tin = String(Date.now()).slice(-9);
         if (org === 'ecta' && !exporterId) {
           exporterId = `E2E-EXP-${run}`;
-          await page.getByRole('link', { name: 'Exporter licences' }).click();
-          await page.getByLabel('Exporter id').fill(exporterId);
-          await page.getByLabel('Legal name').fill(`E2E Coffee Exporters ${run} PLC`);
-          await page.getByLabel('TIN').fill(String(Date.now()).slice(-10));
-          await page.getByLabel('Licence number').fill(`LIC-${run}`);
-          await page
-            .getByLabel('Licence valid until')
-            .fill(new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10));
-          await page.getByRole('button', { name: 'Register exporter' }).click();
-          await page.getByText(`Exporter ${exporterId} licensed.`).waitFor();
-          await page.screenshot({ path: join(shotsDir, 'ecta-licences.png'), fullPage: true });
+          await licenseExporter(page, exporterId, `E2E Coffee Exporters ${run} PLC`, `0${tin}`);
         }
+        if (org === 'ecta' && !exporterBId) {
+          exporterBId = `E2E-EXPB-${run}`;
+          await licenseExporter(page, exporterBId, `E2E Rival Coffee ${run} PLC`, `1${tin}`);
+        }
+        if (org === 'ecta')
+          await page.screenshot({ path: join(shotsDir, 'ecta-licences.png'), fullPage: true });
         for (const role of (Object.keys(ROLE_ORG) as WorkRole[]).filter(
           (r) => ROLE_ORG[r] === org && !users[r],
         )) {
           if (role === 'exporter' && !exporterId)
             throw new Error('exporter user needs an exporterId: give exporterId or the ECTA admin');
-          const cred2 = {
-            username: `e2e-${role.replace('_', '-')}-${run.toLowerCase()}`,
-            password: `E2e-${run}-pass-1234`,
-          };
-          await page.goto(`${base}/users`);
-          await page.getByLabel('Username').fill(cred2.username);
-          await page.getByLabel('Initial password').fill(cred2.password);
-          await page.getByLabel('Role').selectOption(role);
-          if (role === 'exporter') await page.getByLabel('Exporter id (ECTA licence)').fill(exporterId);
-          await page.getByRole('button', { name: 'Create user' }).click();
-          await page.getByText(`User ${cred2.username} created`).waitFor();
-          users[role] = cred2;
+          users[role] = await createUser(
+            page,
+            role,
+            role.replace('_', '-'),
+            role === 'exporter' ? exporterId : undefined,
+          );
+        }
+        if (org === 'commercial-bank' && !exporterBUser) {
+          if (!exporterBId)
+            throw new Error('exporter B needs an exporterBId: give exporterBId or the ECTA admin');
+          exporterBUser = await createUser(page, 'exporter', 'exporter-b', exporterBId);
         }
         await page
           .screenshot({ path: join(shotsDir, `admin-${org}-users.png`), fullPage: true })
@@ -283,6 +350,7 @@ describe.skipIf(!configPath)('portal end-to-end (real browser, real gateways)', 
     }
     for (const role of Object.keys(ROLE_ORG) as WorkRole[])
       expect(users[role], `credentials for ${role}`).toBeDefined();
+    expect(exporterBUser, 'credentials for exporter B').toBeDefined();
   });
 
   it('ECTA publishes a minimum price in force for the grade', async () => {
@@ -328,8 +396,9 @@ describe.skipIf(!configPath)('portal end-to-end (real browser, real gateways)', 
       await page.screenshot({ path: join(shotsDir, 'exporter-wizard-review.png'), fullPage: true });
       await page.getByRole('button', { name: 'Submit export request' }).click();
       exportId = (await page.getByTestId('created-export-id').innerText()).trim();
-      salt = (await page.getByTestId('created-salt').innerText()).trim();
       expect(exportId).toMatch(/^EXP-/);
+      // The gateway salts the terms commitment: nothing to copy, nothing kept in this browser.
+      await expectNoSalt(page, 'after creating the export');
       await act(
         page,
         'Attach shipping documents',
@@ -343,6 +412,39 @@ describe.skipIf(!configPath)('portal end-to-end (real browser, real gateways)', 
         },
         'SUBMITTED',
       );
+    });
+  });
+
+  it('confidentiality (a): exporter B sees none of exporter A’s exports and gets not-found at its URL', async () => {
+    if (!exporterBUser) throw new Error('no credentials for exporter B');
+    await asUser('commercial-bank', exporterBUser, 'exporter-b', async (page) => {
+      // The dashboard (login() already waited for it and found no error panel) lists only B's requests.
+      expect(await page.getByText(exportId).count(), 'A’s export on B’s dashboard').toBe(0);
+      expect(
+        await page.getByText(exporterId, { exact: true }).count(),
+        'A’s exporter id on B’s dashboard',
+      ).toBe(0);
+      await page.goto(`${base}/exports`);
+      await page.getByRole('heading', { name: 'Exports' }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Loading' })
+        .first()
+        .waitFor({ state: 'detached' })
+        .catch(() => undefined);
+      expect(await page.getByText(exportId).count(), 'A’s export in B’s export list').toBe(0);
+      await page.getByLabel('Search').fill(exportId);
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByText('No exports match.').waitFor();
+      // A's export URL: the not-found view, as for an id that does not exist.
+      await openExport(page, exportId);
+      const problem = page.locator('.problem[role="alert"]');
+      await problem.waitFor();
+      expect(await problem.innerText()).toContain('EXPORT_NOT_FOUND');
+      expect(await page.getByTestId('trade-terms').count()).toBe(0);
+      expect(await page.getByRole('heading', { name: 'Documents' }).count()).toBe(0);
+      expect(await page.locator('body').innerText()).not.toContain('Hamburg Coffee Roasters');
+      await page.screenshot({ path: join(shotsDir, 'exporter-b-not-found.png'), fullPage: true });
     });
   });
 
@@ -418,16 +520,22 @@ describe.skipIf(!configPath)('portal end-to-end (real browser, real gateways)', 
     );
   });
 
-  it('customs clears the declaration (GREEN lane, value checked with the exporter’s salt)', async () => {
+  it('customs clears the declaration (GREEN lane, declared value prefilled from the registered contract value, no salt)', async () => {
     await asRole('customs_officer', (page) =>
       act(
         page,
         'Customs declaration',
         async (f) => {
+          await expectNoSalt(page, 'customs declaration form');
+          // Customs reads only the registered contract value (policy.ts customsValue), which prefills the field.
+          const declared = f.getByLabel('Declared value (USD)');
+          for (let i = 0; i < 50 && (await declared.inputValue()) === ''; i++) await page.waitForTimeout(200);
+          expect(Number(await declared.inputValue()), 'declared value prefilled').toBe(81600);
+          const terms = page.getByTestId('trade-terms');
+          await terms.getByText('Customs value (registered contract value)').waitFor();
+          expect(await terms.getByText('Unit price').count(), 'customs reads no trade terms').toBe(0);
           await f.getByLabel('Declaration number').fill(`DEC-${run}`);
           await f.getByLabel('Risk lane').selectOption('GREEN');
-          await f.getByLabel('Declared value (USD)').fill('81600');
-          await f.getByLabel('Exporter’s value salt').fill(salt);
           await f.getByLabel('Export declaration').setInputFiles(file('EXPORT_DECLARATION'));
         },
         'CUSTOMS_CLEARED',
@@ -483,6 +591,35 @@ describe.skipIf(!configPath)('portal end-to-end (real browser, real gateways)', 
     });
   });
 
+  it('confidentiality (b): the trade-terms panel shows for the exporter, bank officer and ECTA officer, not for the grader or shipping agent', async () => {
+    const expectations: Array<[WorkRole, boolean]> = [
+      ['exporter', true],
+      ['bank_officer', true],
+      ['ecta_officer', true],
+      ['grader', false],
+      ['shipping_agent', false],
+    ];
+    for (const [role, visible] of expectations) {
+      await asRole(role, async (page) => {
+        await openExport(page, exportId);
+        await page.getByRole('heading', { name: 'Documents' }).waitFor();
+        const panel = page.getByTestId('trade-terms');
+        if (visible) {
+          await panel.getByText('Unit price').waitFor();
+          expect(await panel.innerText(), `${role} reads the contract value`).toContain('$81,600.00');
+          expect(await panel.locator('.problem').count(), `${role}: no error in the panel`).toBe(0);
+        } else {
+          expect(await panel.count(), `${role} gets no trade-terms panel`).toBe(0);
+          expect(await page.locator('.problem[role="alert"]').count(), `${role}: no error either`).toBe(0);
+          expect(await page.locator('body').innerText(), `${role}: no contract value`).not.toContain(
+            '81,600',
+          );
+        }
+        await page.screenshot({ path: join(shotsDir, `trade-terms-${role}.png`), fullPage: true });
+      });
+    }
+  });
+
   it('anyone can verify the export on the public page (no login), reached through its QR link', async () => {
     const ctx = await newContext();
     const page = await ctx.newPage();
@@ -495,6 +632,13 @@ describe.skipIf(!configPath)('portal end-to-end (real browser, real gateways)', 
         `${base}/verify/${encodeURIComponent(exportId)}`,
       );
       expect(await page.locator('code.hash').count()).toBeGreaterThanOrEqual(12);
+      // State, step times, document types and hashes only: no CID, no user names, no private values.
+      const text = await page.locator('body').innerText();
+      expect(text).not.toMatch(/\b(Qm[1-9A-HJ-NP-Za-km-z]{44}|baf[a-z2-7]{50,})\b/);
+      for (const cred of [...Object.values(users), exporterBUser])
+        if (cred) expect(text).not.toContain(cred.username);
+      expect(text).not.toContain('81,600');
+      expect(text).not.toContain('Hamburg Coffee Roasters');
       await page.screenshot({ path: join(shotsDir, 'public-verify.png'), fullPage: true });
     } finally {
       await ctx.close();

@@ -5,6 +5,15 @@ import { App } from './App';
 import { loadRuntimeConfig } from './config';
 import './styles.css';
 
+// Older portals kept exporters' value salts in this browser; the gateway salts every commitment now.
+try {
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith('coffee-portal.salt.')) localStorage.removeItem(key);
+  }
+} catch {
+  // storage unavailable: nothing was kept either
+}
+
 const root = document.getElementById('root');
 if (root) {
   void loadRuntimeConfig().then(() => {

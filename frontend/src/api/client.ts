@@ -20,10 +20,13 @@ import type {
   Problem,
   RefreshResponse,
   Role,
+  TradeTermsView,
   UploadedDocument,
   User,
   VerifyResult,
+  WorkflowConfig,
 } from './types';
+import { progressOf } from '../../../chaincode/coffee-export/src/model/policy';
 
 export const API_BASE = '/api/v1';
 const STORAGE_KEY = 'coffee-portal.session';
@@ -335,6 +338,13 @@ export async function listExports(params: ExportQuery = {}): Promise<Page<Export
   return { ...page, items: page.items.map(withExportId) };
 }
 
+/** `reached` decides who sees what; a record without it (an older gateway) ranks by its current status. */
+function withReached<T extends { status: ExportStatus; reached?: ExportStatus }>(
+  r: T,
+): T & { reached: ExportStatus } {
+  return { ...r, reached: r.reached ?? progressOf(undefined, r.status) };
+}
+
 /** The gateway's largest page. */
 export const MAX_PAGE = 100;
 
@@ -355,7 +365,18 @@ export async function listAllExports(
 }
 
 export async function getExport(id: string): Promise<ExportRecord> {
-  return withExportId(await call<ExportRecord & { id?: string }>(`/exports/${encodeURIComponent(id)}`));
+  const body = await call<Omit<ExportRecord, 'reached'> & { id?: string; reached?: ExportStatus }>(
+    `/exports/${encodeURIComponent(id)}`,
+  );
+  return withReached(withExportId(body));
+}
+
+/**
+ * The private groups of an export this caller may read (evaluate-only): 404 EXPORT_NOT_FOUND when the export
+ * is invisible to the caller, 403 when no private group is readable.
+ */
+export function getTradeTerms(id: string): Promise<TradeTermsView> {
+  return call<TradeTermsView>(`/exports/${encodeURIComponent(id)}/trade-terms`);
 }
 
 export async function getHistory(id: string): Promise<HistoryEntry[]> {
@@ -363,13 +384,15 @@ export async function getHistory(id: string): Promise<HistoryEntry[]> {
   return toPage<HistoryEntry>(body).items;
 }
 
-/** Private trade terms (POST body `tradeTerms`): the gateway passes them in the transient map. */
+/**
+ * Private trade terms (POST body `tradeTerms`): the gateway passes them in the transient map and generates the
+ * commitment's salt itself; the portal never sees one.
+ */
 export interface TradeTermsInput {
   unitPriceUsdPerKg: number;
   contractValueUsd: number;
   paymentMethod: string;
   paymentTerms?: string;
-  salt: string;
 }
 
 export interface CreateExportBody {
@@ -485,7 +508,10 @@ export function uploadDocument(
   };
 }
 
-/** The file, streamed by the gateway after it checked the hash against the ledger. */
+/**
+ * The file, decrypted and streamed by the gateway after it checked the hash against the ledger. Only ever saved
+ * (lib/download.ts), never rendered in the portal's origin.
+ */
 export async function fetchDocument(cid: string, exportId?: string): Promise<Blob> {
   let s = await validToken();
   const path = `/documents/${encodeURIComponent(cid)}${query({ exportId })}`;
@@ -542,15 +568,6 @@ export function updateExporter(id: string, body: ExporterUpdate): Promise<Export
   });
 }
 
-/** National Bank: set or clear DELINQUENT (SetDelinquency). */
-export function setDelinquency(id: string, delinquent: boolean, reason: string): Promise<Exporter> {
-  return call<Exporter>(`/exporters/${encodeURIComponent(id)}/delinquency`, {
-    method: 'POST',
-    body: { delinquent, reason },
-    idempotencyKey: newKey(),
-  });
-}
-
 export async function listMinimumPrices(): Promise<MinimumPrice[]> {
   return toPage<MinimumPrice>(await call<unknown>('/minimum-prices')).items;
 }
@@ -571,6 +588,43 @@ export async function publishMinimumPrice(body: NewMinimumPrice): Promise<Minimu
   });
   return 'record' in res ? res.record : res;
 }
+
+// ------------------------------------------------------------------------------------------ workflow config
+
+export async function getWorkflowConfig(): Promise<WorkflowConfig> {
+  const body = await call<Partial<WorkflowConfig> | undefined>('/workflow-config');
+  const windows = (w: unknown): boolean =>
+    typeof w === 'object' &&
+    w !== null &&
+    ['shipByWindowSeconds', 'repatriationWindowSeconds', 'version'].every(
+      (k) => typeof (w as Record<string, unknown>)[k] === 'number',
+    );
+  if (!body || !windows(body.current)) {
+    throw new ApiError(502, { code: 'BAD_RESPONSE', title: 'Unexpected workflow configuration response' });
+  }
+  return body as WorkflowConfig;
+}
+
+export interface WorkflowWindowsChange {
+  shipByWindowSeconds?: number;
+  repatriationWindowSeconds?: number;
+}
+
+/** ECTA ecta_officer or National Bank fx_officer: propose new windows (the other org approves). */
+export function proposeWorkflowConfig(body: WorkflowWindowsChange): Promise<unknown> {
+  return call<unknown>('/workflow-config', { method: 'PUT', body, idempotencyKey: newKey() });
+}
+
+/** The other of ECTA and the National Bank: approve the pending proposal of this version. */
+export function approveWorkflowConfig(version: number): Promise<unknown> {
+  return call<unknown>('/workflow-config/approve', {
+    method: 'POST',
+    body: { version },
+    idempotencyKey: newKey(),
+  });
+}
+
+// ------------------------------------------------------------------------------------------ users
 
 export async function listUsers(): Promise<User[]> {
   return toPage<User>(await call<unknown>('/users')).items;
@@ -610,5 +664,33 @@ export async function verifyExport(
 ): Promise<VerifyResult> {
   const res = await raw(org, `/verify/${encodeURIComponent(exportId)}`);
   if (!res.ok) throw new ApiError(res.status, await readProblem(res));
-  return withExportId(await parseJson<VerifyResult & { id?: string }>(res));
+  return publicProof(await parseJson<unknown>(res), exportId);
+}
+
+/**
+ * Exactly the public members (state, step times, document types and hashes): a CID, tx id, user name or private
+ * value the gateway sent by mistake is dropped here, before any page could show it.
+ */
+export function publicProof(body: unknown, exportId: string): VerifyResult {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+  const list = (v: unknown): Record<string, unknown>[] =>
+    Array.isArray(v)
+      ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null)
+      : [];
+  return {
+    exportId: str(b.exportId) ?? exportId,
+    status: (str(b.status) ?? 'DRAFT') as ExportStatus,
+    steps: list(b.steps).map((x) => ({ status: (str(x.status) ?? '') as ExportStatus, at: str(x.at) ?? '' })),
+    documents: list(b.documents).map((d) => ({
+      type: (str(d.type) ?? '') as DocumentType,
+      version: num(d.version) ?? 0,
+      sha256: str(d.sha256) ?? '',
+      mediaType: str(d.mediaType),
+      sizeBytes: num(d.sizeBytes),
+      uploadedAt: str(d.uploadedAt),
+    })),
+    verifiedAt: str(b.verifiedAt),
+  };
 }

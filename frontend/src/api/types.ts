@@ -51,6 +51,8 @@ export const ACTIONS = [
   'reject',
   'cancel',
   'mark-defaulted',
+  'mark-delinquent',
+  'clear-delinquency',
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
@@ -98,10 +100,14 @@ export interface DocumentRef {
   grade?: Grade;
 }
 
-/** A document on the ledger record (`doc` + what the chaincode adds). */
+/**
+ * A document on the ledger record (`doc` + what the chaincode adds). A document the viewer's org may not read
+ * (policy.ts DOCUMENT_AUDIENCE) comes `restricted`, without its CID and the facts it states.
+ */
 export interface DocumentRecord {
   type: DocumentType;
-  cid: string;
+  cid?: string;
+  restricted?: boolean;
   sha256: string;
   sizeBytes: number;
   mediaType: string;
@@ -152,15 +158,30 @@ export interface LastAction {
   reason?: string;
 }
 
+/** The National Bank's record that this export's proceeds were overdue (mark-delinquent / clear-delinquency). */
+export interface Delinquency {
+  markedAt: string;
+  markedBy: Actor;
+  repatriationDueAt?: string;
+  clearedAt?: string;
+  clearedBy?: Actor;
+}
+
+/**
+ * An export as the gateway returns it to this viewer: field groups the viewer may not read (policy.ts
+ * FIELD_GROUPS) are simply absent.
+ */
 export interface ExportRecord {
   exportId: string;
   exporterId: string;
   status: ExportStatus;
+  /** The furthest main-line status reached (policy.ts progressOf); who may see what follows from it. */
+  reached: ExportStatus;
   contract: ContractInfo;
   termsHash?: string;
   valueCommitmentHash?: string;
   documents: DocumentRecord[];
-  tracking: TrackingEvent[];
+  tracking?: TrackingEvent[];
   amendmentCount: number;
   createdAt: string;
   createdBy: Actor;
@@ -222,6 +243,7 @@ export interface ExportRecord {
   };
   closure?: { reasonCode?: string; reason?: string; by: Actor; at: string; penaltyOutcome?: string };
   completedAt?: string;
+  delinquency?: Delinquency;
 }
 
 /** A row of GET /exports (read model); the UI needs only these members. */
@@ -232,6 +254,7 @@ export interface ExportSummary {
   lastBlock?: string | number;
   exporterId: string;
   status: ExportStatus;
+  reached?: ExportStatus;
   contract?: Partial<ContractInfo>;
   buyerName?: string;
   createdAt?: string;
@@ -275,7 +298,10 @@ export interface Exporter {
   licenceValidUntil: string;
   status: (typeof EXPORTER_STATUSES)[number];
   warnings?: number;
+  /** DELINQUENT while any of its exports' proceeds are overdue (set per export by the National Bank). */
   delinquent?: boolean;
+  /** The exports currently recorded as delinquent, where the gateway passes them on. */
+  delinquentExports?: string[];
   delinquencyReason?: string;
   updatedAt?: string;
 }
@@ -291,27 +317,52 @@ export interface MinimumPrice {
   txId?: string;
 }
 
+/**
+ * GET /verify/{exportId} (public, no login): state, step times, document types and hashes only. The client keeps
+ * exactly these members, so a CID, tx id or name sent by mistake never reaches the page.
+ */
 export interface VerifyResult {
   exportId: string;
   status: ExportStatus;
-  exporterId?: string;
-  updatedAt?: string;
-  contract?: Partial<ContractInfo>;
+  steps: Array<{ status: ExportStatus; at: string }>;
   documents: Array<{
     type: DocumentType;
     version: number;
     sha256: string;
-    cid?: string;
+    mediaType?: string;
+    sizeBytes?: number;
     uploadedAt?: string;
-    txId?: string;
   }>;
-  permit?: { permitNumber: string; status: string };
-  permitStatus?: string | null;
-  lastTxId?: string;
-  shipment?: { billOfLadingNumber?: string; onBoardDate?: string };
-  txId?: string;
-  blockNumber?: number | string;
   verifiedAt?: string;
+}
+
+/**
+ * GET /exports/{id}/trade-terms: the private groups this viewer may read (policy.ts PRIVATE_AUDIENCE), only
+ * those keys; never salts.
+ */
+export interface TradeTermsView {
+  exportId: string;
+  terms?: {
+    unitPriceUsdPerKg: number;
+    contractValueUsd: number;
+    paymentMethod: string;
+    paymentTerms?: string;
+  };
+  fxApplication?: { paymentMethod: string; evidenceReference: string; amountUsd: number };
+  proceeds?: { amountUsd: number; paymentReference: string };
+  customsValue?: { contractValueUsd: number };
+}
+
+/** The two deadlines' windows (ECTA and the National Bank must agree on a change). */
+export interface WorkflowWindows {
+  shipByWindowSeconds: number;
+  repatriationWindowSeconds: number;
+  version: number;
+}
+
+export interface WorkflowConfig {
+  current: WorkflowWindows;
+  pending?: WorkflowWindows & { proposedByMsp: string; proposedAt: string };
 }
 
 /** RFC 9457 problem details, with the gateway's stable `code`. */

@@ -75,22 +75,3 @@ const DOC_LABELS: Record<string, string> = {
 export function docLabel(type: string): string {
   return DOC_LABELS[type] ?? humanize(type);
 }
-
-const SALT_KEY = 'coffee-portal.salt.';
-
-/** The exporter's value salt, kept in this browser so it can be handed to Customs later. */
-export function rememberSalt(exportId: string, salt: string): void {
-  try {
-    localStorage.setItem(SALT_KEY + exportId, salt);
-  } catch {
-    // storage unavailable: the salt was shown once on screen
-  }
-}
-
-export function recallSalt(exportId: string): string | undefined {
-  try {
-    return localStorage.getItem(SALT_KEY + exportId) ?? undefined;
-  } catch {
-    return undefined;
-  }
-}

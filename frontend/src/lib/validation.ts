@@ -13,7 +13,6 @@ export const REFERENCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9/._-]{0,63}$/;
 export const COUNTRY_PATTERN = /^[A-Z]{2}$/;
 export const UNLOCODE_PATTERN = /^[A-Z]{2}[A-Z2-9]{3}$/;
 export const CONTAINER_PATTERN = /^[A-Z]{3}U\d{7}$/;
-export const SALT_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 export const TIN_PATTERN = /^\d{10}$/;
 export const MAX_QUANTITY_KG = 10_000_000;
 export const MAX_USD = 1_000_000_000;
@@ -156,7 +155,6 @@ export const rules = {
   usdPerKg: (label = 'Unit price (USD/kg)'): Validator => number(label, 0.0001, MAX_USD_PER_KG, 4),
   reasonCode: pattern('Reason code', CODE_PATTERN, 'must be UPPER_SNAKE such as PRICE_BELOW_MINIMUM'),
   reason: text('Reason', 1000, { multiline: true }),
-  salt: pattern('Salt', SALT_PATTERN, 'must be 16-128 letters, digits, _ or -'),
   container: pattern('Container number', CONTAINER_PATTERN, 'must look like MSCU1234567'),
   unlocode: (label: string): Validator =>
     pattern(label, UNLOCODE_PATTERN, 'must be a UN/LOCODE such as DJJIB'),
@@ -199,15 +197,6 @@ export function valueMatchesQuantity(
 /** Unit price × quantity rounded to cents (what the wizard proposes as the contract value). */
 export function contractValue(unitPriceUsdPerKg: number, quantityKg: number): number {
   return Math.round((Math.round(unitPriceUsdPerKg * 10_000) * quantityKg) / 100) / 100;
-}
-
-/** A random salt for the private-terms commitment (the chaincode refuses guessable hashes). */
-export function randomSalt(bytes = 24): string {
-  const raw = new Uint8Array(bytes);
-  globalThis.crypto.getRandomValues(raw);
-  return Array.from(raw, (b) =>
-    'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charAt(b & 63),
-  ).join('');
 }
 
 /** A fresh export id: EXP-YYYYMMDD-XXXXXX. */

@@ -130,6 +130,22 @@ function shipByPassed(record: ExportRecord, now: number): boolean {
   return shipBy !== undefined && Date.parse(shipBy) < now;
 }
 
+/** Marked delinquent by the National Bank and not cleared since. */
+export function isDelinquent(record: Pick<ExportRecord, 'delinquency'>): boolean {
+  return record.delinquency !== undefined && !record.delinquency.clearedAt;
+}
+
+/** SHIPPED, its repatriation due time passed, not yet marked: the National Bank may mark it delinquent. */
+export function repatriationOverdue(record: ExportRecord, now = Date.now()): boolean {
+  const due = record.shipment?.repatriationDueAt;
+  return record.status === 'SHIPPED' && due !== undefined && Date.parse(due) < now && !isDelinquent(record);
+}
+
+/** Delinquent, and its proceeds have arrived since: the National Bank may clear the delinquency. */
+export function delinquencyClearable(record: ExportRecord): boolean {
+  return (record.status === 'PAYMENT_RECEIVED' || record.status === 'COMPLETED') && isDelinquent(record);
+}
+
 /** The actions the UI offers this role on this record (the chaincode has the final word). */
 export function actionsFor(role: Role, record: ExportRecord, now = Date.now()): ActionName[] {
   const s = record.status;
@@ -155,6 +171,8 @@ export function actionsFor(role: Role, record: ExportRecord, now = Date.now()): 
   if (role === 'exporter' && PRE_SHIPMENT.includes(s)) out.push('attach-documents');
   if ((role === 'exporter' || role === 'bank_officer') && PRE_SHIPMENT.includes(s)) out.push('cancel');
   if (role !== 'auditor' && PRE_SHIPMENT.includes(s) && shipByPassed(record, now)) out.push('mark-defaulted');
+  if (role === 'fx_officer' && repatriationOverdue(record, now)) out.push('mark-delinquent');
+  if (role === 'fx_officer' && delinquencyClearable(record)) out.push('clear-delinquency');
   return out;
 }
 

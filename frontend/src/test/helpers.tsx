@@ -5,6 +5,7 @@ import { MemoryRouter } from 'react-router-dom';
 import { vi } from 'vitest';
 import { reloadSession, type Session } from '../api/client';
 import type { ExportRecord, Role } from '../api/types';
+import { progressOf } from '../lib/access';
 
 export function signIn(
   role: Role,
@@ -66,12 +67,14 @@ export function renderAt(ui: ReactElement, path = '/'): RenderResult {
   );
 }
 
+/** A sample export; `reached` follows `status` unless given (an exception status ranks as DRAFT then). */
 export function sampleExport(over: Partial<ExportRecord> = {}): ExportRecord {
   const actor = { mspId: 'CommercialBankMSP', userId: 'exporter1', role: 'exporter' };
   return {
     exportId: 'EXP-1',
     exporterId: 'EXPORTER-1',
     status: 'SUBMITTED',
+    reached: progressOf(undefined, over.status ?? 'SUBMITTED'),
     contract: {
       contractNumber: 'SC-2026-001',
       buyerName: 'Hamburg Coffee GmbH',

@@ -114,7 +114,7 @@ describe('CreateWizard', () => {
 
     const id = await screen.findByTestId('created-export-id');
     const post = calls.find((c) => c.method === 'POST' && c.url === 'http://127.0.0.1:3001/api/v1/exports');
-    const body = post?.body as Record<string, unknown> & { exportId: string; tradeTerms: { salt: string } };
+    const body = post?.body as Record<string, unknown> & { exportId: string; tradeTerms: object };
     expect(id).toHaveTextContent(body.exportId);
     expect(first.url).toBe('http://127.0.0.1:3001/api/v1/documents');
     expect(Object.keys(body.details as object)).toEqual(['shipEarliest', 'shipLatest']);
@@ -135,8 +135,15 @@ describe('CreateWizard', () => {
         { type: 'PROFORMA_INVOICE', cid: 'QmPi' },
       ],
     });
-    expect(body.tradeTerms.salt).toMatch(/^[A-Za-z0-9_-]{16,128}$/);
-    expect(screen.getByTestId('created-salt')).toHaveTextContent(body.tradeTerms.salt);
+    // The gateway salts the commitment; the portal neither sends, shows nor keeps a salt.
+    expect(Object.keys(body.tradeTerms).sort()).toEqual([
+      'contractValueUsd',
+      'paymentMethod',
+      'unitPriceUsdPerKg',
+    ]);
+    expect(screen.queryByTestId('created-salt')).toBeNull();
+    expect(document.body.textContent).not.toMatch(/salt/i);
+    expect(Object.keys(localStorage).filter((k) => /salt/i.test(k))).toEqual([]);
     expect(post?.headers['Idempotency-Key']).toBeTruthy();
   });
 

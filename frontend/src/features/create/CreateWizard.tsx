@@ -6,8 +6,8 @@ import { GRADES, INCOTERMS, PAYMENT_METHODS, type CreateResult } from '../../api
 import { Field, options } from '../../components/Field';
 import { DocumentPicker, UploadProgress, useDocumentUploads } from '../../components/Documents';
 import { ProblemMessage, Success } from '../../components/ui';
-import { docLabel, formatUsd, rememberSalt } from '../../lib/format';
-import { contractValue, hasErrors, newExportId, randomSalt, rules, type Errors } from '../../lib/validation';
+import { docLabel, formatUsd } from '../../lib/format';
+import { contractValue, hasErrors, newExportId, rules, type Errors } from '../../lib/validation';
 import {
   EMPTY_WIZARD,
   WIZARD_STEPS,
@@ -68,9 +68,9 @@ export function CreateWizard(): ReactElement {
   const [docErrors, setDocErrors] = useState<Record<string, string | undefined>>({});
   const [problem, setProblem] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<{ result: CreateResult; salt: string }>();
-  // One id and salt per request: retries re-use them (and the idempotency key) so nothing is created twice.
-  const ids = useRef({ exportId: newExportId(), salt: randomSalt(), key: crypto.randomUUID() });
+  const [done, setDone] = useState<{ result: CreateResult }>();
+  // One id per request: retries re-use it (and the idempotency key) so nothing is created twice.
+  const ids = useRef({ exportId: newExportId(), key: crypto.randomUUID() });
   const uploads = useDocumentUploads();
   const headingRef = useRef<HTMLHeadingElement>(null);
   const current = WIZARD_STEPS[step] ?? WIZARD_STEPS[0]!;
@@ -124,10 +124,9 @@ export function CreateWizard(): ReactElement {
     setProblem(undefined);
     try {
       const documents = (await uploads.uploadAll()).map((u) => u.ref);
-      const body = toCreateBody(values, ids.current.exportId, ids.current.salt, documents);
+      const body = toCreateBody(values, ids.current.exportId, documents);
       const result = await createExport(body, ids.current.key);
-      rememberSalt(ids.current.exportId, ids.current.salt);
-      setDone({ result: { ...result, id: result.id ?? ids.current.exportId }, salt: ids.current.salt });
+      setDone({ result: { ...result, id: result.id ?? ids.current.exportId } });
     } catch (err: unknown) {
       setProblem(err);
     } finally {
@@ -146,26 +145,11 @@ export function CreateWizard(): ReactElement {
           </p>
           <p className="small">Transaction {done.result.txId}</p>
         </Success>
-        <div className="card">
-          <h2>Keep this value commitment salt</h2>
-          <p>
-            Customs needs it (with your commercial invoice) to check the declared value against the ledger
-            without seeing your contract. It is also kept in this browser (shown on the export’s page), but
-            nowhere else: write it down.
-          </p>
-          <p>
-            <code className="salt" data-testid="created-salt">
-              {done.salt}
-            </code>
-          </p>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => void navigator.clipboard?.writeText(done.salt)}
-          >
-            Copy salt
-          </button>
-        </div>
+        <p className="muted">
+          Your trade terms stay private to the Commercial Bank, the National Bank and ECTA; Customs checks the
+          declared value against the registered contract value on the ledger. There is nothing to keep or hand
+          over.
+        </p>
         <p>
           <Link className="button" to={`/exports/${encodeURIComponent(done.result.id)}`}>
             Open the export

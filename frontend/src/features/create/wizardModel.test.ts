@@ -75,13 +75,8 @@ describe('create wizard validation', () => {
     expect(errors[field]).toMatch(message);
   });
 
-  it('builds the POST /exports body with trade terms apart from the public contract', () => {
-    const body = toCreateBody(
-      { ...VALID, destinationCountry: 'de', paymentTerms: ' 30 days ' },
-      'EXP-1',
-      'salt-salt-salt-salt',
-      [],
-    );
+  it('builds the POST /exports body with trade terms apart from the public contract, without a salt', () => {
+    const body = toCreateBody({ ...VALID, destinationCountry: 'de', paymentTerms: ' 30 days ' }, 'EXP-1', []);
     expect(body).toEqual({
       exportId: 'EXP-1',
       contract: {
@@ -98,7 +93,6 @@ describe('create wizard validation', () => {
         contractValueUsd: 81600,
         paymentMethod: 'LC',
         paymentTerms: '30 days',
-        salt: 'salt-salt-salt-salt',
       },
       documents: [],
       details: { shipEarliest: '2026-12-01', shipLatest: '2027-01-31' },

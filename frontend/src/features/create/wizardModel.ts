@@ -166,11 +166,13 @@ export function validateWizard(v: WizardValues, now = Date.now()): Errors<Wizard
   return WIZARD_STEPS.reduce<Errors<WizardKey>>((acc, s) => ({ ...acc, ...s.validate(v, now) }), {});
 }
 
-/** The POST /exports body (trade terms go to the gateway, which passes them in the transient map). */
+/**
+ * The POST /exports body (trade terms go to the gateway, which passes them in the transient map and salts the
+ * commitment itself).
+ */
 export function toCreateBody(
   v: WizardValues,
   exportId: string,
-  salt: string,
   documents: CreateExportBody['documents'],
 ): CreateExportBody {
   return {
@@ -189,7 +191,6 @@ export function toCreateBody(
       contractValueUsd: Number(v.contractValueUsd),
       paymentMethod: v.paymentMethod,
       ...(v.paymentTerms.trim() ? { paymentTerms: v.paymentTerms.trim() } : {}),
-      salt,
     },
     documents,
     details: { shipEarliest: v.shipEarliest, shipLatest: v.shipLatest },

@@ -196,10 +196,10 @@ describe('ActionForm', () => {
     );
     render(<ActionForm spec={ACTION_SPECS['clear-customs']} record={record} />);
     expect(screen.getByLabelText(/FX permit number/)).toHaveValue('FXP-EXP-1-0A1B2C3D');
+    expect(screen.queryByLabelText(/salt/i)).toBeNull();
     await userEvent.type(screen.getByLabelText(/Declaration number/), 'DEC-9');
     await userEvent.selectOptions(screen.getByLabelText(/Risk lane/), 'YELLOW');
     await userEvent.type(screen.getByLabelText(/Declared value/), '81600');
-    await userEvent.type(screen.getByLabelText(/value salt/), 'abcdefghijklmnopqrstuv');
     await userEvent.upload(
       screen.getByLabelText(/Export declaration/),
       new File(['dec'], 'dec.pdf', { type: 'application/pdf' }),
@@ -212,10 +212,32 @@ describe('ActionForm', () => {
     });
     await screen.findByTestId('action-result-status');
     expect(calls.at(-1)?.url).toBe('http://127.0.0.1:3006/api/v1/exports/EXP-1/actions/start-inspection');
-    expect(calls.at(-1)?.body).toMatchObject({
-      riskLane: 'YELLOW',
-      customsValue: { declaredValueUsd: 81600, salt: 'abcdefghijklmnopqrstuv' },
+    expect(calls.at(-1)?.body).toMatchObject({ riskLane: 'YELLOW' });
+    expect((calls.at(-1)?.body as { customsValue: unknown }).customsValue).toEqual({
+      declaredValueUsd: 81600,
     });
+  });
+
+  it('prefills the declared value from the registered contract value, keeping what the officer typed', async () => {
+    signIn('customs_officer', 'customs');
+    stubFetch(() => undefined);
+    const record = sampleExport({ status: 'SHIPMENT_BOOKED', reached: 'SHIPMENT_BOOKED' });
+    const terms = { exportId: 'EXP-1', customsValue: { contractValueUsd: 81600 } };
+    const { rerender } = render(<ActionForm spec={ACTION_SPECS['clear-customs']} record={record} />);
+    expect(screen.getByLabelText(/Declared value/)).toHaveValue('');
+    rerender(<ActionForm spec={ACTION_SPECS['clear-customs']} record={record} terms={terms} />);
+    await waitFor(() => expect(screen.getByLabelText(/Declared value/)).toHaveValue('81600'));
+    await userEvent.clear(screen.getByLabelText(/Declared value/));
+    await userEvent.type(screen.getByLabelText(/Declared value/), '80000');
+    rerender(
+      <ActionForm
+        spec={ACTION_SPECS['clear-customs']}
+        record={record}
+        terms={{ ...terms, customsValue: { contractValueUsd: 99 } }}
+      />,
+    );
+    expect(screen.getByLabelText(/Declared value/)).toHaveValue('80000');
+    expect(screen.queryByLabelText(/salt/i)).toBeNull();
   });
 });
 

@@ -1,21 +1,22 @@
 /** Renders one action spec: fields, documents with upload progress, confirmation; posts the action. */
-import { type FormEvent, type ReactElement, useId, useMemo, useRef, useState } from 'react';
+import { type FormEvent, type ReactElement, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { runAction } from '../../api/client';
-import type { ActionResult, DocumentType, ExportRecord } from '../../api/types';
+import type { ActionResult, DocumentType, ExportRecord, TradeTermsView } from '../../api/types';
 import { Field, options } from '../../components/Field';
 import { DocumentPicker, useDocumentUploads } from '../../components/Documents';
 import { ProblemMessage, Success } from '../../components/ui';
-import { rememberSalt } from '../../lib/format';
-import { hasErrors, randomSalt, type Errors } from '../../lib/validation';
+import { hasErrors, type Errors } from '../../lib/validation';
 import { type ActionSpec, initialValues, validateAction, type Values } from './actionSpecs';
 
 interface Props {
   spec: ActionSpec;
   record: ExportRecord;
+  /** The private data this viewer may read, for fields the spec prefills (e.g. customs' declared value). */
+  terms?: TradeTermsView;
   onDone?: (result: ActionResult) => void;
 }
 
-export function ActionForm({ spec, record, onDone }: Props): ReactElement {
+export function ActionForm({ spec, record, terms, onDone }: Props): ReactElement {
   const fields = useMemo(() => spec.fields(record), [spec, record]);
   const docs = useMemo(() => spec.documents?.(record) ?? { required: [], optional: [] }, [spec, record]);
   const [values, setValues] = useState<Values>(() => initialValues(spec, record));
@@ -25,11 +26,24 @@ export function ActionForm({ spec, record, onDone }: Props): ReactElement {
   const [confirmError, setConfirmError] = useState<string>();
   const [problem, setProblem] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ res: ActionResult; keep?: string }>();
+  const [result, setResult] = useState<{ res: ActionResult }>();
   const uploads = useDocumentUploads();
-  const attempt = useRef({ key: crypto.randomUUID(), salt: randomSalt() });
+  // One idempotency key per attempt: a retry after a problem re-uses it, so nothing is submitted twice.
+  const attempt = useRef({ key: crypto.randomUUID() });
+  const touched = useRef(new Set<string>());
   const confirmId = useId();
   const titleId = useId();
+
+  // Prefill from the private data once it is known, without overwriting anything the user typed.
+  useEffect(() => {
+    if (!terms || !spec.prefill) return;
+    const pre = spec.prefill(terms, record);
+    setValues((s) => {
+      const next = { ...s };
+      for (const [k, v] of Object.entries(pre)) if (!touched.current.has(k)) next[k] = v;
+      return next;
+    });
+  }, [terms, spec, record]);
 
   async function onSubmit(e: FormEvent): Promise<void> {
     e.preventDefault();
@@ -55,18 +69,11 @@ export function ActionForm({ spec, record, onDone }: Props): ReactElement {
         res = { id: record.exportId, status: record.status, txId: uploaded.at(-1)?.txId ?? '' };
       } else {
         const action = spec.resolve?.(values, record) ?? spec.action;
-        const body = spec.body(
-          values,
-          spec.attachOnUpload ? pending : uploaded.map((u) => u.ref),
-          record,
-          attempt.current.salt,
-        );
+        const body = spec.body(values, spec.attachOnUpload ? pending : uploaded.map((u) => u.ref), record);
         res = await runAction(record.exportId, action, body, attempt.current.key);
       }
-      const keep = spec.keep?.(values, attempt.current.salt);
-      if (keep) rememberSalt(record.exportId, keep);
-      setResult({ res, keep });
-      attempt.current = { key: crypto.randomUUID(), salt: randomSalt() };
+      setResult({ res });
+      attempt.current = { key: crypto.randomUUID() };
       onDone?.(res);
     } catch (err: unknown) {
       setProblem(err);
@@ -85,12 +92,6 @@ export function ActionForm({ spec, record, onDone }: Props): ReactElement {
           Transaction <code>{result.res.txId}</code>
           {result.res.blockNumber !== undefined && <> in block {String(result.res.blockNumber)}</>}
         </p>
-        {result.keep && (
-          <p>
-            New value salt (give it to Customs with the commercial invoice):{' '}
-            <code data-testid="amend-salt">{result.keep}</code>
-          </p>
-        )}
       </Success>
     );
   }
@@ -113,7 +114,10 @@ export function ActionForm({ spec, record, onDone }: Props): ReactElement {
           type={f.kind ?? 'text'}
           required={f.required}
           value={values[f.name] ?? ''}
-          onChange={(v) => setValues((s) => ({ ...s, [f.name]: v }))}
+          onChange={(v) => {
+            touched.current.add(f.name);
+            setValues((s) => ({ ...s, [f.name]: v }));
+          }}
           error={errors[f.name]}
           hint={f.hint}
           options={f.options ? options(f.options) : undefined}

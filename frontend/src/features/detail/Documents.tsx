@@ -1,8 +1,13 @@
-/** The export's documents, every version; view a file and check its SHA-256 against the ledger. */
+/**
+ * The export's documents, every version. A readable file is fetched, its SHA-256 checked against the ledger and
+ * then only saved (octet-stream download, lib/download.ts), never shown in the portal. Documents not shared with
+ * the viewer's organization are listed (type, version, hash, time) without a download.
+ */
 import { type ReactElement, useState } from 'react';
 import { fetchDocument } from '../../api/client';
 import type { DocumentRecord } from '../../api/types';
 import { orgNameOfMsp } from '../../config';
+import { downloadName, saveBlob } from '../../lib/download';
 import { docLabel, formatBytes, formatDateTime, shortHash } from '../../lib/format';
 import { describeError } from '../../lib/problems';
 
@@ -16,42 +21,55 @@ function bytesOf(blob: Blob): Promise<ArrayBuffer> {
   });
 }
 
+async function sha256OfBytes(bytes: ArrayBuffer): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new Uint8Array(bytes));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** SHA-256 of a file, in the browser (what the ledger records for every document). */
 export async function sha256Hex(blob: Blob): Promise<string> {
-  const buf = new Uint8Array(await bytesOf(blob));
-  const digest = await crypto.subtle.digest('SHA-256', buf);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256OfBytes(await bytesOf(blob));
 }
 
 type Check =
   | { state: 'loading' }
-  | { state: 'ok'; url: string }
-  | { state: 'mismatch'; url: string; got: string }
+  | { state: 'ok' }
+  | { state: 'mismatch'; got: string }
   | { state: 'error'; message: string };
+
+/** Restricted by the gateway (no CID) or, as a second check, outside the viewer's audience by policy.ts. */
+function isRestricted(d: DocumentRecord, readable?: (type: string) => boolean): boolean {
+  return d.restricted === true || !d.cid || (readable !== undefined && !readable(d.type));
+}
 
 export function DocumentsTable({
   documents,
   exportId,
+  readable,
 }: {
   documents: DocumentRecord[];
   exportId?: string;
+  /** policy.ts canReadDocument for this viewer and export. */
+  readable?: (type: string) => boolean;
 }): ReactElement {
   const [checks, setChecks] = useState<Record<string, Check>>({});
   const sorted = [...documents].sort((a, b) => a.type.localeCompare(b.type) || b.version - a.version);
   const latest = new Map<string, number>();
   for (const d of documents) latest.set(d.type, Math.max(latest.get(d.type) ?? 0, d.version));
 
-  async function view(d: DocumentRecord): Promise<void> {
+  async function download(d: DocumentRecord, cid: string): Promise<void> {
     const key = `${d.type}-${d.version}`;
     setChecks((c) => ({ ...c, [key]: { state: 'loading' } }));
     try {
-      const blob = await fetchDocument(d.cid, exportId);
-      const got = await sha256Hex(blob);
-      const url = URL.createObjectURL(blob.type ? blob : new Blob([blob], { type: d.mediaType }));
-      setChecks((c) => ({
-        ...c,
-        [key]: got === d.sha256 ? { state: 'ok', url } : { state: 'mismatch', url, got },
-      }));
+      const bytes = await bytesOf(await fetchDocument(cid, exportId));
+      const got = await sha256OfBytes(bytes);
+      if (got !== d.sha256) {
+        // Not what the ledger recorded: not saved.
+        setChecks((c) => ({ ...c, [key]: { state: 'mismatch', got } }));
+        return;
+      }
+      saveBlob(bytes, downloadName([exportId, d.type, `v${d.version}`], d.mediaType));
+      setChecks((c) => ({ ...c, [key]: { state: 'ok' } }));
     } catch (e: unknown) {
       const p = describeError(e);
       setChecks((c) => ({
@@ -81,6 +99,8 @@ export function DocumentsTable({
             const key = `${d.type}-${d.version}`;
             const check = checks[key];
             const superseded = (latest.get(d.type) ?? 0) > d.version;
+            const restricted = isRestricted(d, readable);
+            const cid = restricted ? undefined : d.cid;
             return (
               <tr key={key} className={superseded ? 'superseded' : undefined}>
                 <td>{docLabel(d.type)}</td>
@@ -98,30 +118,30 @@ export function DocumentsTable({
                 </td>
                 <td>{formatBytes(d.sizeBytes)}</td>
                 <td>
-                  {!check && (
+                  {restricted && (
+                    <span className="muted small restricted" data-testid="document-restricted">
+                      Not shared with your organization
+                    </span>
+                  )}
+                  {cid && !check && (
                     <button
                       type="button"
                       className="secondary small"
-                      onClick={() => void view(d)}
-                      aria-label={`View ${docLabel(d.type)} version ${d.version} and verify its hash`}
+                      onClick={() => void download(d, cid)}
+                      aria-label={`Download ${docLabel(d.type)} version ${d.version} and verify its hash`}
                     >
-                      View &amp; verify
+                      Download &amp; verify
                     </button>
                   )}
                   {check?.state === 'loading' && <span role="status">Checking…</span>}
                   {check?.state === 'ok' && (
-                    <>
-                      <span className="verified" data-testid="hash-verified">
-                        ✔ Hash verified
-                      </span>{' '}
-                      <a href={check.url} target="_blank" rel="noreferrer">
-                        Open file
-                      </a>
-                    </>
+                    <span className="verified" data-testid="hash-verified">
+                      ✔ Hash verified · saved
+                    </span>
                   )}
                   {check?.state === 'mismatch' && (
                     <span className="error" role="alert">
-                      ✘ Hash mismatch (file {shortHash(check.got)})
+                      ✘ Hash mismatch (file {shortHash(check.got)}); not saved
                     </span>
                   )}
                   {check?.state === 'error' && (

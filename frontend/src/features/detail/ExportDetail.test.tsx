@@ -1,4 +1,4 @@
-import { screen } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -6,10 +6,13 @@ import type { ExportRecord } from '../../api/types';
 import { renderAt, sampleExport, signIn, stubFetch } from '../../test/helpers';
 import { ExportDetail } from './ExportDetail';
 
-function show(record: ExportRecord): ReturnType<typeof stubFetch> {
+function show(record: ExportRecord, terms?: unknown): ReturnType<typeof stubFetch> {
   const calls = stubFetch((c) => {
     if (c.url.endsWith('/history'))
       return { status: 200, body: [{ txId: 'tx-1', timestamp: record.createdAt, blockNumber: 7, record }] };
+    if (c.url.endsWith('/trade-terms') && terms !== undefined) return { status: 200, body: terms };
+    if (c.url.includes('/actions/'))
+      return { status: 200, body: { id: record.exportId, status: record.status, txId: 'tx-9' } };
     if (c.url.endsWith(`/exports/${record.exportId}`)) return { status: 200, body: record };
     return undefined;
   });
@@ -81,5 +84,61 @@ describe('ExportDetail', () => {
       '/exports/EXP-404',
     );
     expect(await screen.findByRole('alert')).toHaveTextContent('No export with this id.');
+  });
+
+  it('lets customs clear without any salt, the declared value prefilled from the trade-terms route', async () => {
+    signIn('customs_officer', 'customs');
+    const calls = show(
+      sampleExport({
+        status: 'SHIPMENT_BOOKED',
+        permit: { permitNumber: 'FXP-1', status: 'ISSUED', issuedAt: '2026-01-01T00:00:00Z' },
+      }),
+      { exportId: 'EXP-1', customsValue: { contractValueUsd: 81600 } },
+    );
+    await screen.findByTestId('trade-terms');
+    await userEvent.click(await screen.findByRole('button', { name: 'Customs declaration' }));
+    await waitFor(() => expect(screen.getByLabelText(/Declared value/)).toHaveValue('81600'));
+    expect(screen.queryByLabelText(/salt/i)).toBeNull();
+    expect(screen.getByRole('form', { name: 'Customs declaration' })).not.toHaveTextContent(/salt/i);
+    expect(calls.filter((c) => c.url.endsWith('/exports/EXP-1/trade-terms'))).toHaveLength(1);
+  });
+
+  it.each([
+    ['mark-delinquent', 'Mark delinquent', 'SHIPPED', undefined],
+    [
+      'clear-delinquency',
+      'Clear delinquency',
+      'COMPLETED',
+      {
+        markedAt: '2026-03-01T00:00:00Z',
+        markedBy: { mspId: 'NationalBankMSP', userId: 'fx1', role: 'fx_officer' },
+      },
+    ],
+  ] as const)('offers the FX officer %s on the export page', async (action, title, status, delinquency) => {
+    signIn('fx_officer', 'national-bank');
+    const calls = show(
+      sampleExport({
+        status,
+        shipment: {
+          billOfLadingNumber: 'BL-1',
+          onBoardDate: '2026-01-01T00:00:00Z',
+          shippedAt: '2026-01-01T00:00:00Z',
+          repatriationDueAt: '2026-02-01T00:00:00Z',
+        },
+        ...(delinquency ? { delinquency } : {}),
+      }),
+      { exportId: 'EXP-1' },
+    );
+    await userEvent.click(await screen.findByRole('button', { name: title }));
+    const form = screen.getByRole('form', { name: title });
+    const confirm = form.querySelector('input[type="checkbox"]');
+    if (confirm) await userEvent.click(confirm);
+    await userEvent.click(within(form).getByRole('button', { name: title }));
+    await screen.findByTestId('last-action-status');
+    const post = calls.find((c) => c.method === 'POST');
+    expect(post?.url).toBe(`http://127.0.0.1:3002/api/v1/exports/EXP-1/actions/${action}`);
+    expect(post?.body).toEqual({});
+    if (delinquency)
+      expect(screen.getByRole('region', { name: 'Delinquency' })).toHaveTextContent('Delinquent');
   });
 });

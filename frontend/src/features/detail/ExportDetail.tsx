@@ -1,11 +1,16 @@
-/** Everything a reviewer needs to decide, the timeline, and the forms for the user's next actions. */
+/**
+ * Everything a reviewer needs to decide, the timeline, and the forms for the user's next actions. What is shown
+ * is what the gateway returned for this viewer (absent field groups are simply not shown); the private trade
+ * terms are asked for only when policy.ts says the viewer may read one of their groups.
+ */
 import { type ReactElement, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { getExport, getHistory } from '../../api/client';
-import type { ActionName, ActionResult, ExportRecord } from '../../api/types';
+import { getExport, getHistory, getTradeTerms } from '../../api/client';
+import type { ActionName, ActionResult, ExportRecord, TradeTermsView } from '../../api/types';
 import { Loading, ProblemMessage, StatusBadge, Success } from '../../components/ui';
 import { orgNameOfMsp } from '../../config';
-import { formatDate, formatDateTime, formatUsd, humanize, recallSalt } from '../../lib/format';
+import { canReadDocument, factsOf, readablePrivateGroups, viewerOf } from '../../lib/access';
+import { formatDate, formatDateTime, formatUsd, humanize } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { ROLE_LABELS, actionsFor } from '../../lib/workflow';
 import { useSession } from '../auth/session';
@@ -14,6 +19,7 @@ import { ACTION_SPECS } from './actionSpecs';
 import { ActionForm } from './ActionForm';
 import { DocumentsTable } from './Documents';
 import { Timeline, TrackingList } from './Timeline';
+import { TradeTermsPanel } from './TradeTerms';
 
 type Fact = [string, string | number | undefined];
 
@@ -130,6 +136,22 @@ function sections(r: ExportRecord): Array<{ title: string; facts: Fact[] }> {
         ['Completed', formatDateTime(r.completedAt)],
       ],
     });
+  if (r.delinquency)
+    out.push({
+      title: 'Delinquency',
+      facts: [
+        ['Status', r.delinquency.clearedAt ? 'Cleared' : 'Delinquent: proceeds overdue'],
+        [
+          'Repatriation was due',
+          formatDateTime(r.delinquency.repatriationDueAt ?? r.shipment?.repatriationDueAt),
+        ],
+        [
+          'Marked',
+          `${formatDateTime(r.delinquency.markedAt)} · ${orgNameOfMsp(r.delinquency.markedBy.mspId)}`,
+        ],
+        ['Cleared', formatDateTime(r.delinquency.clearedAt)],
+      ],
+    });
   if (r.closure)
     out.push({
       title: 'Closure',
@@ -152,6 +174,14 @@ export function ExportDetail(): ReactElement {
   const [open, setOpen] = useState<ActionName>();
   const [formKey, setFormKey] = useState(0);
   const [last, setLast] = useState<{ title: string; res: ActionResult }>();
+  const viewer = session ? viewerOf(session) : undefined;
+  const groups = record.data ? readablePrivateGroups(viewer, factsOf(record.data)) : [];
+  const readsPrivate = groups.length > 0;
+  // Only for viewers the policy lets read a private group: everyone else never asks (and sees no error).
+  const terms = useAsync<TradeTermsView | undefined>(
+    () => (readsPrivate ? getTradeTerms(id) : Promise.resolve(undefined)),
+    [id, readsPrivate],
+  );
 
   if (record.loading && !record.data) return <Loading label="Loading export…" />;
   if (record.error || !record.data)
@@ -165,9 +195,13 @@ export function ExportDetail(): ReactElement {
   const role = session?.user.role;
   const available = role ? actionsFor(role, r) : [];
 
+  const facts = factsOf(r);
+  const readable = (type: string): boolean => viewer !== undefined && canReadDocument(viewer, facts, type);
+
   const refresh = (): void => {
     record.reload();
     history.reload();
+    if (readsPrivate) terms.reload();
   };
 
   return (
@@ -233,6 +267,7 @@ export function ExportDetail(): ReactElement {
                 key={`${open}-${formKey}`}
                 spec={ACTION_SPECS[open]}
                 record={r}
+                terms={terms.data}
                 onDone={(res) => {
                   setLast({ title: ACTION_SPECS[open].title, res });
                   setOpen(undefined);
@@ -244,22 +279,16 @@ export function ExportDetail(): ReactElement {
         </section>
       )}
 
-      {role === 'exporter' && recallSalt(r.exportId) && (
-        <p className="notice">
-          Value salt for Customs (kept in this browser):{' '}
-          <code data-testid="kept-salt">{recallSalt(r.exportId)}</code>
-        </p>
-      )}
-
       <div className="grid">
         {sections(r).map((s) => (
           <Facts key={s.title} title={s.title} facts={s.facts} />
         ))}
+        <TradeTermsPanel groups={groups} state={terms} />
       </div>
 
       <section className="card" aria-labelledby="docs-title">
         <h2 id="docs-title">Documents</h2>
-        <DocumentsTable documents={r.documents} exportId={r.exportId} />
+        <DocumentsTable documents={r.documents} exportId={r.exportId} readable={readable} />
       </section>
 
       <section className="card" aria-labelledby="tl-title">
@@ -269,10 +298,10 @@ export function ExportDetail(): ReactElement {
         {history.data && <Timeline history={history.data} />}
       </section>
 
-      {(r.shipment || r.tracking.length > 0) && (
+      {(r.shipment || (r.tracking?.length ?? 0) > 0) && (
         <section className="card" aria-labelledby="trk-title">
           <h2 id="trk-title">Shipment tracking</h2>
-          <TrackingList events={r.tracking} />
+          <TrackingList events={r.tracking ?? []} />
         </section>
       )}
 

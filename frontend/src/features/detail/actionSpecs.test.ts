@@ -124,7 +124,6 @@ const VALID: Case[] = [
       declaredGrade: 'G2',
       riskLane: 'GREEN',
       declaredValueUsd: '81600',
-      salt: 'abcdefghijklmnopqrst',
     },
     docs: [doc('EXPORT_DECLARATION')],
     body: {
@@ -134,7 +133,7 @@ const VALID: Case[] = [
       declaredGrade: 'G2',
       riskLane: 'GREEN',
       documents: [doc('EXPORT_DECLARATION')],
-      customsValue: { declaredValueUsd: 81600, salt: 'abcdefghijklmnopqrst' },
+      customsValue: { declaredValueUsd: 81600 },
     },
     posts: 'clear-customs',
   },
@@ -206,7 +205,7 @@ describe('action specs: valid input → the JSON the gateway receives', () => {
       const record = sampleExport(c.record);
       const chosen = (c.docs ?? []).map((d) => d.type);
       expect(validateAction(spec, c.values, record, chosen)).toEqual({});
-      expect(spec.body(c.values, c.docs ?? [], record, 'salt')).toEqual(c.body);
+      expect(spec.body(c.values, c.docs ?? [], record)).toEqual(c.body);
       expect(spec.resolve?.(c.values, record) ?? spec.action).toBe(c.posts ?? c.action);
     },
   );
@@ -265,7 +264,13 @@ describe('action specs: invalid input is refused with the chaincode’s reason',
       'portOfDischarge',
       /UN\/LOCODE/,
     ],
-    ['clear-customs', { status: 'SHIPMENT_BOOKED' }, { salt: 'short' }, 'salt', /16-128/],
+    [
+      'clear-customs',
+      { status: 'SHIPMENT_BOOKED' },
+      { declaredValueUsd: '' },
+      'declaredValueUsd',
+      /required/,
+    ],
     ['clear-customs', { status: 'SHIPMENT_BOOKED' }, { riskLane: 'BLUE' }, 'riskLane', /Choose/],
     ['clear-customs', { status: 'SHIPMENT_BOOKED' }, {}, '_form', /document set is incomplete/],
     ['ship', { status: 'CUSTOMS_CLEARED' }, { onBoardDate: '2999-01-01T00:00' }, 'onBoardDate', /future/],
@@ -319,10 +324,53 @@ describe('action specs: invalid input is refused with the chaincode’s reason',
       validateAction(spec, { paymentMethod: 'LC', evidenceReference: '', amountUsd: '' }, record, [])._form,
     ).toMatch(/together/);
     expect(
-      spec.body({ paymentMethod: 'LC', evidenceReference: 'LC-9', amountUsd: '81600' }, [], record, 's'),
+      spec.body({ paymentMethod: 'LC', evidenceReference: 'LC-9', amountUsd: '81600' }, [], record),
     ).toEqual({ fxApplication: { paymentMethod: 'LC', evidenceReference: 'LC-9', amountUsd: 81600 } });
     expect(actionsFor('bank_officer', record)).toContain('amend');
     expect(actionsFor('exporter', record)).toContain('amend');
+  });
+});
+
+describe('amending the trade terms', () => {
+  it('sends corrected terms without any salt (the gateway salts the commitment)', () => {
+    const record = sampleExport({
+      status: 'AMENDMENT_REQUESTED',
+      amendment: {
+        returnTo: 'SUBMITTED',
+        step: 2,
+        reasonCode: 'PRICE_BELOW_MINIMUM',
+        reason: 'x',
+        requestedBy: { mspId: 'ECTAMSP', userId: 'e', role: 'ecta_officer' },
+        requestedAt: '2026-01-01T00:00:00Z',
+      },
+    });
+    const spec = ACTION_SPECS.amend;
+    const v = {
+      unitPriceUsdPerKg: '4.5',
+      contractValueUsd: '86400',
+      paymentMethod: 'CAD',
+      paymentTerms: ' 60 days ',
+    };
+    expect(validateAction(spec, v, record, [])).toEqual({});
+    expect(spec.body(v, [], record)).toEqual({
+      tradeTerms: {
+        unitPriceUsdPerKg: 4.5,
+        contractValueUsd: 86400,
+        paymentMethod: 'CAD',
+        paymentTerms: '60 days',
+      },
+    });
+    expect(validateAction(spec, { paymentTerms: '60 days' }, record, [])._form).toMatch(/together/);
+    expect(spec.fields(record).map((f) => f.name)).not.toContain('salt');
+  });
+
+  it('no action asks for a salt', () => {
+    for (const spec of Object.values(ACTION_SPECS)) {
+      for (const status of ['SHIPMENT_BOOKED', 'UNDER_INSPECTION', 'AMENDMENT_REQUESTED'] as const) {
+        const names = spec.fields(sampleExport({ status })).map((f) => `${f.name} ${f.label}`);
+        expect(names.join(' ')).not.toMatch(/salt/i);
+      }
+    }
   });
 });
 
@@ -359,5 +407,82 @@ describe('who may act', () => {
     });
     expect(actionsFor('customs_officer', r, Date.UTC(2026, 2, 1))).toContain('mark-defaulted');
     expect(actionsFor('customs_officer', r, Date.UTC(2026, 0, 15))).not.toContain('mark-defaulted');
+  });
+
+  describe('National Bank delinquency, per export', () => {
+    const shipment = {
+      billOfLadingNumber: 'BL-1',
+      onBoardDate: '2026-01-01T00:00:00Z',
+      shippedAt: '2026-01-01T00:00:00Z',
+      repatriationDueAt: '2026-04-01T00:00:00Z',
+    };
+    const marked = {
+      markedAt: '2026-04-02T00:00:00Z',
+      markedBy: { mspId: 'NationalBankMSP', userId: 'fx1', role: 'fx_officer' },
+    };
+    const after = Date.UTC(2026, 3, 2);
+    const before = Date.UTC(2026, 2, 1);
+    it.each([
+      [
+        'SHIPPED past due, not marked',
+        'fx_officer',
+        { status: 'SHIPPED', shipment },
+        after,
+        ['mark-delinquent'],
+      ],
+      ['SHIPPED before due', 'fx_officer', { status: 'SHIPPED', shipment }, before, []],
+      [
+        'SHIPPED past due, marked already',
+        'fx_officer',
+        { status: 'SHIPPED', shipment, delinquency: marked },
+        after,
+        [],
+      ],
+      [
+        'SHIPPED past due, for the bank officer',
+        'bank_officer',
+        { status: 'SHIPPED', shipment },
+        after,
+        ['confirm-payment'],
+      ],
+      ['SHIPPED past due, for the NB auditor', 'auditor', { status: 'SHIPPED', shipment }, after, []],
+      [
+        'PAYMENT_RECEIVED, delinquent',
+        'fx_officer',
+        { status: 'PAYMENT_RECEIVED', shipment, delinquency: marked },
+        after,
+        ['confirm-repatriation', 'clear-delinquency'],
+      ],
+      [
+        'COMPLETED, delinquent',
+        'fx_officer',
+        { status: 'COMPLETED', shipment, delinquency: marked },
+        after,
+        ['clear-delinquency'],
+      ],
+      [
+        'COMPLETED, cleared',
+        'fx_officer',
+        { status: 'COMPLETED', shipment, delinquency: { ...marked, clearedAt: '2026-04-03T00:00:00Z' } },
+        after,
+        [],
+      ],
+      [
+        'PAYMENT_RECEIVED, never delinquent',
+        'fx_officer',
+        { status: 'PAYMENT_RECEIVED', shipment },
+        after,
+        ['confirm-repatriation'],
+      ],
+    ] as const)('%s → %s: %j', (_label, role, over, now, expected) => {
+      expect(actionsFor(role, sampleExport(over as Partial<ExportRecord>), now)).toEqual(expected);
+    });
+
+    it('posts an empty body for both', () => {
+      const r = sampleExport({ status: 'SHIPPED', shipment });
+      expect(ACTION_SPECS['mark-delinquent'].body({}, [], r)).toEqual({});
+      expect(ACTION_SPECS['clear-delinquency'].body({}, [], r)).toEqual({});
+      expect(ACTION_SPECS['mark-delinquent'].confirm).toBeTruthy();
+    });
   });
 });

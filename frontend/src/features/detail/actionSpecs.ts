@@ -2,7 +2,8 @@
  * One declarative spec per export action: its fields (with validators mirroring the chaincode), the
  * documents it attaches, cross-field checks, and the JSON body sent to
  * POST /exports/{id}/actions/{action}. Private inputs travel under their transient key
- * (tradeTerms, fxApplication, customsValue, paymentProceeds); the gateway moves them to the transient map.
+ * (tradeTerms, fxApplication, customsValue, paymentProceeds); the gateway moves them to the transient map and
+ * generates every commitment's salt itself (the portal never generates, asks for or keeps one).
  */
 import {
   type ActionName,
@@ -11,6 +12,7 @@ import {
   type ExportRecord,
   type ExportStatus,
   type Grade,
+  type TradeTermsView,
   GRADES,
   PAYMENT_METHODS,
   RISK_LANES,
@@ -24,7 +26,6 @@ import {
   oneOf,
   optional,
   parseInstant,
-  randomSalt,
   rules,
   splitList,
   text,
@@ -65,11 +66,11 @@ export interface ActionSpec {
   /** The action actually posted (customs: clear-customs on GREEN, start-inspection on YELLOW/RED). */
   resolve?: (v: Values, r: ExportRecord) => ActionName;
   docFacts?: (v: Values) => Partial<Record<DocumentType, { quantityKg?: number; grade?: Grade }>>;
-  body: (v: Values, docs: DocumentRef[], r: ExportRecord, salt: string) => Record<string, unknown>;
+  body: (v: Values, docs: DocumentRef[], r: ExportRecord) => Record<string, unknown>;
   /** Upload to POST /exports/{id}/documents, which attaches (exporter shipping documents) at once. */
   attachOnUpload?: boolean;
-  /** Something the user must keep after success (e.g. a new salt). */
-  keep?: (v: Values, salt: string) => string | undefined;
+  /** Starting values from the private data this viewer may read (GET /exports/{id}/trade-terms). */
+  prefill?: (terms: TradeTermsView, r: ExportRecord) => Values;
 }
 
 const REVIEW_STEP: Partial<Record<ExportStatus, number>> = {
@@ -497,15 +498,13 @@ export const ACTION_SPECS: Record<ActionName, ActionSpec> = {
               kind: 'number',
               validate: rules.usd('Declared value'),
               required: true,
-            },
-            {
-              name: 'salt',
-              label: 'Exporter’s value salt',
-              validate: rules.salt,
-              required: true,
-              hint: 'Given by the exporter with the commercial invoice',
+              hint: 'Checked by the ledger against the registered contract value (prefilled where known)',
             },
           ],
+    prefill: (terms, r): Values =>
+      r.status !== 'UNDER_INSPECTION' && terms.customsValue
+        ? { declaredValueUsd: String(terms.customsValue.contractValueUsd) }
+        : {},
     documents: (r) =>
       r.status === 'UNDER_INSPECTION'
         ? { required: [], optional: [] }
@@ -536,7 +535,7 @@ export const ACTION_SPECS: Record<ActionName, ActionSpec> = {
             declaredGrade: v.declaredGrade,
             riskLane: v.riskLane,
             documents: docs,
-            customsValue: { declaredValueUsd: num(v.declaredValueUsd ?? ''), salt: v.salt?.trim() },
+            customsValue: { declaredValueUsd: num(v.declaredValueUsd ?? '') },
           },
   },
   'complete-inspection': {
@@ -645,6 +644,25 @@ export const ACTION_SPECS: Record<ActionName, ActionSpec> = {
       paymentProceeds: { amountUsd: num(v.amountUsd ?? '') },
     }),
   },
+  'mark-delinquent': {
+    action: 'mark-delinquent',
+    title: 'Mark delinquent',
+    intro:
+      'The repatriation due time has passed without the proceeds. The exporter gets no new FX approval while any of its exports is delinquent.',
+    submitLabel: 'Mark delinquent',
+    danger: true,
+    confirm: 'I confirm the export proceeds were not repatriated by the due time.',
+    fields: () => [],
+    body: () => ({}),
+  },
+  'clear-delinquency': {
+    action: 'clear-delinquency',
+    title: 'Clear delinquency',
+    intro: 'The proceeds of this export have arrived; its delinquency no longer counts against the exporter.',
+    submitLabel: 'Clear delinquency',
+    fields: () => [],
+    body: () => ({}),
+  },
   'confirm-repatriation': {
     action: 'confirm-repatriation',
     title: 'Confirm FX repatriation',
@@ -734,6 +752,12 @@ export const ACTION_SPECS: Record<ActionName, ActionSpec> = {
             options: PAYMENT_METHODS,
             validate: optional(oneOf('Payment method', PAYMENT_METHODS)),
           },
+          {
+            name: 'paymentTerms',
+            label: 'Payment terms (optional)',
+            kind: 'textarea',
+            validate: optional(text('Payment terms', 1000, { multiline: true })),
+          },
         ];
       }
       if (back === 'FX_SUBMITTED') {
@@ -774,7 +798,7 @@ export const ACTION_SPECS: Record<ActionName, ActionSpec> = {
       if (chosen.length === 0 && !filled) e._form = 'Attach a corrected document or correct a field';
       if (back === 'SUBMITTED') {
         const terms = [v.unitPriceUsdPerKg, v.contractValueUsd, v.paymentMethod].filter((x) => x?.trim());
-        if (terms.length > 0 && terms.length < 3)
+        if ((terms.length > 0 || v.paymentTerms?.trim()) && terms.length < 3)
           e._form = 'To correct the trade terms give unit price, contract value and payment method together';
       }
       if (back === 'FX_SUBMITTED') {
@@ -785,7 +809,7 @@ export const ACTION_SPECS: Record<ActionName, ActionSpec> = {
       return e;
     },
     docFacts: shippingDocFacts,
-    body: (v, docs, r, salt) => {
+    body: (v, docs, r) => {
       const back = r.amendment?.returnTo;
       if (back === 'SUBMITTED' && v.unitPriceUsdPerKg?.trim()) {
         return {
@@ -794,7 +818,7 @@ export const ACTION_SPECS: Record<ActionName, ActionSpec> = {
             unitPriceUsdPerKg: num(v.unitPriceUsdPerKg),
             contractValueUsd: num(v.contractValueUsd ?? ''),
             paymentMethod: v.paymentMethod,
-            salt,
+            ...(v.paymentTerms?.trim() ? { paymentTerms: v.paymentTerms.trim() } : {}),
           },
         };
       }
@@ -810,7 +834,6 @@ export const ACTION_SPECS: Record<ActionName, ActionSpec> = {
       }
       return withDocs(docs);
     },
-    keep: (v, salt) => (v.unitPriceUsdPerKg?.trim() ? salt : undefined),
   },
 };
 
@@ -853,5 +876,3 @@ export function validateAction(
   for (const f of spec.fields(r)) validators[f.name] = f.validate;
   return { ...validateAll(v, validators), ...(spec.cross?.(v, r, chosenDocs) ?? {}) };
 }
-
-export { randomSalt };

@@ -1,6 +1,9 @@
-/** Exporter licences (ECTA writes, everyone reads) and delinquency (National Bank). */
+/**
+ * Exporter licences (ECTA writes, everyone reads). For the National Bank also its per-export delinquency work and
+ * the workflow deadlines it decides together with ECTA.
+ */
 import { type FormEvent, type ReactElement, useState } from 'react';
-import { createExporter, listExporters, setDelinquency, updateExporter } from '../../api/client';
+import { createExporter, listExporters, updateExporter } from '../../api/client';
 import { EXPORTER_STATUSES, type Exporter } from '../../api/types';
 import { Field, options } from '../../components/Field';
 import { Empty, Loading, ProblemMessage, Success } from '../../components/ui';
@@ -17,6 +20,8 @@ import {
   validateAll,
 } from '../../lib/validation';
 import { useSession } from '../auth/session';
+import { DelinquencyPanel } from './DelinquencyPanel';
+import { WorkflowConfigPanel } from './WorkflowConfigPanel';
 
 type NewKey = 'exporterId' | 'legalName' | 'tin' | 'licenceNumber' | 'licenceValidUntil';
 export const exporterValidators = {
@@ -117,47 +122,34 @@ function NewExporterForm({ onDone }: { onDone: () => void }): ReactElement {
   );
 }
 
-function RowEditor({
-  exporter,
-  mode,
-  onDone,
-}: {
-  exporter: Exporter;
-  mode: 'ecta' | 'nbe';
-  onDone: () => void;
-}): ReactElement {
+/** ECTA: licence status and validity of one exporter. */
+function RowEditor({ exporter, onDone }: { exporter: Exporter; onDone: () => void }): ReactElement {
   const [status, setStatus] = useState<string>(exporter.status);
   const [until, setUntil] = useState(exporter.licenceValidUntil?.slice(0, 10) ?? '');
   const [reason, setReason] = useState('');
   const [errors, setErrors] = useState<Errors<'status' | 'until' | 'reason'>>({});
   const [problem, setProblem] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent, delinquent?: boolean): Promise<void> {
+  async function submit(e: FormEvent): Promise<void> {
     e.preventDefault();
-    const errs =
-      mode === 'nbe'
-        ? validateAll({ reason }, { reason: rules.reason })
-        : validateAll(
-            { status, until, reason },
-            {
-              status: oneOf('Status', EXPORTER_STATUSES),
-              until: date('Licence valid until'),
-              reason: status === 'ACTIVE' ? optional(rules.reason) : rules.reason,
-            },
-          );
+    const errs = validateAll(
+      { status, until, reason },
+      {
+        status: oneOf('Status', EXPORTER_STATUSES),
+        until: date('Licence valid until'),
+        reason: status === 'ACTIVE' ? optional(rules.reason) : rules.reason,
+      },
+    );
     setErrors(errs);
     if (hasErrors(errs)) return;
     setBusy(true);
     setProblem(undefined);
     try {
-      if (mode === 'nbe')
-        await setDelinquency(exporter.exporterId, delinquent ?? !exporter.delinquent, reason.trim());
-      else
-        await updateExporter(exporter.exporterId, {
-          ...(status !== exporter.status ? { status: status as Exporter['status'] } : {}),
-          ...(until !== exporter.licenceValidUntil?.slice(0, 10) ? { licenceValidUntil: until } : {}),
-          ...(reason.trim() ? { reason: reason.trim() } : {}),
-        });
+      await updateExporter(exporter.exporterId, {
+        ...(status !== exporter.status ? { status: status as Exporter['status'] } : {}),
+        ...(until !== exporter.licenceValidUntil?.slice(0, 10) ? { licenceValidUntil: until } : {}),
+        ...(reason.trim() ? { reason: reason.trim() } : {}),
+      });
       onDone();
     } catch (err: unknown) {
       setProblem(err);
@@ -172,42 +164,34 @@ function RowEditor({
       noValidate
       aria-label={`Update ${exporter.exporterId}`}
     >
-      {mode === 'ecta' && (
-        <>
-          <Field
-            label="Status"
-            name="status"
-            type="select"
-            value={status}
-            onChange={setStatus}
-            options={options(EXPORTER_STATUSES)}
-            error={errors.status}
-          />
-          <Field
-            label="Licence valid until"
-            name="until"
-            type="date"
-            value={until}
-            onChange={setUntil}
-            error={errors.until}
-          />
-        </>
-      )}
+      <Field
+        label="Status"
+        name="status"
+        type="select"
+        value={status}
+        onChange={setStatus}
+        options={options(EXPORTER_STATUSES)}
+        error={errors.status}
+      />
+      <Field
+        label="Licence valid until"
+        name="until"
+        type="date"
+        value={until}
+        onChange={setUntil}
+        error={errors.until}
+      />
       <Field
         label="Reason"
         name="reason"
         value={reason}
         onChange={setReason}
         error={errors.reason}
-        hint={mode === 'ecta' ? 'Required unless ACTIVE' : undefined}
+        hint="Required unless ACTIVE"
       />
       <ProblemMessage error={problem} />
-      <button
-        type="submit"
-        disabled={busy}
-        className={mode === 'nbe' && !exporter.delinquent ? 'danger' : undefined}
-      >
-        {mode === 'nbe' ? (exporter.delinquent ? 'Clear delinquency' : 'Mark delinquent') : 'Save licence'}
+      <button type="submit" disabled={busy}>
+        Save licence
       </button>
     </form>
   );
@@ -219,16 +203,14 @@ export function ExportersPage(): ReactElement {
   const [editing, setEditing] = useState<string>();
   const role = session?.user.role;
   const org = session?.org;
-  const mode =
-    org === 'ecta' && (role === 'ecta_officer' || role === 'admin')
-      ? 'ecta'
-      : org === 'national-bank' && role === 'fx_officer'
-        ? 'nbe'
-        : undefined;
+  const licensing = org === 'ecta' && (role === 'ecta_officer' || role === 'admin');
+  const nationalBank = org === 'national-bank' && (role === 'fx_officer' || role === 'auditor');
   return (
     <section aria-labelledby="exp-title">
       <h1 id="exp-title">{org === 'national-bank' ? 'Exporters and delinquency' : 'Exporter licences'}</h1>
-      {mode === 'ecta' && <NewExporterForm onDone={state.reload} />}
+      {nationalBank && <DelinquencyPanel canAct={role === 'fx_officer'} />}
+      {org === 'national-bank' && <WorkflowConfigPanel />}
+      {licensing && <NewExporterForm onDone={state.reload} />}
       {state.loading && <Loading />}
       <ProblemMessage error={state.error} onRetry={state.reload} />
       {state.data && state.data.length === 0 && <Empty>No exporters are licensed yet.</Empty>}
@@ -245,7 +227,7 @@ export function ExportersPage(): ReactElement {
                 <th scope="col">Status</th>
                 <th scope="col">Warnings</th>
                 <th scope="col">Delinquent</th>
-                {mode && <th scope="col">Manage</th>}
+                {licensing && <th scope="col">Manage</th>}
               </tr>
             </thead>
             <tbody>
@@ -265,13 +247,20 @@ export function ExportersPage(): ReactElement {
                     </span>
                   </td>
                   <td>{x.warnings ?? 0}</td>
-                  <td>{x.delinquent ? <span className="badge badge-rejected">DELINQUENT</span> : 'No'}</td>
-                  {mode && (
+                  <td>
+                    {x.delinquent ? (
+                      <span className="badge badge-rejected" title={x.delinquentExports?.join(', ')}>
+                        DELINQUENT
+                      </span>
+                    ) : (
+                      'No'
+                    )}
+                  </td>
+                  {licensing && (
                     <td>
                       {editing === x.exporterId ? (
                         <RowEditor
                           exporter={x}
-                          mode={mode}
                           onDone={() => {
                             setEditing(undefined);
                             state.reload();
@@ -284,7 +273,7 @@ export function ExportersPage(): ReactElement {
                           onClick={() => setEditing(x.exporterId)}
                           aria-label={`Manage ${x.exporterId}`}
                         >
-                          {mode === 'nbe' ? 'Delinquency…' : 'Edit…'}
+                          Edit…
                         </button>
                       )}
                     </td>

@@ -1,4 +1,7 @@
-/** ECTA's minimum export prices: versioned rows, the one in force per grade/region highlighted. */
+/**
+ * ECTA's minimum export prices: versioned rows, the one in force per grade/region highlighted. ECTA also sees
+ * the workflow deadlines it decides together with the National Bank.
+ */
 import { type FormEvent, type ReactElement, useState } from 'react';
 import { listMinimumPrices, publishMinimumPrice } from '../../api/client';
 import { GRADES, type MinimumPrice } from '../../api/types';
@@ -8,6 +11,7 @@ import { formatDate, formatUsd } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { type Errors, date, hasErrors, oneOf, optional, rules, validateAll } from '../../lib/validation';
 import { useSession } from '../auth/session';
+import { WorkflowConfigPanel } from './WorkflowConfigPanel';
 
 type Key = 'grade' | 'originRegion' | 'usdPerKg' | 'effectiveFrom';
 export const priceValidators = {
@@ -137,6 +141,7 @@ export function MinimumPricesPage(): ReactElement {
     <section aria-labelledby="mp-title">
       <h1 id="mp-title">Minimum export prices</h1>
       {canPublish && <PublishForm onDone={state.reload} />}
+      {session?.org === 'ecta' && <WorkflowConfigPanel />}
       {state.loading && <Loading />}
       <ProblemMessage error={state.error} onRetry={state.reload} />
       {state.data && rows.length === 0 && (

@@ -96,46 +96,48 @@ describe('registry pages', () => {
     });
   });
 
-  it('the National Bank marks an exporter delinquent with a reason', async () => {
+  it('the National Bank no longer sets delinquency per exporter (it is per export now)', async () => {
     signIn('fx_officer', 'national-bank');
     const calls = stubFetch((c) =>
-      c.method === 'POST'
-        ? { status: 200, body: {} }
-        : {
+      c.url.endsWith('/workflow-config')
+        ? {
             status: 200,
-            body: {
-              items: [
-                {
-                  exporterId: 'EXP-ACME',
-                  legalName: 'Acme',
-                  tin: '0012345678',
-                  licenceNumber: 'L',
-                  licenceValidUntil: '2030-01-01',
-                  status: 'ACTIVE',
-                  delinquent: false,
-                },
-              ],
+            body: { current: { shipByWindowSeconds: 1, repatriationWindowSeconds: 1, version: 0 } },
+          }
+        : c.url.includes('/exports?')
+          ? { status: 200, body: { items: [] } }
+          : {
+              status: 200,
+              body: {
+                items: [
+                  {
+                    exporterId: 'EXP-ACME',
+                    legalName: 'Acme',
+                    tin: '0012345678',
+                    licenceNumber: 'L',
+                    licenceValidUntil: '2030-01-01',
+                    status: 'ACTIVE',
+                    delinquent: true,
+                  },
+                ],
+              },
             },
-          },
     );
     renderAt(<ExportersPage />);
+    expect(await screen.findByText('DELINQUENT')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Register exporter' })).toBeNull();
-    await userEvent.click(await screen.findByRole('button', { name: 'Manage EXP-ACME' }));
-    await userEvent.click(screen.getByRole('button', { name: 'Mark delinquent' }));
-    expect(screen.getByText('Reason is required')).toBeInTheDocument();
-    await userEvent.type(screen.getByLabelText(/Reason/), 'Proceeds of EXP-1 not repatriated');
-    await userEvent.click(screen.getByRole('button', { name: 'Mark delinquent' }));
-    await vi.waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true));
-    expect(calls.find((c) => c.method === 'POST')).toMatchObject({
-      url: 'http://127.0.0.1:3002/api/v1/exporters/EXP-ACME/delinquency',
-      body: { delinquent: true, reason: 'Proceeds of EXP-1 not repatriated' },
-    });
+    expect(screen.queryByRole('button', { name: /Manage EXP-ACME/ })).toBeNull();
+    expect(calls.some((c) => c.url.includes('/delinquency'))).toBe(false);
   });
 
   it('ECTA publishes a minimum price; other orgs only read the table', async () => {
     signIn('ecta_officer', 'ecta');
     const calls = stubFetch((c) =>
-      c.method === 'POST' ? { status: 201, body: { id: 'MP-000009' } } : { status: 200, body: { items: [] } },
+      c.method === 'POST'
+        ? { status: 201, body: { id: 'MP-000009' } }
+        : c.url.endsWith('/workflow-config')
+          ? { status: 403, body: { code: 'FORBIDDEN' } }
+          : { status: 200, body: { items: [] } },
     );
     renderAt(<MinimumPricesPage />);
     await screen.findByText(/has not published any minimum price/);

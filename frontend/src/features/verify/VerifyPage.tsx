@@ -1,13 +1,18 @@
-/** Public verification (no login): an export's state and document hashes as proven by the ledger. */
+/**
+ * Public verification (no login): an export's state, step times, document types and hashes as proven by the
+ * ledger (workflow.md "Who sees what"). No CIDs, transaction ids, user names or private values are shown.
+ */
 import { type FormEvent, type ReactElement, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { verifyExport } from '../../api/client';
+import type { VerifyResult } from '../../api/types';
 import { QrCode } from '../../components/QrCode';
 import { Field } from '../../components/Field';
 import { Loading, ProblemMessage, StatusBadge } from '../../components/ui';
-import { docLabel, formatDateTime } from '../../lib/format';
+import { docLabel, formatBytes, formatDateTime, humanize } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { rules } from '../../lib/validation';
+import { STATUS_LABELS } from '../../lib/workflow';
 import { sha256Hex } from '../detail/Documents';
 
 export function verifyUrl(exportId: string): string {
@@ -60,8 +65,14 @@ function Lookup(): ReactElement {
   );
 }
 
-function FileCheck({ hashes }: { hashes: Map<string, string> }): ReactElement {
-  const [result, setResult] = useState<string>();
+/** Which listed documents (type, version) a file's SHA-256 matches. */
+export function matchesOf(sha256: string, documents: VerifyResult['documents']): string[] {
+  return documents.filter((d) => d.sha256 === sha256).map((d) => `${docLabel(d.type)} v${d.version}`);
+}
+
+/** A buyer holding a file checks it in the browser (crypto.subtle); the file never leaves the machine. */
+function FileCheck({ documents }: { documents: VerifyResult['documents'] }): ReactElement {
+  const [result, setResult] = useState<{ ok: boolean; text: string }>();
   return (
     <div className="field">
       <label htmlFor="file-check">Check a file you received against the ledger</label>
@@ -71,20 +82,24 @@ function FileCheck({ hashes }: { hashes: Map<string, string> }): ReactElement {
         onChange={(e) => {
           const f = e.target.files?.[0];
           if (!f) return;
-          setResult('Computing…');
-          void sha256Hex(f).then((h) => {
-            const match = hashes.get(h);
-            setResult(
-              match
-                ? `✔ Matches ${match} on the ledger.`
-                : '✘ This file matches no document recorded for this export.',
-            );
-          });
+          setResult({ ok: false, text: 'Computing…' });
+          sha256Hex(f).then(
+            (h) => {
+              const found = matchesOf(h, documents);
+              setResult(
+                found.length > 0
+                  ? { ok: true, text: `✔ Matches ${found.join(', ')} on the ledger.` }
+                  : { ok: false, text: '✘ This file matches no document recorded for this export.' },
+              );
+            },
+            () => setResult({ ok: false, text: '✘ The file could not be read.' }),
+          );
         }}
       />
+      <small className="hint">The file is hashed in your browser (SHA-256); it is not uploaded.</small>
       {result && (
-        <p role="status" className={result.startsWith('✔') ? 'verified' : 'error'}>
-          {result}
+        <p role="status" className={result.ok ? 'verified' : 'error'} data-testid="file-check-result">
+          {result.text}
         </p>
       )}
     </div>
@@ -95,65 +110,32 @@ function Result({ exportId }: { exportId: string }): ReactElement {
   const state = useAsync(() => verifyExport(exportId), [exportId]);
   if (state.loading) return <Loading label="Asking the ledger…" />;
   if (state.error || !state.data) return <ProblemMessage error={state.error} onRetry={state.reload} />;
-  const v = state.data;
-  const hashes = new Map(v.documents.map((d) => [d.sha256, `${docLabel(d.type)} v${d.version}`]));
+  // Only the public members are read here (the client already dropped anything else).
+  const { status, steps, documents, verifiedAt } = state.data;
+  const id = state.data.exportId;
   return (
     <>
       <section className="card" aria-labelledby="v-state">
         <h2 id="v-state">
-          Export {v.exportId} <StatusBadge status={v.status} />
+          Export {id} <StatusBadge status={status} />
         </h2>
-        <dl className="facts">
-          {v.exporterId && (
-            <div>
-              <dt>Exporter</dt>
-              <dd>{v.exporterId}</dd>
-            </div>
-          )}
-          {v.contract?.contractedGrade && (
-            <div>
-              <dt>Grade / quantity</dt>
-              <dd>
-                {v.contract.contractedGrade} · {v.contract.quantityKg?.toLocaleString('en-US')} kg
-              </dd>
-            </div>
-          )}
-          {(v.permit ?? v.permitStatus) && (
-            <div>
-              <dt>FX permit</dt>
-              <dd>{v.permit ? `${v.permit.permitNumber} (${v.permit.status})` : v.permitStatus}</dd>
-            </div>
-          )}
-          {v.shipment?.billOfLadingNumber && (
-            <div>
-              <dt>Bill of lading</dt>
-              <dd>{v.shipment.billOfLadingNumber}</dd>
-            </div>
-          )}
-          <div>
-            <dt>Last updated</dt>
-            <dd>{formatDateTime(v.updatedAt)}</dd>
-          </div>
-          {v.verifiedAt && (
-            <div>
-              <dt>Checked against the ledger</dt>
-              <dd>{formatDateTime(v.verifiedAt)}</dd>
-            </div>
-          )}
-          {(v.txId ?? v.lastTxId) && (
-            <div>
-              <dt>Proven by transaction</dt>
-              <dd>
-                <code>{v.txId ?? v.lastTxId}</code>
-                {v.blockNumber !== undefined && <> in block {String(v.blockNumber)}</>}
-              </dd>
-            </div>
-          )}
-        </dl>
+        {verifiedAt && <p className="muted small">Checked against the ledger {formatDateTime(verifiedAt)}</p>}
+        {steps.length > 0 && (
+          <ol className="timeline" aria-label="Steps">
+            {steps.map((st, i) => (
+              <li key={`${st.status}-${st.at}-${i}`}>
+                <div className="tl-head">{STATUS_LABELS[st.status] ?? humanize(st.status)}</div>
+                <div className="tl-meta">
+                  <time dateTime={st.at}>{formatDateTime(st.at)}</time>
+                </div>
+              </li>
+            ))}
+          </ol>
+        )}
       </section>
       <section className="card" aria-labelledby="v-docs">
         <h2 id="v-docs">Document fingerprints on the ledger</h2>
-        {v.documents.length === 0 ? (
+        {documents.length === 0 ? (
           <p className="empty">No documents recorded.</p>
         ) : (
           <div className="table-wrap">
@@ -164,26 +146,32 @@ function Result({ exportId }: { exportId: string }): ReactElement {
                   <th scope="col">Document</th>
                   <th scope="col">Version</th>
                   <th scope="col">SHA-256</th>
+                  <th scope="col">Type / size</th>
+                  <th scope="col">Recorded</th>
                 </tr>
               </thead>
               <tbody>
-                {v.documents.map((d) => (
+                {documents.map((d) => (
                   <tr key={`${d.type}-${d.version}`}>
                     <td>{docLabel(d.type)}</td>
                     <td>v{d.version}</td>
                     <td>
                       <code className="hash">{d.sha256}</code>
                     </td>
+                    <td className="small">
+                      {d.mediaType ?? '—'} · {formatBytes(d.sizeBytes)}
+                    </td>
+                    <td className="small">{formatDateTime(d.uploadedAt)}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
         )}
-        <FileCheck hashes={hashes} />
+        <FileCheck documents={documents} />
       </section>
       <section className="card">
-        <VerifyLink exportId={v.exportId} />
+        <VerifyLink exportId={id} />
       </section>
     </>
   );
