@@ -19,16 +19,29 @@ process.env.COFFEE_PORT_OFFSET ??= '20000';
 process.env.UPLOAD_MAX_BYTES = String(1024 * 1024);
 
 // Network modules read COFFEE_RUN_DIR at import time: import them after setting it.
-const { up } = await import('../../network/src/network.ts');
 const { PEER_ORGS, findOrg } = await import('../../network/src/orgs.ts');
 const { RUN_DIR } = await import('../../network/src/paths.ts');
 const { killProcess, running } = await import('../../network/src/proc.ts');
 const { ensurePostgres, stopPostgres, databaseUrl } = await import('../../network/src/nodes/postgres.ts');
-const { ensureIpfsAll, ensureIpfs, stopIpfs } = await import('../../network/src/nodes/ipfs.ts');
+const { ensureIpfs, stopIpfs } = await import('../../network/src/nodes/ipfs.ts');
 const { ensureBinaries } = await import('../../network/src/binaries.ts');
 const { createUser } = await import('../../network/src/identities.ts');
 const { connectOrg, identityCredentials, submitWithRetry } = await import('../../network/src/gateway.ts');
-const { startGateways, startGatewayProcess, gatewayNodeName, gatewayUrl } = await import('../src/launch.ts');
+const { startGatewayProcess, gatewayNodeName, gatewayUrl } = await import('../src/launch.ts');
+const {
+  act,
+  adminOf,
+  bringUp,
+  endpoints,
+  expectStatus,
+  http,
+  newUser,
+  pdf,
+  statuses,
+  upload,
+  waitStatus,
+} = await import('./support/stack.ts');
+type Session = import('./support/stack.ts').Session;
 const { resetReadModel } = await import('../src/events/projector.ts');
 const { default: pg } = await import('pg');
 
@@ -38,157 +51,6 @@ const QUANTITY = 19200;
 const PRICE = 10;
 const VALUE = PRICE * QUANTITY;
 const org = (id: string): Org => findOrg(id);
-
-interface Session {
-  org: Org;
-  token: string;
-  username: string;
-}
-
-const statuses: number[] = [];
-
-async function http(
-  o: Org,
-  method: string,
-  path: string,
-  opts: {
-    token?: string;
-    body?: unknown;
-    headers?: Record<string, string>;
-    form?: FormData;
-    raw?: string;
-  } = {},
-): Promise<{ status: number; body: any; headers: Headers; bytes: Buffer }> {
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let body: string | FormData | undefined;
-  if (opts.form) body = opts.form;
-  else if (opts.raw !== undefined) {
-    body = opts.raw;
-    headers['content-type'] ??= 'application/json';
-  } else if (opts.body !== undefined) {
-    body = JSON.stringify(opts.body);
-    headers['content-type'] = 'application/json';
-  }
-  const res = await fetch(`${gatewayUrl(o)}${path}`, {
-    method,
-    headers,
-    body,
-    signal: AbortSignal.timeout(120_000),
-  });
-  const bytes = Buffer.from(await res.arrayBuffer());
-  statuses.push(res.status);
-  let parsed: unknown = undefined;
-  if ((res.headers.get('content-type') ?? '').includes('json') && bytes.length > 0)
-    parsed = JSON.parse(bytes.toString('utf8'));
-  return { status: res.status, body: parsed, headers: res.headers, bytes };
-}
-
-function expectStatus(r: { status: number; body: any }, status: number, what: string): void {
-  assert.equal(r.status, status, `${what}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
-}
-
-const endpoints = (): {
-  gateways: Record<string, { url: string; admin?: { username: string; password: string } }>;
-} => JSON.parse(readFileSync(join(RUN_DIR, 'endpoints.json'), 'utf8'));
-
-async function login(o: Org, username: string, password: string): Promise<Session> {
-  const r = await http(o, 'POST', '/api/v1/auth/login', { body: { username, password } });
-  expectStatus(r, 200, `login ${username}@${o.id}`);
-  return { org: o, token: r.body.accessToken as string, username };
-}
-
-async function adminOf(o: Org): Promise<Session> {
-  const a = endpoints().gateways[o.id]!.admin!;
-  return login(o, a.username, a.password);
-}
-
-async function newUser(
-  admin: Session,
-  username: string,
-  role: string,
-  exporterId?: string,
-): Promise<Session> {
-  const password = `pw-${randomBytes(9).toString('base64url')}`;
-  const r = await http(admin.org, 'POST', '/api/v1/users', {
-    token: admin.token,
-    body: { username, password, role, exporterId },
-  });
-  expectStatus(r, 201, `create ${role} ${username}`);
-  return login(admin.org, username, password);
-}
-
-async function upload(
-  s: Session,
-  type: string,
-  content: string,
-  opts: { exportId?: string; quantityKg?: number; grade?: string; mediaType?: string } = {},
-): Promise<any> {
-  const form = new FormData();
-  form.set('type', type);
-  if (opts.quantityKg !== undefined) form.set('quantityKg', String(opts.quantityKg));
-  if (opts.grade) form.set('grade', opts.grade);
-  // Uploads are checked by content (magic bytes): a "PDF" must start like one.
-  form.set(
-    'file',
-    new Blob([pdf(content)], { type: opts.mediaType ?? 'application/pdf' }),
-    `${type.toLowerCase()}.pdf`,
-  );
-  const path = opts.exportId ? `/api/v1/exports/${opts.exportId}/documents` : '/api/v1/documents';
-  const r = await http(s.org, 'POST', path, { token: s.token, form });
-  expectStatus(r, 201, `upload ${type}`);
-  return r.body;
-}
-
-/** A minimal file that is a PDF by its magic bytes, carrying `text`. */
-function pdf(text: string): string {
-  return `%PDF-1.7\n% ${text}\n%%EOF\n`;
-}
-
-/** Waits until the acting org's peer has committed the previous step (each peer commits on its own schedule). */
-async function waitStatus(s: Session, id: string, statuses: string[]): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const r = await http(s.org, 'GET', `/api/v1/exports/${id}`, { token: s.token });
-    if (r.status === 200 && statuses.includes(r.body.status)) return;
-    assert.ok(
-      Date.now() < deadline,
-      `${s.org.id} sees ${id} in ${statuses.join('/')} (last: ${r.status} ${r.body?.status ?? r.body?.code})`,
-    );
-    await new Promise((res) => setTimeout(res, 150));
-  }
-}
-
-const PREVIOUS: Record<string, string[]> = {
-  'register-contract': ['SUBMITTED'],
-  'certify-quality': ['CONTRACT_REGISTERED'],
-  'submit-fx': ['QUALITY_CERTIFIED'],
-  'approve-fx': ['FX_SUBMITTED'],
-  'book-shipment': ['FX_APPROVED'],
-  'clear-customs': ['SHIPMENT_BOOKED'],
-  ship: ['CUSTOMS_CLEARED'],
-  'add-tracking-event': ['SHIPPED'],
-  'confirm-payment': ['SHIPPED'],
-  'confirm-repatriation': ['PAYMENT_RECEIVED'],
-};
-
-async function act(
-  s: Session,
-  exportId: string,
-  action: string,
-  body: Record<string, unknown>,
-  expectTo?: string,
-): Promise<any> {
-  if (PREVIOUS[action]) await waitStatus(s, exportId, PREVIOUS[action]);
-  const r = await http(s.org, 'POST', `/api/v1/exports/${exportId}/actions/${action}`, {
-    token: s.token,
-    body,
-  });
-  expectStatus(r, 200, `${action} by ${s.username}@${s.org.id}`);
-  if (expectTo) assert.equal(r.body.status, expectTo, action);
-  assert.match(r.body.txId, /^[0-9a-f]{64}$/);
-  return r.body;
-}
 
 function pool(o: Org): InstanceType<typeof pg.Pool> {
   const p = new pg.Pool({ connectionString: databaseUrl(o.id), max: 2 });
@@ -243,19 +105,7 @@ const docs: Record<string, any> = {};
 
 before(
   async () => {
-    // The network dir is shared with other test files: if another `up` is deploying at the same moment, retry.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await up();
-        break;
-      } catch (e: unknown) {
-        if (attempt >= 4) throw e;
-        await new Promise((r) => setTimeout(r, 10_000));
-      }
-    }
-    await ensurePostgres();
-    await ensureIpfsAll();
-    await startGateways({ UPLOAD_MAX_BYTES: String(1024 * 1024) });
+    await bringUp({ UPLOAD_MAX_BYTES: String(1024 * 1024) });
   },
   { timeout: 600_000 },
 );
