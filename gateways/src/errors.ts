@@ -81,12 +81,7 @@ const TITLES: Record<number, string> = {
 export function statusOfChaincodeCode(code: string): number {
   if (code === 'VALIDATION_FAILED') return 400;
   if (code.endsWith('_NOT_FOUND') || code === 'TERMS_MISSING') return 404;
-  if (
-    code.startsWith('FORBIDDEN_') ||
-    code === 'NOT_EXPORT_OWNER' ||
-    code === 'USER_NOT_REGISTERED' ||
-    code === 'USER_SUSPENDED'
-  )
+  if (code.startsWith('FORBIDDEN_') || code === 'USER_NOT_REGISTERED' || code === 'USER_SUSPENDED')
     return 403;
   if (code.endsWith('_EXISTS') || code === 'INVALID_TRANSITION') return 409;
   if (code === 'CORRUPT_STATE' || code === 'TERMS_TAMPERED') return 502;

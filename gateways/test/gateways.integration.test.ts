@@ -28,19 +28,8 @@ const { ensureBinaries } = await import('../../network/src/binaries.ts');
 const { createUser } = await import('../../network/src/identities.ts');
 const { connectOrg, identityCredentials, submitWithRetry } = await import('../../network/src/gateway.ts');
 const { startGatewayProcess, gatewayNodeName, gatewayUrl } = await import('../src/launch.ts');
-const {
-  act,
-  adminOf,
-  bringUp,
-  endpoints,
-  expectStatus,
-  http,
-  newUser,
-  pdf,
-  statuses,
-  upload,
-  waitStatus,
-} = await import('./support/stack.ts');
+const { act, adminOf, bringUp, endpoints, expectStatus, http, newUser, pdf, statuses, upload, waitStatus } =
+  await import('./support/stack.ts');
 type Session = import('./support/stack.ts').Session;
 const { resetReadModel } = await import('../src/events/projector.ts');
 const { default: pg } = await import('pg');

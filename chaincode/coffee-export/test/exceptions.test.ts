@@ -1,3 +1,4 @@
+import { canSeeExport } from '../src/model/policy';
 import '@coffee/chaincode-common/dist/test-support/quiet';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -63,8 +64,15 @@ describe('access: each step refuses every other org and role', () => {
       const world = await newWorld();
       await advance(world, 'EX-1', n);
       await step.prepare?.('EX-1', world);
+      const record = (await world.get('EX-1')) as unknown as { exporterId: string; reached: string };
       for (const who of outsiders.filter((o) => o !== step.who)) {
-        const code = who.mspId === step.who.mspId ? 'FORBIDDEN_ROLE' : 'FORBIDDEN_ORG';
+        // A caller who may not see the export is told it does not exist (before any org or role check).
+        const exporterId = who === U.exporter ? 'EXP-001' : undefined;
+        const code = !canSeeExport({ mspId: who.mspId, role: who.role ?? '', exporterId }, record)
+          ? 'EXPORT_NOT_FOUND'
+          : who.mspId === step.who.mspId
+            ? 'FORBIDDEN_ROLE'
+            : 'FORBIDDEN_ORG';
         const input = await step.input('EX-1', world);
         await refused(world, world.submit(who, step.fn, input, step.transient?.()), code);
       }
@@ -459,6 +467,7 @@ describe('business rules', () => {
       ),
       'PERMIT_NOT_FOUND',
     );
+    // The permit of an export customs cannot see yet (FX_APPROVED) is, to customs, a permit never issued.
     const c = await advance(world, 'EX-C', 4);
     await refused(
       world,
@@ -466,6 +475,18 @@ describe('business rules', () => {
         U.customs,
         'export:ClearCustoms',
         customsDeclaration('EX-B', b, { permitNumber: (c.permit as Json).permitNumber }),
+        value,
+      ),
+      'PERMIT_NOT_FOUND',
+    );
+    // Once customs sees that export (booked), the same permit is refused as issued for another export.
+    const booked = await advance(world, 'EX-D', 5);
+    await refused(
+      world,
+      world.submit(
+        U.customs,
+        'export:ClearCustoms',
+        customsDeclaration('EX-B', b, { permitNumber: (booked.permit as Json).permitNumber }),
         value,
       ),
       'PERMIT_MISMATCH',

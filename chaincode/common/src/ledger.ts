@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'fabric-contract-api';
 import type { Iterators } from 'fabric-shim-api';
 import { canonicalJson, toBytes } from './serialize';
+import { ChaincodeError } from './errors';
 import { Fields, parseJsonBytes } from './validate';
 
 export type Parser<T> = (value: unknown) => T;
@@ -96,6 +97,42 @@ export async function readPage<T>(
     fetchedCount: metadata.fetchedRecordsCount,
     bookmark: Buffer.from(metadata.bookmark, 'utf8').toString('hex'),
   };
+}
+
+/**
+ * One page of a partial composite key range with each entry's key, starting at `startKey` (a raw key inside the
+ * range, '' for its beginning); `nextKey` is '' when the range is exhausted. For callers that filter what they
+ * return and must continue after a key of their own choosing (never revealing one they did not return).
+ * Entries that do not parse are skipped and counted, never fatal for the page.
+ */
+export async function readKeyedPage<T>(
+  ctx: Context,
+  objectType: string,
+  attributes: string[],
+  pageSize: number,
+  startKey: string,
+  parse: Parser<T>,
+): Promise<{ entries: { key: string; value: T }[]; nextKey: string; malformed: number }> {
+  const prefix = ctx.stub.createCompositeKey(objectType, attributes);
+  if (startKey !== '' && !startKey.startsWith(prefix)) {
+    throw new ChaincodeError('VALIDATION_FAILED', 'the bookmark does not belong to this list');
+  }
+  const { iterator, metadata } = await ctx.stub.getStateByPartialCompositeKeyWithPagination(
+    objectType,
+    attributes,
+    pageSize,
+    startKey,
+  );
+  const entries: { key: string; value: T }[] = [];
+  let malformed = 0;
+  for (const kv of await drain(iterator)) {
+    try {
+      entries.push({ key: kv.key, value: parse(parseJsonBytes(kv.value, 'state', 'CORRUPT_STATE')) });
+    } catch {
+      malformed += 1;
+    }
+  }
+  return { entries, nextKey: metadata.bookmark, malformed };
 }
 
 /** Every entry under a partial composite key (small registries only). */

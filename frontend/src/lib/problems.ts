@@ -8,7 +8,6 @@ const FRIENDLY: Record<string, string> = {
   UNAUTHORIZED: 'Wrong username or password, or your session ended.',
   FORBIDDEN: 'Your role is not allowed to do this.',
   FORBIDDEN_ROLE: 'Your role is not allowed to do this.',
-  NOT_EXPORT_OWNER: 'This export belongs to another exporter.',
   VALIDATION_FAILED: 'Some values were refused.',
   INVALID_TRANSITION:
     'The export is no longer in a state that allows this step (someone may have acted already). Reload to see its current state.',

@@ -9,7 +9,7 @@ import {
   isoFromMillis,
   parseIsoMillis,
   parseJsonBytes,
-  readPage,
+  readKeyedPage,
   readPageRequest,
   readPrivate,
   readState,
@@ -24,6 +24,8 @@ import {
   type Permission,
   applyDefaultPenalty,
   authorize,
+  identify,
+  permit,
   requireEligible,
   setDelinquency,
 } from '../lib/access';
@@ -45,7 +47,6 @@ import {
   parseDocuments,
   readTransient,
   requireDocuments,
-  requireOwner,
   requireStatus,
   requireVisible,
 } from '../lib/workflow';
@@ -314,13 +315,13 @@ export class ExportContract extends Contract {
       fail('VALIDATION_FAILED', 'contract value must equal unit price × quantity');
     }
     requireDocuments(documents, ['SALES_CONTRACT', 'PROFORMA_INVOICE']);
-    const actor = await authorize(ctx, [EXPORTER]);
     const draft = await loadExport(ctx, exportId);
+    const actor = await identify(ctx);
     requireVisible(draft, actor);
+    permit(actor, [EXPORTER]);
     if (draft.status !== 'DRAFT') {
       fail('EXPORT_EXISTS', `export ${exportId} was already submitted (status ${draft.status})`);
     }
-    requireOwner(draft, actor);
     if (toJson(draft.contract) !== toJson(contract)) {
       fail('VALIDATION_FAILED', `the contract differs from draft ${exportId}; submit the draft's contract`);
     }
@@ -349,8 +350,9 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [ECTA_OFFICER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [ECTA_OFFICER]);
     requireStatus(record, ['SUBMITTED'], 'RegisterContract');
     await requireEligible(ctx, record.exporterId, 'EXPORT');
     const terms = await readTerms(ctx, record);
@@ -410,8 +412,9 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [GRADER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [GRADER]);
     requireStatus(record, ['CONTRACT_REGISTERED'], 'CertifyQuality');
     if (gradeRank(quality.certifiedGrade) > gradeRank(record.contract.contractedGrade)) {
       fail(
@@ -457,8 +460,9 @@ export class ExportContract extends Contract {
     }
     const application = parseFxApplicationInput(fxInput, exportId);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [BANK_OFFICER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [BANK_OFFICER]);
     requireStatus(record, ['QUALITY_CERTIFIED'], 'SubmitFxApplication');
     const terms = await readTerms(ctx, record);
     requireDistinctSalts(application.salt, terms.salt, terms.valueSalt);
@@ -493,8 +497,9 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [FX_OFFICER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [FX_OFFICER]);
     requireStatus(record, ['FX_SUBMITTED'], 'ApproveFx');
     await requireEligible(ctx, record.exporterId, 'FX');
     const terms = await readTerms(ctx, record);
@@ -548,8 +553,9 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [SHIPPING_AGENT]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [SHIPPING_AGENT]);
     requireStatus(record, ['FX_APPROVED'], 'BookShipment');
     requireBeforeShipBy(ctx, record);
     if (etdMillis >= shipByMillis(record)) {
@@ -609,13 +615,14 @@ export class ExportContract extends Contract {
     }
     const declaredValue = parseCustomsValueInput(valueInput);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [CUSTOMS_OFFICER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [CUSTOMS_OFFICER]);
     requireStatus(record, ['SHIPMENT_BOOKED'], 'ClearCustoms');
     requireBeforeShipBy(ctx, record);
     const allDocuments = appendDocuments(ctx, record.documents, documents, actor);
     requireDocuments(allDocuments, CUSTOMS_DOCUMENT_SET);
-    await this.#checkPermit(ctx, record, permitNumber);
+    await this.#checkPermit(ctx, record, permitNumber, actor);
     await this.#checkConsistency(ctx, record, allDocuments, {
       quantityKg: declaredQuantityKg,
       grade: declaredGrade,
@@ -662,12 +669,13 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [CUSTOMS_OFFICER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [CUSTOMS_OFFICER]);
     requireStatus(record, ['UNDER_INSPECTION'], 'CompleteInspection');
     requireBeforeShipBy(ctx, record);
     const permitNumber = record.permit?.permitNumber ?? '';
-    await this.#checkPermit(ctx, record, permitNumber);
+    await this.#checkPermit(ctx, record, permitNumber, actor);
     const declared =
       record.customs ?? fail('CORRUPT_STATE', `export ${exportId} is under inspection without a declaration`);
     // The documents on record now (not those of ClearCustoms) must still agree with the declaration.
@@ -706,8 +714,9 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [SHIPPING_AGENT]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [SHIPPING_AGENT]);
     requireStatus(record, ['CUSTOMS_CLEARED'], 'MarkShipped');
     requireBeforeShipBy(ctx, record);
     if (onBoardMillis > txMillis(ctx)) {
@@ -750,8 +759,9 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [SHIPPING_AGENT]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [SHIPPING_AGENT]);
     requireStatus(record, ['SHIPPED'], 'AddTrackingEvent');
     if (eventMillis > txMillis(ctx)) {
       fail('VALIDATION_FAILED', 'input.eventTime lies in the future of the transaction');
@@ -804,8 +814,9 @@ export class ExportContract extends Contract {
     }
     const proceeds = parseProceedsInput(proceedsInput, exportId, paymentReference);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [BANK_OFFICER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [BANK_OFFICER]);
     requireStatus(record, ['SHIPPED'], 'RecordPayment');
     const terms = await readTerms(ctx, record);
     requireDistinctSalts(
@@ -842,8 +853,9 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [FX_OFFICER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [FX_OFFICER]);
     requireStatus(record, ['PAYMENT_RECEIVED'], 'ConfirmRepatriation');
     const terms = await readTerms(ctx, record);
     const proceeds = await readVerified(
@@ -881,8 +893,9 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const review = record.status === 'AMENDMENT_REQUESTED' ? undefined : reviewStatusOf(record);
-    const actor = await authorize(ctx, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
     if (review === undefined) {
       return fail('INVALID_TRANSITION', `no review is pending while export ${exportId} is ${record.status}`);
     }
@@ -926,9 +939,9 @@ export class ExportContract extends Contract {
     const transient = readTransient(ctx, [TRANSIENT.tradeTerms, TRANSIENT.fxApplication]);
     const record = await loadExport(ctx, exportId);
     const returnTo = record.amendment?.returnTo;
-    const actor = await authorize(ctx, returnTo === 'FX_SUBMITTED' ? [EXPORTER, BANK_OFFICER] : [EXPORTER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
-    requireOwner(record, actor);
+    permit(actor, returnTo === 'FX_SUBMITTED' ? [EXPORTER, BANK_OFFICER] : [EXPORTER]);
     requireStatus(record, ['AMENDMENT_REQUESTED'], 'SubmitAmendment');
     if (returnTo === undefined) {
       return fail('CORRUPT_STATE', `export ${exportId} awaits an amendment without a recorded request`);
@@ -960,8 +973,12 @@ export class ExportContract extends Contract {
       const contract = correctionFields === undefined ? record.contract : parseContractInfo(correctionFields);
       correctionFields?.end();
       const termsInput = transient.get(TRANSIENT.tradeTerms);
-      const terms =
-        termsInput === undefined ? await readTerms(ctx, record) : parseTradeTermsInput(termsInput, exportId);
+      const previous = await readTerms(ctx, record);
+      const terms = termsInput === undefined ? previous : parseTradeTermsInput(termsInput, exportId);
+      if (termsInput !== undefined) {
+        // New terms get new salts: a reused one would tie the new hashes to the old ones.
+        requireDistinctSalts(terms.salt, terms.valueSalt, previous.salt, previous.valueSalt);
+      }
       if (!valueMatchesQuantity(terms, contract.quantityKg)) {
         fail('VALIDATION_FAILED', 'contract value must equal unit price × quantity');
       }
@@ -979,7 +996,12 @@ export class ExportContract extends Contract {
       }
       const application = parseFxApplicationInput(fxInput, exportId);
       const terms = await readTerms(ctx, record);
-      requireDistinctSalts(application.salt, terms.salt, terms.valueSalt);
+      requireDistinctSalts(
+        application.salt,
+        terms.salt,
+        terms.valueSalt,
+        ...(record.fx ? [(await this.#fxApplication(ctx, record)).salt] : []),
+      );
       if (application.paymentMethod !== terms.paymentMethod) {
         fail('PAYMENT_METHOD_MISMATCH', 'the FX application payment method differs from the contracted one');
       }
@@ -1018,9 +1040,9 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [EXPORTER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
-    requireOwner(record, actor);
+    permit(actor, [EXPORTER]);
     // Frozen from customs on: while under inspection only a customs-requested amendment changes documents.
     requireStatus(record, DOCUMENTS_OPEN_STATUSES, 'AttachDocuments');
     return commitExport(
@@ -1048,8 +1070,9 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
     const review = reviewStatusOf(record);
-    const actor = await authorize(ctx, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
     if (review === undefined) {
       return fail('INVALID_TRANSITION', `no review is pending while export ${exportId} is ${record.status}`);
     }
@@ -1066,9 +1089,9 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [EXPORTER, BANK_OFFICER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
-    requireOwner(record, actor);
+    permit(actor, [EXPORTER, BANK_OFFICER]);
     requireStatus(record, PRE_SHIPMENT_STATUSES, 'CancelExport');
     return this.#close(ctx, record, 'CANCELLED', actor, { action: 'CancelExport', reason });
   }
@@ -1085,8 +1108,9 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, 'ANY');
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, 'ANY');
     requireStatus(record, PRE_SHIPMENT_STATUSES, 'RecordDefault');
     if (record.registration === undefined) {
       return fail(
@@ -1123,8 +1147,9 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [FX_OFFICER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [FX_OFFICER]);
     requireStatus(record, ['SHIPPED'], 'MarkDelinquent');
     const due = record.shipment?.repatriationDueAt ?? '';
     if (txMillis(ctx) <= (parseIsoMillis(due) ?? Number.POSITIVE_INFINITY)) {
@@ -1160,8 +1185,9 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const record = await loadExport(ctx, exportId);
-    const actor = await authorize(ctx, [FX_OFFICER]);
+    const actor = await identify(ctx);
     requireVisible(record, actor);
+    permit(actor, [FX_OFFICER]);
     requireStatus(record, ['PAYMENT_RECEIVED', 'COMPLETED'], 'ClearDelinquency');
     const current = record.delinquency;
     if (current === undefined || current.clearedAt !== undefined) {
@@ -1328,8 +1354,10 @@ export class ExportContract extends Contract {
   // ---------------------------------------------------------------- helpers
 
   /**
-   * A page of an index, as the caller may see it; status entries count only when active and confirmed by the
-   * record itself, and an entry that does not parse is skipped (and counted), never fatal for the whole page.
+   * A page of an index, as the caller may see it: entries are read on until `pageSize` visible records are found
+   * or the index ends. The bookmark continues right after the last record returned (hex of that key plus a NUL),
+   * so it never names an export the caller was not shown, and fetchedCount counts returned records only. Status
+   * entries count only when active and confirmed by the record itself; an entry that does not parse is skipped.
    */
   async #listIndex(
     ctx: Context,
@@ -1339,18 +1367,46 @@ export class ExportContract extends Contract {
     page: { pageSize: number; bookmark: string },
     status?: string,
   ): Promise<string> {
-    const entries = await readPage(ctx, index, attributes, page, parseIndexEntry);
     const records: ExportRecord[] = [];
-    for (const entry of entries.records) {
-      if (entry.active === false) {
-        continue;
+    let start = page.bookmark;
+    let lastReturned: string | undefined;
+    let exhausted = false;
+    while (records.length < page.pageSize && !exhausted) {
+      const { entries, nextKey } = await readKeyedPage(
+        ctx,
+        index,
+        attributes,
+        page.pageSize,
+        start,
+        parseIndexEntry,
+      );
+      let stoppedEarly = false;
+      for (const entry of entries) {
+        if (records.length >= page.pageSize) {
+          stoppedEarly = true;
+          break;
+        }
+        if (entry.value.active === false) {
+          continue;
+        }
+        const record = await readState(ctx, exportKey(ctx, entry.value.exportId), parseExport);
+        if (
+          record !== undefined &&
+          (status === undefined || record.status === status) &&
+          canSeeExport(actor, record)
+        ) {
+          records.push(redactExport(actor, record, record));
+          lastReturned = entry.key;
+        }
       }
-      const record = await loadExport(ctx, entry.exportId);
-      if ((status === undefined || record.status === status) && canSeeExport(actor, record)) {
-        records.push(redactExport(actor, record, record));
-      }
+      exhausted = !stoppedEarly && nextKey === '';
+      start = nextKey;
     }
-    return toJson({ records, fetchedCount: entries.fetchedCount, bookmark: entries.bookmark });
+    const bookmark =
+      exhausted || lastReturned === undefined
+        ? ''
+        : Buffer.from(`${lastReturned}\u0000`, 'utf8').toString('hex');
+    return toJson({ records, fetchedCount: records.length, bookmark });
   }
 
   /** Every committed version of the export record, newest first (EXPORT_NOT_FOUND if there is none). */
@@ -1403,8 +1459,17 @@ export class ExportContract extends Contract {
     return owner;
   }
 
-  async #checkPermit(ctx: Context, record: ExportRecord, permitNumber: string): Promise<void> {
+  async #checkPermit(
+    ctx: Context,
+    record: ExportRecord,
+    permitNumber: string,
+    actor: AuthorizedActor,
+  ): Promise<void> {
     const owner = await this.#permitOwner(ctx, permitNumber);
+    // A permit of an export the caller may not see is, to the caller, a permit never issued.
+    if (!canSeeExport(actor, owner) || !canReadGroup(actor, owner, 'permit')) {
+      fail('PERMIT_NOT_FOUND', `permit ${permitNumber} was never issued`);
+    }
     const permit = owner.permit;
     if (permit?.status === 'CONSUMED') {
       fail('PERMIT_CONSUMED', `permit ${permitNumber} was already used on ${permit.consumedAt ?? ''}`);

@@ -69,14 +69,12 @@ function parseUserView(value: unknown): UserView {
 }
 
 /**
- * Authorizes the caller against `permissions` (any org/role if 'ANY'): MSP first (FORBIDDEN_ORG), then
- * certificate role (FORBIDDEN_ROLE), then the on-chain record (USER_NOT_REGISTERED, USER_SUSPENDED,
- * FORBIDDEN_ROLE when the registered role differs from the certificate's).
+ * Who is calling: a consortium MSP (FORBIDDEN_ORG otherwise), confirmed by the caller's on-chain record, which must
+ * be ACTIVE and carry the certificate's role (USER_NOT_REGISTERED, USER_SUSPENDED, FORBIDDEN_ROLE). Says nothing
+ * yet about what the caller may do: transitions first check that the caller may see the export (a caller who may
+ * not is told it does not exist), then permit() checks the org and role, so a refusal never reveals existence.
  */
-export async function authorize(
-  ctx: Context,
-  permissions: readonly Permission[] | 'ANY',
-): Promise<AuthorizedActor> {
+export async function identify(ctx: Context): Promise<AuthorizedActor> {
   const rawMsp = ctx.clientIdentity.getMSPID();
   const mspId = asMspId(rawMsp);
   if (mspId === undefined) {
@@ -84,18 +82,6 @@ export async function authorize(
   }
   const rawRole = ctx.clientIdentity.getAttributeValue('role');
   const role = asRole(rawRole);
-  if (permissions !== 'ANY') {
-    const forOrg = permissions.filter((p) => p.msp === mspId);
-    if (forOrg.length === 0) {
-      fail(
-        'FORBIDDEN_ORG',
-        `${mspId} may not perform this action (allowed: ${[...new Set(permissions.map((p) => p.msp))].join(', ')})`,
-      );
-    }
-    if (role === undefined || !forOrg.some((p) => p.roles.includes(role))) {
-      fail('FORBIDDEN_ROLE', `role '${rawRole ?? 'none'}' of ${mspId} may not perform this action`);
-    }
-  }
   const user = parseUserView(await callUserManagement(ctx, ['users:GetCaller']));
   if (user.mspId !== mspId) {
     fail('INVALID_IDENTITY', `user record ${user.userId} belongs to ${user.mspId}, not ${mspId}`);
@@ -110,6 +96,43 @@ export async function authorize(
     );
   }
   return { mspId, userId: user.userId, role, exporterId: user.exporterId };
+}
+
+/** Refuses an actor outside `permissions` (any org/role if 'ANY'): FORBIDDEN_ORG, then FORBIDDEN_ROLE. */
+export function permit(actor: AuthorizedActor, permissions: readonly Permission[] | 'ANY'): void {
+  if (permissions === 'ANY') {
+    return;
+  }
+  const forOrg = permissions.filter((p) => p.msp === actor.mspId);
+  if (forOrg.length === 0) {
+    fail(
+      'FORBIDDEN_ORG',
+      `${actor.mspId} may not perform this action (allowed: ${[...new Set(permissions.map((p) => p.msp))].join(', ')})`,
+    );
+  }
+  if (!forOrg.some((p) => p.roles.includes(actor.role))) {
+    fail('FORBIDDEN_ROLE', `role '${actor.role}' of ${actor.mspId} may not perform this action`);
+  }
+}
+
+/** identify() and permit() together, for calls on no existing export (creation, configuration). */
+export async function authorize(
+  ctx: Context,
+  permissions: readonly Permission[] | 'ANY',
+): Promise<AuthorizedActor> {
+  const rawMsp = ctx.clientIdentity.getMSPID();
+  const mspId = asMspId(rawMsp);
+  if (mspId === undefined) {
+    return fail('FORBIDDEN_ORG', `MSP ${rawMsp} is not a member of the consortium`);
+  }
+  // The cheap certificate checks first: a wrong org or role is refused without the cross-chaincode lookup.
+  const role = asRole(ctx.clientIdentity.getAttributeValue('role'));
+  if (permissions !== 'ANY') {
+    permit({ mspId, role: role ?? ('none' as Role), userId: '' }, permissions);
+  }
+  const actor = await identify(ctx);
+  permit(actor, permissions);
+  return actor;
 }
 
 /** Refuses with the registry's code (LICENSE_INVALID, EXPORTER_DELINQUENT) unless the exporter may act. */

@@ -58,13 +58,6 @@ export function requireVisible(record: ExportRecord, actor: Actor & { exporterId
   }
 }
 
-/** Exporter users act only on their own exporter's exports. */
-export function requireOwner(record: ExportRecord, actor: Actor & { exporterId?: string }): void {
-  if (actor.role === 'exporter' && actor.exporterId !== record.exporterId) {
-    fail('NOT_EXPORT_OWNER', `${actor.userId} does not act for exporter ${record.exporterId}`);
-  }
-}
-
 /**
  * Reads the transient map: only the `allowed` keys may be present (anything else is refused, so private
  * input never goes unnoticed), each must hold a JSON object.
