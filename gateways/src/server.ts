@@ -42,16 +42,17 @@ export async function buildDeps(config: Config, logger: Logger): Promise<Deps> {
   const applied = await migrate(pool);
   if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
   const ledger = new CoffeeLedger(new Ledger(config.peer, config.deadlines));
-  const keyring = await OrgKeyring.open(config.documentKeys.dir, {
-    passphrase: config.documentKeys.passphrase,
-    create: true,
-  });
+  const openKeyring = (create: boolean): Promise<OrgKeyring> =>
+    OrgKeyring.open(config.documentKeys.dir, { passphrase: config.documentKeys.passphrase, create });
+  const keyring = await openKeyring(true);
   return {
     config,
     pool,
     ledger,
     store: new DocumentStore(config.ipfsApiUrl),
-    documentKeys: new DocumentKeys(keyring, ledger, orgAdminIdentity, config.org.mspId),
+    documentKeys: new DocumentKeys(keyring, ledger, orgAdminIdentity, config.org.mspId, () =>
+      openKeyring(false),
+    ),
     logger,
     orgAdmin: orgAdminIdentity,
     enroll: (username, role) => registerAndEnroll(bins, config.org, { username, role }),

@@ -817,6 +817,38 @@ describe('need-to-know confidentiality on the real stack', { timeout: 1_800_000 
     assert.match(String(r.headers.get('content-security-policy')), /sandbox/);
   });
 
+  it('key rotation while the gateways run: old documents still open, new ones are wrapped for the new key', async () => {
+    const { rotateDocumentKey } = await import('../src/cli/rotate-document-key.ts');
+    const rotated = await rotateDocumentKey('ecta', true);
+    assert.notEqual(rotated.previous, rotated.current);
+    const ecta = by('ecta_officer').session;
+    const old = fixtures.own!.docs.SALES_CONTRACT!;
+    expectStatus(
+      await http(ecta.org, 'GET', `/api/v1/documents/${old.cid}?exportId=${fixtures.own!.id}`, {
+        token: ecta.token,
+      }),
+      200,
+      'a document wrapped for the previous key still opens',
+    );
+    // Uploaders re-read the published keys within 10 s.
+    await new Promise((r) => setTimeout(r, 11_000));
+    const fresh = await walk(by('exporterA'), 'early', 'SUBMITTED');
+    const doc = fresh.docs.SALES_CONTRACT!;
+    const raw = Buffer.from(
+      await (
+        await fetch(`${ipfsApiUrl(org('commercial-bank'))}/api/v0/cat?arg=${doc.cid}`, { method: 'POST' })
+      ).arrayBuffer(),
+    );
+    const header = JSON.parse(raw.subarray(11, 11 + raw.readUInt32BE(7)).toString());
+    assert.equal(header.recipients.find((r: any) => r.mspId === 'ECTAMSP')?.kid, rotated.current);
+    await waitStatus(ecta, fresh.id, ['SUBMITTED']);
+    const r = await http(ecta.org, 'GET', `/api/v1/documents/${doc.cid}?exportId=${fresh.id}`, {
+      token: ecta.token,
+    });
+    expectStatus(r, 200, 'the running ECTA gateway opens a document wrapped for its new key');
+    assert.ok(r.bytes.toString().includes(doc.marker));
+  });
+
   it('no request in this run was answered 500', () => {
     assert.equal(statuses.filter((s) => s >= 500).length, 0);
   });

@@ -19,17 +19,27 @@ import {
   encryptDocument,
 } from '../ipfs/envelope.ts';
 
-const CACHE_MS = 60_000;
+/** How long the orgs' published keys are trusted before re-reading (a rotation reaches uploaders within it). */
+const CACHE_MS = 10_000;
 
 export class DocumentKeys {
-  readonly #keyring: OrgKeyring;
+  #keyring: OrgKeyring;
+  readonly #reload: (() => Promise<OrgKeyring>) | undefined;
   readonly #ledger: CoffeeLedger;
   readonly #admin: FabricIdentity;
   readonly #mspId: string;
   #cache: { at: number; keys: Map<string, Recipient> } | undefined;
 
-  constructor(keyring: OrgKeyring, ledger: CoffeeLedger, admin: FabricIdentity, mspId: string) {
+  /** `reload` re-reads the key ring from disk (after a rotation by `gateways:rotate-document-key`). */
+  constructor(
+    keyring: OrgKeyring,
+    ledger: CoffeeLedger,
+    admin: FabricIdentity,
+    mspId: string,
+    reload?: () => Promise<OrgKeyring>,
+  ) {
     this.#keyring = keyring;
+    this.#reload = reload;
     this.#ledger = ledger;
     this.#admin = admin;
     this.#mspId = mspId;
@@ -95,19 +105,36 @@ export class DocumentKeys {
     };
   }
 
-  /** Decrypts with this org's private keys; a document not wrapped for this org is refused. */
-  open(envelope: Uint8Array, docType: string): Buffer {
+  /**
+   * Decrypts with this org's private keys; a document not wrapped for this org is refused. A document wrapped for
+   * a key of this org that this process does not hold yet (rotated while it ran) reloads the key ring once.
+   */
+  async open(envelope: Uint8Array, docType: string): Promise<Buffer> {
     try {
-      const out = decryptDocument(envelope, { mspId: this.#mspId, privateKeys: this.#keyring.privateKeys() });
-      if (out.docType !== docType)
-        throw new AppError(502, 'DOCUMENT_HASH_MISMATCH', 'the stored document is of another type');
-      return out.plaintext;
+      return this.#decrypt(envelope, docType);
     } catch (e: unknown) {
-      if (e instanceof NotARecipientError)
-        throw new AppError(403, 'DOCUMENT_NOT_SHARED', `this document was not encrypted for ${this.#mspId}`);
-      if (e instanceof AppError) throw e;
-      throw new AppError(502, 'DOCUMENT_HASH_MISMATCH', 'the stored document could not be decrypted');
+      if (!(e instanceof NotARecipientError) || e.kids.length === 0 || !this.#reload) throw this.#problem(e);
+      this.#keyring = await this.#reload();
+      try {
+        return this.#decrypt(envelope, docType);
+      } catch (again: unknown) {
+        throw this.#problem(again);
+      }
     }
+  }
+
+  #decrypt(envelope: Uint8Array, docType: string): Buffer {
+    const out = decryptDocument(envelope, { mspId: this.#mspId, privateKeys: this.#keyring.privateKeys() });
+    if (out.docType !== docType)
+      throw new AppError(502, 'DOCUMENT_HASH_MISMATCH', 'the stored document is of another type');
+    return out.plaintext;
+  }
+
+  #problem(e: unknown): AppError {
+    if (e instanceof AppError) return e;
+    if (e instanceof NotARecipientError)
+      return new AppError(403, 'DOCUMENT_NOT_SHARED', `this document was not encrypted for ${this.#mspId}`);
+    return new AppError(502, 'DOCUMENT_HASH_MISMATCH', 'the stored document could not be decrypted');
   }
 
   /** The largest envelope a document of `plainSize` bytes can have (download size limit). */

@@ -458,7 +458,7 @@ export class ExportService {
       throw new AppError(404, 'DOCUMENT_NOT_FOUND', `export ${exportId} does not reference document ${cid}`);
     this.#access.requireDocumentReadable(viewer, record, doc.type, cid);
     const envelope = await this.#deps.store.get(cid, DocumentKeys.maxEnvelopeSize(doc.sizeBytes, doc.type));
-    const bytes = this.#deps.documentKeys.open(envelope, doc.type);
+    const bytes = await this.#deps.documentKeys.open(envelope, doc.type);
     if (bytes.length !== doc.sizeBytes || sha256Hex(bytes) !== doc.sha256) {
       await auditQuietly(this.#deps.pool, caller, {
         action: 'documents.download',
