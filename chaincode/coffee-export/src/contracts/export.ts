@@ -315,8 +315,8 @@ export class ExportContract extends Contract {
       fail('VALIDATION_FAILED', 'contract value must equal unit price × quantity');
     }
     requireDocuments(documents, ['SALES_CONTRACT', 'PROFORMA_INVOICE']);
-    const draft = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const draft = await loadExport(ctx, exportId);
     requireVisible(draft, actor);
     permit(actor, [EXPORTER]);
     if (draft.status !== 'DRAFT') {
@@ -349,8 +349,8 @@ export class ExportContract extends Contract {
     const registrationNumber = f.str('registrationNumber', REF);
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [ECTA_OFFICER]);
     requireStatus(record, ['SUBMITTED'], 'RegisterContract');
@@ -411,8 +411,8 @@ export class ExportContract extends Contract {
     const documents = parseDocuments(f, 'documents', ['QUALITY_CERTIFICATE'], true);
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [GRADER]);
     requireStatus(record, ['CONTRACT_REGISTERED'], 'CertifyQuality');
@@ -459,8 +459,8 @@ export class ExportContract extends Contract {
       return fail('VALIDATION_FAILED', `transient '${TRANSIENT.fxApplication}' is required`);
     }
     const application = parseFxApplicationInput(fxInput, exportId);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [BANK_OFFICER]);
     requireStatus(record, ['QUALITY_CERTIFIED'], 'SubmitFxApplication');
@@ -496,8 +496,8 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [FX_OFFICER]);
     requireStatus(record, ['FX_SUBMITTED'], 'ApproveFx');
@@ -552,8 +552,8 @@ export class ExportContract extends Contract {
     const documents = parseDocuments(f, 'documents', ['BOOKING_CONFIRMATION'], true);
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [SHIPPING_AGENT]);
     requireStatus(record, ['FX_APPROVED'], 'BookShipment');
@@ -614,8 +614,8 @@ export class ExportContract extends Contract {
       return fail('VALIDATION_FAILED', `transient '${TRANSIENT.customsValue}' is required`);
     }
     const declaredValue = parseCustomsValueInput(valueInput);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [CUSTOMS_OFFICER]);
     requireStatus(record, ['SHIPMENT_BOOKED'], 'ClearCustoms');
@@ -668,8 +668,8 @@ export class ExportContract extends Contract {
     const findings = f.str('findings', REASON);
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [CUSTOMS_OFFICER]);
     requireStatus(record, ['UNDER_INSPECTION'], 'CompleteInspection');
@@ -713,8 +713,8 @@ export class ExportContract extends Contract {
     const documents = parseDocuments(f, 'documents', ['BILL_OF_LADING'], true);
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [SHIPPING_AGENT]);
     requireStatus(record, ['CUSTOMS_CLEARED'], 'MarkShipped');
@@ -758,8 +758,8 @@ export class ExportContract extends Contract {
     const [, eventMillis] = readInstant(f, 'eventTime');
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [SHIPPING_AGENT]);
     requireStatus(record, ['SHIPPED'], 'AddTrackingEvent');
@@ -813,8 +813,8 @@ export class ExportContract extends Contract {
       return fail('VALIDATION_FAILED', `transient '${TRANSIENT.paymentProceeds}' is required`);
     }
     const proceeds = parseProceedsInput(proceedsInput, exportId, paymentReference);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [BANK_OFFICER]);
     requireStatus(record, ['SHIPPED'], 'RecordPayment');
@@ -852,8 +852,8 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [FX_OFFICER]);
     requireStatus(record, ['PAYMENT_RECEIVED'], 'ConfirmRepatriation');
@@ -891,9 +891,9 @@ export class ExportContract extends Contract {
     const reason = f.str('reason', REASON);
     f.end();
     readTransient(ctx, []);
+    const actor = await identify(ctx);
     const record = await loadExport(ctx, exportId);
     const review = record.status === 'AMENDMENT_REQUESTED' ? undefined : reviewStatusOf(record);
-    const actor = await identify(ctx);
     requireVisible(record, actor);
     permit(actor, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
     if (review === undefined) {
@@ -937,9 +937,9 @@ export class ExportContract extends Contract {
     const correctionFields = f.optObj('contract');
     f.end();
     const transient = readTransient(ctx, [TRANSIENT.tradeTerms, TRANSIENT.fxApplication]);
+    const actor = await identify(ctx);
     const record = await loadExport(ctx, exportId);
     const returnTo = record.amendment?.returnTo;
-    const actor = await identify(ctx);
     requireVisible(record, actor);
     permit(actor, returnTo === 'FX_SUBMITTED' ? [EXPORTER, BANK_OFFICER] : [EXPORTER]);
     requireStatus(record, ['AMENDMENT_REQUESTED'], 'SubmitAmendment');
@@ -1039,8 +1039,8 @@ export class ExportContract extends Contract {
     const documents = parseDocuments(f, 'documents', EXPORTER_SHIPPING_DOCUMENTS, true);
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [EXPORTER]);
     // Frozen from customs on: while under inspection only a customs-requested amendment changes documents.
@@ -1068,9 +1068,9 @@ export class ExportContract extends Contract {
     const reason = f.str('reason', REASON);
     f.end();
     readTransient(ctx, []);
+    const actor = await identify(ctx);
     const record = await loadExport(ctx, exportId);
     const review = reviewStatusOf(record);
-    const actor = await identify(ctx);
     requireVisible(record, actor);
     permit(actor, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
     if (review === undefined) {
@@ -1088,8 +1088,8 @@ export class ExportContract extends Contract {
     const reason = f.str('reason', REASON);
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [EXPORTER, BANK_OFFICER]);
     requireStatus(record, PRE_SHIPMENT_STATUSES, 'CancelExport');
@@ -1107,8 +1107,8 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, 'ANY');
     requireStatus(record, PRE_SHIPMENT_STATUSES, 'RecordDefault');
@@ -1146,8 +1146,8 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [FX_OFFICER]);
     requireStatus(record, ['SHIPPED'], 'MarkDelinquent');
@@ -1184,8 +1184,8 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const record = await loadExport(ctx, exportId);
     const actor = await identify(ctx);
+    const record = await loadExport(ctx, exportId);
     requireVisible(record, actor);
     permit(actor, [FX_OFFICER]);
     requireStatus(record, ['PAYMENT_RECEIVED', 'COMPLETED'], 'ClearDelinquency');
@@ -1582,7 +1582,7 @@ export class ExportContract extends Contract {
       {
         action: options.action,
         event,
-        actor: by,
+        actor,
         reasonCode: options.reasonCode,
         reason: options.reason,
         details: {

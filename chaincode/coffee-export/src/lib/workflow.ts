@@ -13,7 +13,7 @@ import { indexPolicy, setKeyPolicy } from './endorsement';
 import { fail } from './errors';
 import type { EventName } from './events';
 import { type Actor, actorOf } from '../model/common';
-import { canSeeExport, progressOf } from '../model/policy';
+import { canSeeExport, progressOf, redactExport } from '../model/policy';
 import {
   type DocumentInput,
   type DocumentRecord,
@@ -152,7 +152,8 @@ export function statusIndexKey(ctx: Context, status: ExportStatus, exportId: str
 export interface CommitOptions {
   action: string;
   event: EventName;
-  actor: Actor;
+  /** Who acts; the transaction's response is the record as this caller may read it (policy.ts). */
+  actor: Actor & { exporterId?: string };
   reasonCode?: string;
   reason?: string;
   /** Public facts for the event payload (never private terms). */
@@ -217,5 +218,5 @@ export async function commitExport(
     txId,
     at,
   });
-  return toJson(record);
+  return toJson(redactExport(options.actor, record, record));
 }
