@@ -182,7 +182,8 @@ describe.skipIf(!configPath)('portal end-to-end (real browser, real gateways)', 
     await page.getByLabel('Username').fill(cred.username);
     await page.getByLabel('Password').fill(cred.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'What needs me now' }).waitFor();
+    // Org admins read no exports (need-to-know): their home is the administration page.
+    await page.getByRole('heading', { name: /^(What needs me now|Administration)$/ }).waitFor();
     await page
       .getByRole('status')
       .filter({ hasText: 'Loading' })

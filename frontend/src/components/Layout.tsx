@@ -5,6 +5,7 @@ import { logout } from '../api/client';
 import { orgByKey } from '../config';
 import { useSession } from '../features/auth/session';
 import { ROLE_LABELS } from '../lib/workflow';
+import { readsExports } from '../lib/access';
 
 export function Layout(): ReactElement {
   const session = useSession();
@@ -23,15 +24,16 @@ export function Layout(): ReactElement {
       </>
     );
   const role = session.user.role;
-  const links: Array<[string, string]> = [['/', 'What needs me']];
-  links.push(['/exports', 'Exports']);
+  const reader = readsExports(session);
+  const links: Array<[string, string]> = [['/', reader ? 'What needs me' : 'Home']];
+  if (reader) links.push(['/exports', 'Exports']);
   if (role === 'exporter') links.push(['/exports/new', 'New export']);
   links.push([
     '/exporters',
     session.org === 'national-bank' ? 'Exporters & delinquency' : 'Exporter licences',
   ]);
   links.push(['/minimum-prices', 'Minimum prices']);
-  links.push(['/turnaround', 'Turnaround']);
+  if (reader) links.push(['/turnaround', 'Turnaround']);
   if (role === 'admin') links.push(['/users', 'Users']);
   links.push(['/verify', 'Verify']);
 

@@ -14,6 +14,7 @@ import {
   canReadDocument,
   canReadPrivate,
   canSeeExport,
+  isExportReader,
   progressOf,
 } from '../../../chaincode/coffee-export/src/model/policy';
 
@@ -28,6 +29,11 @@ export function viewerOf(session: Session): Viewer {
     role: session.user.role,
     ...(exporterId ? { exporterId } : {}),
   };
+}
+
+/** Does this session read exports at all? (Org admins manage users and read none.) */
+export function readsExports(session: Session): boolean {
+  return isExportReader(viewerOf(session));
 }
 
 /** What the policy needs of an export; `reached` falls back to the current status's main-line rank. */

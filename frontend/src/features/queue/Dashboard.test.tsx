@@ -25,6 +25,19 @@ describe('Dashboard: what needs me now', () => {
     expect(calls.every((c) => c.url.startsWith(`http://127.0.0.1:300`))).toBe(true);
   });
 
+  it.each(['ecta', 'customs', 'commercial-bank'] as const)(
+    'an org admin of %s reads no exports: no export request at all, a pointer to user management',
+    async (org) => {
+      signIn('admin', org);
+      const calls = stubFetch(() => ({ status: 403, body: { code: 'FORBIDDEN_ROLE' } }));
+      renderAt(<Dashboard />);
+      expect(await screen.findByRole('heading', { name: 'Administration' })).toBeInTheDocument();
+      expect(screen.getByRole('link', { name: 'Manage users' })).toHaveAttribute('href', '/users');
+      expect(calls.filter((c) => c.url.includes('/exports'))).toEqual([]);
+      expect(screen.queryByRole('alert')).toBeNull();
+    },
+  );
+
   it('counts the queue, lists the oldest first with its age, and shows an empty state', async () => {
     signIn('fx_officer', 'national-bank');
     stubFetch((c) => {

@@ -8,6 +8,7 @@ import { useSession } from '../auth/session';
 import { ageOf } from '../../lib/format';
 import { QUEUES, ROLE_LABELS, STATUS_LABELS, type QueueDef } from '../../lib/workflow';
 import { useAsync } from '../../lib/useAsync';
+import { readsExports } from '../../lib/access';
 
 interface Loaded {
   def: QueueDef;
@@ -66,7 +67,8 @@ export function Dashboard(): ReactElement | null {
   const session = useSession();
   const role = session?.user.role;
   const exporterId = session?.user.exporterId;
-  const queues = role ? QUEUES[role] : [];
+  const reader = session ? readsExports(session) : false;
+  const queues = role && reader ? QUEUES[role] : [];
   const state = useAsync<Loaded[]>(
     () =>
       Promise.all(
@@ -81,10 +83,31 @@ export function Dashboard(): ReactElement | null {
     [role, exporterId],
   );
   const overview = useAsync<ExportSummary[]>(
-    async () => listAllExports({ exporterId: role === 'exporter' ? exporterId : undefined }),
-    [role, exporterId],
+    async () => (reader ? listAllExports({ exporterId: role === 'exporter' ? exporterId : undefined }) : []),
+    [role, exporterId, reader],
   );
   if (!session || !role) return null;
+  if (!reader) {
+    // Need-to-know: an org administrator manages the org's users and reads no exports.
+    return (
+      <section aria-labelledby="dash-title">
+        <h1 id="dash-title">Administration</h1>
+        <p className="muted">{ROLE_LABELS[role]} · you manage your organization’s users</p>
+        <div className="card">
+          <p>
+            Administrators create and suspend the users of their organization. Exports, documents and trade
+            terms are shown only to the roles that take part in them (and to auditors), so this account sees
+            none.
+          </p>
+          <p>
+            <Link className="button" to="/users">
+              Manage users
+            </Link>
+          </p>
+        </div>
+      </section>
+    );
+  }
   const total = state.data?.reduce((n, q) => n + q.rows.length, 0) ?? 0;
 
   const byStatus = new Map<ExportStatus, number>();
