@@ -6,15 +6,17 @@ import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { pinoHttp } from 'pino-http';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { dbReachable } from './db/pool.ts';
 import { AppError, PROBLEM_CONTENT_TYPE, toProblem } from './errors.ts';
 import { apiRoutes } from './routes/api.ts';
 import { authenticate, mount } from './routes/http.ts';
 import { openApiDocument } from './routes/openapi.ts';
+import { AdmissionLimiter } from './services/admission.ts';
 import { AuthService } from './services/auth.ts';
 import type { Deps } from './services/deps.ts';
 import { ExportService } from './services/exports.ts';
+import { IdempotencyService } from './services/idempotency.ts';
 import { RegistryService } from './services/registries.ts';
 import { UserService } from './services/users.ts';
 
@@ -35,6 +37,31 @@ export function createApp(deps: Deps): AppHandle {
   const services = { users, auth, exports: exportsSvc, registries };
 
   const metrics = new Registry();
+  const admission = new AdmissionLimiter(config.submitConcurrency);
+  new Gauge({
+    name: 'gateway_submissions_in_flight',
+    help: 'Ledger submissions running now (admission limit: gateway_submission_limit)',
+    registers: [metrics],
+    collect() {
+      this.set(admission.inFlight);
+    },
+  });
+  new Gauge({
+    name: 'gateway_submission_limit',
+    help: 'Admission limit on concurrent ledger submissions',
+    registers: [metrics],
+    collect() {
+      this.set(admission.limit);
+    },
+  });
+  new Gauge({
+    name: 'gateway_submissions_refused_total',
+    help: 'Submissions refused with 503 at the admission limit since start',
+    registers: [metrics],
+    collect() {
+      this.set(admission.refused);
+    },
+  });
   metrics.setDefaultLabels({ org: config.org.id });
   collectDefaultMetrics({ register: metrics });
   const httpDuration = new Histogram({
@@ -64,8 +91,17 @@ export function createApp(deps: Deps): AppHandle {
         return id;
       },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      // One short line per request (method, path, status, time): headers were serialized for every request.
+      serializers: {
+        req: (req: { id?: unknown; method?: string; url?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
       customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
     }),
   );
   app.use((req, res, next) => {
@@ -137,7 +173,12 @@ export function createApp(deps: Deps): AppHandle {
   api.get('/openapi.json', (_req, res) => {
     res.json(doc);
   });
-  mount(api, routes, { orgId: config.org.id, auth: authenticate(auth.keys, users) });
+  mount(api, routes, {
+    orgId: config.org.id,
+    auth: authenticate(auth.keys, users),
+    idempotency: new IdempotencyService(deps.pool, config.idempotencyLeaseSeconds),
+    admission,
+  });
   app.use('/api/v1', api);
 
   app.use((req, _res, next) => next(new AppError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`)));
@@ -147,6 +188,8 @@ export function createApp(deps: Deps): AppHandle {
     problems.inc({ code: problem.code, status: problem.status });
     if (problem.status >= 500) req.log?.error({ err: e, code: problem.code }, 'request failed');
     if (res.headersSent) return;
+    const retryAfter = (e as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).json(problem);
   };
   app.use(onError);

@@ -47,6 +47,10 @@ export interface Config {
   readonly uploads: { readonly maxBytes: number; readonly mediaTypes: readonly string[] };
   /** The org's document-encryption key pairs (private keys encrypted at rest with `passphrase`). */
   readonly documentKeys: { readonly dir: string; readonly passphrase: Buffer };
+  /** Admission limit: ledger submissions running at once; past it, 503 with Retry-After. */
+  readonly submitConcurrency: number;
+  /** How long an unfinished Idempotency-Key claim holds before a retry may take it over. */
+  readonly idempotencyLeaseSeconds: number;
   /** The public verification route's limit per client address. */
   readonly verifyRateLimit: { readonly windowMs: number; readonly max: number };
   readonly jsonBodyLimitBytes: number;
@@ -143,6 +147,8 @@ const EnvSchema = z.object({
   LOGIN_RATE_LIMIT_WINDOW_MS: intFromEnv(1000, 3_600_000).optional(),
   DOCUMENT_KEYS_DIR: z.string().optional(),
   VERIFY_RATE_LIMIT_MAX: intFromEnv(1, 100_000).optional(),
+  SUBMIT_CONCURRENCY: intFromEnv(1, 10_000).optional(),
+  IDEMPOTENCY_LEASE_SECONDS: intFromEnv(1, 3600).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -237,6 +243,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
     },
     verifyRateLimit: { windowMs: 60_000, max: e.VERIFY_RATE_LIMIT_MAX ?? 60 },
+    submitConcurrency: e.SUBMIT_CONCURRENCY ?? 32,
+    idempotencyLeaseSeconds: e.IDEMPOTENCY_LEASE_SECONDS ?? 30,
     jsonBodyLimitBytes: e.JSON_BODY_LIMIT_BYTES ?? 256 * 1024,
     loginRateLimit: { windowMs: e.LOGIN_RATE_LIMIT_WINDOW_MS ?? 60_000, max: e.LOGIN_RATE_LIMIT_MAX ?? 20 },
     deadlines: { evaluateMs: 10_000, endorseMs: 30_000, submitMs: 10_000, commitMs: 60_000 },

@@ -28,8 +28,20 @@ const { ensureBinaries } = await import('../../network/src/binaries.ts');
 const { createUser } = await import('../../network/src/identities.ts');
 const { connectOrg, identityCredentials, submitWithRetry } = await import('../../network/src/gateway.ts');
 const { startGatewayProcess, gatewayNodeName, gatewayUrl } = await import('../src/launch.ts');
-const { act, adminOf, bringUp, endpoints, expectStatus, http, newUser, pdf, statuses, upload, waitStatus } =
-  await import('./support/stack.ts');
+const {
+  TEST_GATEWAY_ENV,
+  act,
+  adminOf,
+  bringUp,
+  endpoints,
+  expectStatus,
+  http,
+  newUser,
+  pdf,
+  statuses,
+  upload,
+  waitStatus,
+} = await import('./support/stack.ts');
 type Session = import('./support/stack.ts').Session;
 const { resetReadModel } = await import('../src/events/projector.ts');
 const { default: pg } = await import('pg');
@@ -94,7 +106,7 @@ const docs: Record<string, any> = {};
 
 before(
   async () => {
-    await bringUp({ UPLOAD_MAX_BYTES: String(1024 * 1024) });
+    await bringUp();
   },
   { timeout: 600_000 },
 );
@@ -471,10 +483,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
     const p = pool(nb);
     await resetReadModel(p);
     await p.end();
-    await startGatewayProcess(nb, {
-      COFFEE_PROJECTOR_BLOCK_DELAY_MS: '60',
-      UPLOAD_MAX_BYTES: String(1024 * 1024),
-    });
+    await startGatewayProcess(nb, { ...TEST_GATEWAY_ENV, COFFEE_PROJECTOR_BLOCK_DELAY_MS: '60' });
     const deadline = Date.now() + 60_000;
     while ((await checkpointOf(nb)) < height / 3n) {
       assert.ok(Date.now() < deadline, 'projection started');
@@ -484,7 +493,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
     const atKill = await checkpointOf(nb);
     assert.ok(atKill < height, `killed mid-projection (checkpoint ${atKill} of ${height})`);
     while (running(gatewayNodeName(nb))) await new Promise((r) => setTimeout(r, 50));
-    await startGatewayProcess(nb, { UPLOAD_MAX_BYTES: String(1024 * 1024) });
+    await startGatewayProcess(nb, TEST_GATEWAY_ENV);
     await waitProjected(nb, height);
     const after = await rows(nb);
     assert.equal(JSON.stringify(after), reference, 'identical to a gateway that never crashed');

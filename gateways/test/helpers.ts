@@ -30,6 +30,8 @@ export function testConfig(orgId = 'ecta', overrides: Partial<Config> = {}): Con
     uploads: { maxBytes: 1024, mediaTypes: ['application/pdf', 'text/plain'] },
     documentKeys: { dir: '/nonexistent/document-keys', passphrase: randomBytes(32) },
     verifyRateLimit: { windowMs: 60_000, max: 5 },
+    submitConcurrency: 4,
+    idempotencyLeaseSeconds: 30,
     jsonBodyLimitBytes: 2048,
     loginRateLimit: { windowMs: 60_000, max: 3 },
     deadlines: { evaluateMs: 500, endorseMs: 500, submitMs: 500, commitMs: 500 },

@@ -102,6 +102,7 @@ export async function deployChaincodes(bins: Binaries): Promise<CommittedDefinit
     const sequence = (committed?.sequence ?? 0) + 1;
     const definition = ['-C', CHANNEL, '-n', cc.name, '-v', version, '--sequence', String(sequence)];
     if (cc.collections) definition.push('--collections-config', join(REPO_ROOT, cc.dir, cc.collections));
+    if (cc.signaturePolicy) definition.push('--signature-policy', cc.signaturePolicy);
     await Promise.all(
       PEER_ORGS.map((org, k) =>
         run(

@@ -109,6 +109,11 @@ export interface ChaincodeSpec {
   readonly portOffset: number;
   /** Private data collections file (relative to dir), if any. */
   readonly collections?: string;
+  /**
+   * The chaincode-level endorsement policy, if not the channel's MAJORITY. It applies only to keys without a
+   * key-level policy of their own (new keys, index entries, price rows).
+   */
+  readonly signaturePolicy?: string;
 }
 
 export const CHAINCODES: readonly ChaincodeSpec[] = [
@@ -117,6 +122,11 @@ export const CHAINCODES: readonly ChaincodeSpec[] = [
     dir: 'chaincode/coffee-export',
     portOffset: 20,
     collections: 'collections_config.json',
+    // ECTA's peer and one other org's: every export transition is endorsed by ECTA and the org acting next, so
+    // a create is one transaction of two tradeTerms members and the status index can move with the record.
+    // Every export record, tracking log and the deadlines carry key-level policies of their own.
+    signaturePolicy:
+      "AND('ECTAMSP.peer', OR('CommercialBankMSP.peer', 'NationalBankMSP.peer', 'ECXMSP.peer', 'ShippingLineMSP.peer', 'CustomsMSP.peer'))",
   },
   { name: 'user-management', dir: 'chaincode/user-management', portOffset: 21 },
 ];

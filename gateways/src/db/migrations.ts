@@ -151,6 +151,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE documents ADD COLUMN encrypted_size bigint;
       ALTER TABLE documents ADD COLUMN recipients text[];`,
   },
+  {
+    version: 8,
+    name: 'idempotency leases and resource ids; full records in the read model',
+    sql: `
+      ALTER TABLE idempotency_keys ADD COLUMN resource_id text;
+      ALTER TABLE idempotency_keys ADD COLUMN lease_until timestamptz NOT NULL DEFAULT now();
+      ALTER TABLE rm_exports ADD COLUMN record jsonb;
+      ALTER TABLE rm_exports ADD COLUMN tracking jsonb;`,
+  },
 ];
 
 /** Checks the list itself: versions strictly increasing from 1 without gaps. */

@@ -8,7 +8,7 @@
  * Several projectors on one database are safe: each block's transaction locks the checkpoint row and only
  * applies the block if the checkpoint is exactly that block; otherwise it restarts from the checkpoint.
  */
-import { common, peer } from '@hyperledger/fabric-protos';
+import { common, ledger, peer } from '@hyperledger/fabric-protos';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { withTx } from '../db/pool.ts';
@@ -23,6 +23,36 @@ export interface BlockEvent {
   chaincode: string;
   name: string;
   payload: Record<string, unknown>;
+  /** The export records and tracking logs this transaction wrote (its public write set, as committed). */
+  writes: { exportId: string; kind: 'record' | 'tracking'; value: Record<string, unknown> }[];
+}
+
+/** A composite key `\u0000<type>\u0000<attribute>\u0000` of one attribute: [type, attribute]. */
+function compositeKey(key: string): [string, string] | undefined {
+  const parts = key.split('\u0000');
+  return parts.length === 4 && parts[0] === '' && parts[3] === '' ? [parts[1]!, parts[2]!] : undefined;
+}
+
+/** coffee-export's export records and tracking logs in a chaincode action's write set. */
+function exportWrites(resultsBytes: Uint8Array): BlockEvent['writes'] {
+  const out: BlockEvent['writes'] = [];
+  const rwset = ledger.rwset.TxReadWriteSet.deserializeBinary(resultsBytes);
+  for (const ns of rwset.getNsRwsetList()) {
+    if (ns.getNamespace() !== 'coffee-export') continue;
+    const kv = ledger.rwset.kvrwset.KVRWSet.deserializeBinary(ns.getRwset_asU8());
+    for (const w of kv.getWritesList()) {
+      if (w.getIsDelete()) continue;
+      const [type, exportId] = compositeKey(w.getKey()) ?? [];
+      if (!exportId || (type !== 'export' && type !== 'tracking')) continue;
+      try {
+        const value = JSON.parse(Buffer.from(w.getValue_asU8()).toString('utf8')) as Record<string, unknown>;
+        out.push({ exportId, kind: type === 'export' ? 'record' : 'tracking', value });
+      } catch {
+        // Not JSON: not one of ours (the chaincode writes only canonical JSON); the event still projects.
+      }
+    }
+  }
+  return out;
 }
 
 /** Chaincode events of the block's valid endorser transactions, in block order. */
@@ -57,7 +87,14 @@ export function eventsOfBlock(block: common.Block): BlockEvent[] {
       } catch {
         parsed = {};
       }
-      out.push({ txIndex, txId: header.getTxId(), chaincode: ev.getChaincodeId(), name, payload: parsed });
+      out.push({
+        txIndex,
+        txId: header.getTxId(),
+        chaincode: ev.getChaincodeId(),
+        name,
+        payload: parsed,
+        writes: exportWrites(cca.getResults_asU8()),
+      });
     }
   });
   return out;
@@ -80,9 +117,11 @@ async function applyEvent(c: pg.PoolClient, blockNumber: bigint, ev: BlockEvent)
   const due = typeof p.repatriationDueAt === 'string' ? p.repatriationDueAt : null;
   const delinquent =
     ev.name === 'ExportDelinquent' ? true : ev.name === 'ExportDelinquencyCleared' ? false : null;
+  const record = ev.writes.find((w) => w.exportId === exportId && w.kind === 'record')?.value;
+  const tracking = ev.writes.find((w) => w.exportId === exportId && w.kind === 'tracking')?.value;
   await c.query(
-    `INSERT INTO rm_exports(export_id, exporter_id, status, contract, permit_number, created_at, updated_at, last_action, last_tx_id, last_block, event_count, reached, repatriation_due_at, delinquent)
-     VALUES ($1, $2, COALESCE($3, 'UNKNOWN'), $4, $5, $6, $6, $7, $8, $9, 1, COALESCE($10, 'DRAFT'), $11, COALESCE($12, false))
+    `INSERT INTO rm_exports(export_id, exporter_id, status, contract, permit_number, created_at, updated_at, last_action, last_tx_id, last_block, event_count, reached, repatriation_due_at, delinquent, record, tracking)
+     VALUES ($1, $2, COALESCE($3, 'UNKNOWN'), $4, $5, $6, $6, $7, $8, $9, 1, COALESCE($10, 'DRAFT'), $11, COALESCE($12, false), $13, $14)
      ON CONFLICT (export_id) DO UPDATE SET
        status = COALESCE($3, rm_exports.status),
        contract = COALESCE($4, rm_exports.contract),
@@ -91,7 +130,9 @@ async function applyEvent(c: pg.PoolClient, blockNumber: bigint, ev: BlockEvent)
        event_count = rm_exports.event_count + 1,
        reached = COALESCE($10, rm_exports.reached),
        repatriation_due_at = COALESCE($11, rm_exports.repatriation_due_at),
-       delinquent = COALESCE($12, rm_exports.delinquent)`,
+       delinquent = COALESCE($12, rm_exports.delinquent),
+       record = COALESCE($13, rm_exports.record),
+       tracking = COALESCE($14, rm_exports.tracking)`,
     [
       exportId,
       str(p.exporterId),
@@ -105,6 +146,8 @@ async function applyEvent(c: pg.PoolClient, blockNumber: bigint, ev: BlockEvent)
       reached,
       due,
       delinquent,
+      record === undefined ? null : JSON.stringify(record),
+      tracking === undefined ? null : JSON.stringify(tracking),
     ],
   );
 }

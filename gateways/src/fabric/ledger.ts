@@ -21,7 +21,7 @@ import {
 } from '@hyperledger/fabric-gateway';
 import { common } from '@hyperledger/fabric-protos';
 import { createHash } from 'node:crypto';
-import { exportEndorsers } from '../../../network/src/endorsers.ts';
+import { endorsersNeedStatus, exportEndorsers } from '../../../network/src/endorsers.ts';
 import type { Config } from '../config.ts';
 import { AppError, fromFabricError } from '../errors.ts';
 import { newNodeCryptoSigner } from './signer.ts';
@@ -53,6 +53,8 @@ export class Ledger {
   readonly #gateways = new Map<string, { gateway: Gateway; certHash: string }>();
   readonly #deadlines: Config['deadlines'];
   readonly #maxMvccRetries: number;
+  /** The highest block height seen at each org's peer (named endorsers must reach this org's). */
+  readonly #heights = new Map<string, bigint>();
 
   constructor(peer: Config['peer'], deadlines: Config['deadlines'], opts: { maxMvccRetries?: number } = {}) {
     this.#client = new grpc.Client(peer.endpoint, grpc.credentials.createSsl(peer.tlsCaCert), {
@@ -140,6 +142,7 @@ export class Ledger {
       try {
         // Endorsers are re-planned on every attempt: after an MVCC conflict the record may have moved on.
         const orgs = endorsingOrganizations ? await endorsingOrganizations() : undefined;
+        if (orgs) await this.#awaitPeers(who, orgs);
         const endorsed = await contract
           .newProposal(fn, {
             arguments: args,
@@ -173,6 +176,34 @@ export class Ledger {
         throw fromFabricError(e) ?? e;
       }
     }
+  }
+
+  /**
+   * Named endorsers must have committed every block this org's peer has, or they would simulate on older state
+   * (a step submitted right after the previous one was refused as EXPORT_NOT_FOUND by a lagging peer). Heights
+   * come from qscc on each peer; a peer known to be far enough is not asked again.
+   */
+  async #awaitPeers(who: FabricIdentity, orgs: readonly string[]): Promise<void> {
+    const others = orgs.filter((o) => o !== who.mspId);
+    if (others.length === 0) return;
+    const target = await this.#peerHeight(who);
+    const deadline = Date.now() + this.#deadlines.endorseMs;
+    await Promise.all(
+      others.map(async (org) => {
+        while ((this.#heights.get(org) ?? 0n) < target && Date.now() < deadline) {
+          const height = await this.#peerHeight(who, org).catch(() => 0n);
+          if (height > (this.#heights.get(org) ?? 0n)) this.#heights.set(org, height);
+          if (height < target) await sleep(20);
+        }
+      }),
+    );
+  }
+
+  async #peerHeight(who: FabricIdentity, org?: string): Promise<bigint> {
+    const bytes = await this.network(who)
+      .getContract('qscc')
+      .evaluate('GetChainInfo', { arguments: [CHANNEL], ...(org ? { endorsingOrganizations: [org] } : {}) });
+    return BigInt(common.BlockchainInfo.deserializeBinary(bytes).getHeight());
   }
 
   /** The ordering service answers UNAVAILABLE during a Raft election: resubmit the same signed transaction. */
@@ -277,9 +308,9 @@ export class CoffeeLedger {
   }
   // coffee-export: exports
   /**
-   * A transition of an existing export names its endorsers from the record's key-level policy (the peers
-   * validation needs; discovery cannot plan transactions that carry private data). Creation and defaults
-   * are left to discovery.
+   * A transition names its endorsers from the record's key-level policy (the peers validation needs; discovery
+   * cannot plan transactions that carry private data), a creation the CommercialBank and ECTA peers; the
+   * transitions that also write user-management's registry are left to discovery.
    */
   exportTransition(
     who: FabricIdentity,
@@ -288,11 +319,8 @@ export class CoffeeLedger {
     transient?: Record<string, unknown>,
   ): Promise<SubmitResult> {
     const exportId = String(input.exportId);
-    const endorsers = async (): Promise<string[] | undefined> => {
-      if (fn === 'CreateExport' || fn === 'RecordDefault') return undefined;
-      const record = await this.getExport(who, exportId);
-      return exportEndorsers(record.status, fn);
-    };
+    const endorsers = async (): Promise<string[] | undefined> =>
+      exportEndorsers(endorsersNeedStatus(fn) ? (await this.getExport(who, exportId)).status : '', fn);
     return this.ledger.submit(who, 'coffee-export', `export:${fn}`, input, transient, endorsers);
   }
   getExport(who: FabricIdentity, exportId: string): Promise<ExportRecord> {
@@ -339,7 +367,6 @@ export class CoffeeLedger {
 
 export type ExportFunction =
   | 'CreateExport'
-  | 'SubmitExport'
   | 'RegisterContract'
   | 'CertifyQuality'
   | 'SubmitFxApplication'

@@ -11,6 +11,7 @@ import type { UserService } from '../services/users.ts';
 import type { RouteDef } from './http.ts';
 import { parse } from './http.ts';
 import * as S from './schemas.ts';
+import { newExportId } from '../services/idempotency.ts';
 
 export interface Services {
   auth: AuthService;
@@ -20,6 +21,11 @@ export interface Services {
 }
 
 const ANY_USER = { kind: 'user' } as const;
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  description:
+    'a retry with the same key (8-128 of A-Z a-z 0-9 . _ : -) has exactly one effect: the first answer is replayed, an unfinished first attempt is resolved from the ledger',
+};
 /** Roles that take part in (or audit) exports; org admins manage users and read no exports (policy.ts). */
 const WORKFLOW_ROLES = [
   'exporter',
@@ -132,6 +138,9 @@ export function apiRoutes(
         'Create a user: Fabric CA identity with its role attribute, on-chain registration, credentials',
       access: { kind: 'user', roles: ['admin'] },
       body: S.CreateUserBody,
+      headers: [IDEMPOTENCY_HEADER],
+      idempotent: {},
+      submits: true,
       handler: async ({ caller, body }) => s.users.create(caller, body as z.infer<typeof S.CreateUserBody>),
     },
     {
@@ -141,6 +150,9 @@ export function apiRoutes(
       summary: 'Suspend/reactivate (on-chain too), reset password, edit profile',
       access: { kind: 'user', roles: ['admin'] },
       body: S.UpdateUserBody,
+      headers: [IDEMPOTENCY_HEADER],
+      idempotent: {},
+      submits: true,
       handler: async ({ caller, body, params }) => {
         const id = parse(z.string().uuid(), params.id, 'path.id');
         return s.users.update(caller, id, body as z.infer<typeof S.UpdateUserBody>);
@@ -165,6 +177,9 @@ export function apiRoutes(
       summary: 'License an exporter (ECTA)',
       access: { kind: 'user', roles: ['ecta_officer', 'admin'], orgs: ['ecta'] },
       body: S.CreateExporterBody,
+      headers: [IDEMPOTENCY_HEADER],
+      idempotent: {},
+      submits: true,
       handler: async ({ caller, body }) =>
         s.registries.registerExporter(caller, body as Record<string, unknown>),
     },
@@ -184,6 +199,9 @@ export function apiRoutes(
       summary: 'Update a licence (ECTA)',
       access: { kind: 'user', roles: ['ecta_officer', 'admin'], orgs: ['ecta'] },
       body: S.UpdateExporterBody,
+      headers: [IDEMPOTENCY_HEADER],
+      idempotent: {},
+      submits: true,
       handler: async ({ caller, body, params }) =>
         s.registries.updateExporter(
           caller,
@@ -210,6 +228,9 @@ export function apiRoutes(
       summary: 'Publish a minimum price row (ECTA)',
       access: { kind: 'user', roles: ['ecta_officer'], orgs: ['ecta'] },
       body: S.MinimumPriceBody,
+      headers: [IDEMPOTENCY_HEADER],
+      idempotent: {},
+      submits: true,
       handler: async ({ caller, body }) =>
         s.registries.publishMinimumPrice(caller, body as Record<string, unknown>),
     },
@@ -228,6 +249,9 @@ export function apiRoutes(
       summary: 'Propose new workflow deadlines (ECTA or the National Bank; the other must approve)',
       access: { kind: 'user', roles: ['ecta_officer', 'fx_officer'], orgs: ['ecta', 'national-bank'] },
       body: S.WorkflowConfigBody,
+      headers: [IDEMPOTENCY_HEADER],
+      idempotent: {},
+      submits: true,
       handler: async ({ caller, body }) =>
         s.registries.proposeWorkflowConfig(caller, body as Record<string, unknown>),
     },
@@ -238,6 +262,9 @@ export function apiRoutes(
       summary: 'Approve the open deadlines proposal (the regulator that did not propose it)',
       access: { kind: 'user', roles: ['ecta_officer', 'fx_officer'], orgs: ['ecta', 'national-bank'] },
       body: S.ApproveConfigBody,
+      headers: [IDEMPOTENCY_HEADER],
+      idempotent: {},
+      submits: true,
       handler: async ({ caller, body }) =>
         s.registries.approveWorkflowConfig(caller, body as z.infer<typeof S.ApproveConfigBody>),
     },
@@ -250,24 +277,13 @@ export function apiRoutes(
       summary: 'Submit an export (exporter at the commercial bank); Idempotency-Key header',
       access: { kind: 'user', roles: ['exporter'], orgs: ['commercial-bank'] },
       body: S.CreateExportBody,
-      headers: [
-        {
-          name: 'Idempotency-Key',
-          description: 'a retried request with the same key never creates a second export',
-        },
-      ],
-      handler: async ({ caller, body, req, res }) => {
-        const key = req.get('idempotency-key');
-        if (key !== undefined && !/^[A-Za-z0-9._:-]{8,128}$/.test(key))
-          throw new AppError(
-            400,
-            'VALIDATION_FAILED',
-            'Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 . _ : -',
-          );
-        const out = await s.exports.create(caller, body as z.infer<typeof S.CreateExportBody>, key);
-        res.status(out.status).json(out.body);
-        return out.body;
+      headers: [IDEMPOTENCY_HEADER],
+      idempotent: {
+        resourceId: (b) => (b as z.infer<typeof S.CreateExportBody>).exportId ?? newExportId(),
       },
+      submits: true,
+      handler: async ({ caller, body, idempotency }) =>
+        s.exports.create(caller, body as z.infer<typeof S.CreateExportBody>, idempotency),
     },
     {
       method: 'get',
@@ -283,9 +299,15 @@ export function apiRoutes(
       method: 'get',
       path: '/exports/:id',
       tag: 'exports',
-      summary: 'One export (ledger)',
+      summary: "One export: from the org's read model, or ?source=ledger for the ledger-verified view",
       access: { kind: 'user', roles: WORKFLOW_ROLES },
-      handler: async ({ caller, params }) => s.exports.get(caller, parse(S.ID, params.id, 'path.id')),
+      query: S.GetExportQuery,
+      handler: async ({ caller, params, query }) =>
+        s.exports.get(
+          caller,
+          parse(S.ID, params.id, 'path.id'),
+          (query as z.infer<typeof S.GetExportQuery>).source,
+        ),
     },
     {
       method: 'get',
@@ -312,12 +334,16 @@ export function apiRoutes(
         'A workflow step: register-contract, certify-quality, submit-fx, approve-fx, book-shipment, clear-customs, start-inspection, complete-inspection, ship, add-tracking-event, confirm-payment, confirm-repatriation, request-amendment, amend, attach-documents, reject, cancel, mark-defaulted',
       access: { kind: 'user', roles: WORKFLOW_ROLES },
       body: S.ActionBody,
-      handler: async ({ caller, body, params }) =>
+      headers: [IDEMPOTENCY_HEADER],
+      idempotent: {},
+      submits: true,
+      handler: async ({ caller, body, params, idempotency }) =>
         s.exports.action(
           caller,
           parse(S.ID, params.id, 'path.id'),
           parse(z.string().regex(/^[a-z-]{2,32}$/), params.action, 'path.action'),
           body as Record<string, unknown>,
+          idempotency,
         ),
     },
     {
@@ -330,6 +356,9 @@ export function apiRoutes(
       access: { kind: 'user', roles: WORKFLOW_ROLES },
       multipart: S.UploadFields,
       before: [upload],
+      headers: [IDEMPOTENCY_HEADER],
+      idempotent: {},
+      submits: true,
       handler: async ({ caller, body, params, req }) => {
         const f = body as z.infer<typeof S.UploadFields>;
         return s.exports.upload(caller, parse(S.ID, params.id, 'path.id'), fileOf(req), f);
@@ -345,6 +374,9 @@ export function apiRoutes(
       access: { kind: 'user', roles: WORKFLOW_ROLES },
       multipart: S.UploadFields,
       before: [upload],
+      headers: [IDEMPOTENCY_HEADER],
+      idempotent: {},
+      submits: true,
       handler: async ({ caller, body, req }) =>
         s.exports.upload(caller, undefined, fileOf(req), body as z.infer<typeof S.UploadFields>),
     },

@@ -8,6 +8,8 @@ import { z, type ZodTypeAny } from 'zod';
 import { verifyAccessToken, type TokenKeys } from '../auth/tokens.ts';
 import { AppError } from '../errors.ts';
 import type { Caller } from '../services/deps.ts';
+import { type Claim, type IdempotencyService, requestHash } from '../services/idempotency.ts';
+import type { AdmissionLimiter } from '../services/admission.ts';
 import type { UserService } from '../services/users.ts';
 
 export type Access =
@@ -15,6 +17,9 @@ export type Access =
 
 export interface RouteContext {
   caller: Caller;
+  /** Set when the request carries an Idempotency-Key: the resource id fixed at the claim, and whether this is a
+   * retry taking over an earlier request that never finished (resolve from the ledger before acting again). */
+  idempotency?: { key: string; resourceId: string | null; recovering: boolean };
   body: unknown;
   query: unknown;
   params: Record<string, string>;
@@ -38,6 +43,10 @@ export interface RouteDef {
   /** Extra middleware before validation (rate limits, uploads). */
   before?: RequestHandler[];
   headers?: { name: string; description: string }[];
+  /** Accepts an Idempotency-Key (mutating routes); `resourceId` fixes the id the request will create. */
+  idempotent?: { resourceId?: (body: unknown) => string };
+  /** Submits to the ledger: counted against the gateway's admission limit. */
+  submits?: boolean;
   handler: (ctx: RouteContext) => Promise<unknown>;
 }
 
@@ -81,7 +90,12 @@ export function authenticate(keys: TokenKeys, users: UserService): (req: Request
 export function mount(
   router: Router,
   routes: readonly RouteDef[],
-  opts: { orgId: string; auth: (req: Request) => Promise<Caller> },
+  opts: {
+    orgId: string;
+    auth: (req: Request) => Promise<Caller>;
+    idempotency: IdempotencyService;
+    admission: AdmissionLimiter;
+  },
 ): void {
   for (const route of routes) {
     const handler = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
@@ -107,13 +121,58 @@ export function mount(
         const body: unknown = schema ? parse(schema, rawBody, 'body') : undefined;
         const query: unknown = route.query ? parse(route.query, req.query, 'query') : undefined;
         const params = req.params as Record<string, string>;
-        const result = await route.handler({ caller, body, query, params, req, res });
+        const key = route.idempotent ? req.get('idempotency-key') : undefined;
+        let claim: Claim | undefined;
+        if (key !== undefined && route.idempotent) {
+          const file = (req as { file?: { buffer?: Buffer } }).file?.buffer;
+          const hash = requestHash([route.method, req.originalUrl.split('?')[0], rawBody, file ?? null]);
+          claim = await opts.idempotency.claim(
+            caller,
+            key,
+            `${route.method.toUpperCase()} ${route.path}`,
+            hash,
+            route.idempotent.resourceId?.(body) ?? null,
+          );
+          if (claim.kind === 'replay') {
+            res.setHeader('Idempotent-Replayed', 'true');
+            res.status(claim.status).json(claim.body);
+            return;
+          }
+        }
+        const releaseSlot = route.submits ? opts.admission.acquire() : undefined;
+        let result: unknown;
+        try {
+          result = await route.handler({
+            caller,
+            body,
+            query,
+            params,
+            req,
+            res,
+            idempotency:
+              claim && claim.kind !== 'replay'
+                ? { key: claim.key, resourceId: claim.resourceId, recovering: claim.kind === 'recover' }
+                : undefined,
+          });
+        } catch (e: unknown) {
+          // A definite refusal changed nothing: the key may be used again at once. Anything ambiguous (a
+          // timeout, an unavailable dependency) keeps the claim until its lease expires; a retry then recovers.
+          if (claim && key !== undefined && e instanceof AppError && e.status < 500) {
+            await opts.idempotency.release(caller, key);
+          }
+          throw e;
+        } finally {
+          releaseSlot?.();
+        }
+        const status = result === undefined ? 204 : (route.status ?? 200);
+        if (claim && key !== undefined)
+          await opts.idempotency.complete(opts.idempotency.pool, caller, key, status, result);
         if (res.headersSent) return;
         if (result === undefined) {
           res.status(204).end();
           return;
         }
-        res.status(route.status ?? 200).json(result);
+        res.status(status).json(result);
       } catch (e: unknown) {
         next(e);
       }

@@ -163,4 +163,7 @@ export const GradeQuery = z
       .optional(),
   })
   .strict();
+export const GetExportQuery = z
+  .object({ source: z.enum(['read-model', 'ledger']).default('read-model') })
+  .strict();
 export const DocumentQuery = z.object({ exportId: ID.optional() }).strict();

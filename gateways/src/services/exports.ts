@@ -5,7 +5,7 @@
  * Write order, so nothing is half-written: Postgres and IPFS are checked (and the document pins confirmed)
  * before the ledger transaction; off-chain rows are written only after the transaction committed.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   canReadGroup,
   redactExport,
@@ -20,6 +20,7 @@ import { AccessPolicy } from './access.ts';
 import { audit, auditQuietly } from './audit.ts';
 import type { Caller, Deps } from './deps.ts';
 import { DocumentKeys } from './document-keys.ts';
+import { newExportId } from './idempotency.ts';
 import type { UserService } from './users.ts';
 
 /** A fresh salt of 192 bits for one commitment (never reused: every private hash gets its own). */
@@ -108,12 +109,6 @@ interface DocRow {
   tx_id: string | null;
 }
 
-function newExportId(): string {
-  const d = new Date();
-  const ymd = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
-  return `EXP-${ymd}-${randomBytes(4).toString('hex').toUpperCase()}`;
-}
-
 export class ExportService {
   readonly #deps: Deps;
   readonly #users: UserService;
@@ -189,7 +184,12 @@ export class ExportService {
     }
   }
 
-  /** Step 1, idempotent on (caller, Idempotency-Key): a retried request returns the first answer. */
+  /**
+   * Step 1, one ledger transaction. With an Idempotency-Key the export id is fixed when the key is claimed, so a
+   * retry can only ever create that export; a retry that takes over an unfinished request (crash, commit-status
+   * timeout, Postgres lost after the commit) first asks the ledger whether the export exists, and an ambiguous
+   * outcome is resolved the same way. The off-chain rows are written once the ledger has the export.
+   */
   async create(
     caller: Caller,
     body: {
@@ -199,104 +199,95 @@ export class ExportService {
       tradeTerms: Record<string, unknown>;
       details?: Record<string, unknown>;
     },
-    idempotencyKey: string | undefined,
-  ): Promise<{ status: number; body: ActionResult }> {
-    const { pool, ledger } = this.#deps;
+    idempotency?: { resourceId: string | null; recovering: boolean },
+  ): Promise<ActionResult> {
+    const { ledger } = this.#deps;
     await this.#requireOffChain(true);
-    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-    if (idempotencyKey) {
-      const prior = await this.#claimIdempotency(caller, idempotencyKey, 'POST /exports', requestHash);
-      if (prior) return prior;
-    }
-    const exportId = body.exportId ?? newExportId();
-    try {
-      const identity = await this.#users.identityOf(caller.userId);
-      const documents = await this.#resolveDocuments(body.documents, exportId);
-      const tradeTerms = salted('tradeTerms', body.tradeTerms);
-      // 1a: the public draft (MAJORITY endorses new keys); 1b: DRAFT → SUBMITTED with the private terms
-      // (tradeTerms members endorse). A retry after a failed 1b resumes from the caller's own draft.
-      const existing = await ledger.getExport(identity, exportId).catch((e: unknown) => {
+    const exportId = idempotency?.resourceId ?? body.exportId ?? newExportId();
+    const identity = await this.#users.identityOf(caller.userId);
+    const onLedger = async (): Promise<ExportRecord | undefined> =>
+      ledger.getExport(identity, exportId).catch((e: unknown) => {
         if (e instanceof AppError && e.code === 'EXPORT_NOT_FOUND') return undefined;
         throw e;
       });
-      if (!existing)
-        await ledger.exportTransition(identity, 'CreateExport', { exportId, contract: body.contract });
-      else if (existing.status !== 'DRAFT')
-        throw new AppError(409, 'EXPORT_EXISTS', `export ${exportId} already exists`);
+    const existing = idempotency?.recovering ? await onLedger() : undefined;
+    if (existing) return this.#created(caller, body, exportId, existing.lastAction.txId, existing.status);
+    try {
+      const documents = await this.#resolveDocuments(body.documents, exportId);
+      const tradeTerms = salted('tradeTerms', body.tradeTerms);
+      // One transaction: the public record, the private terms and the documents (CommercialBank + ECTA endorse).
       const tx = await ledger.exportTransition(
         identity,
-        'SubmitExport',
+        'CreateExport',
         { exportId, contract: body.contract, documents },
         { tradeTerms },
       );
       const record = JSON.parse(tx.result) as ExportRecord;
-      const result: ActionResult = {
-        id: exportId,
-        status: record.status,
-        txId: tx.txId,
-        blockNumber: tx.blockNumber.toString(),
-      };
-      await withTx(pool, async (c) => {
-        await c.query(
-          'INSERT INTO export_details(export_id, created_by, tx_id, details) VALUES ($1, $2, $3, $4)',
-          [exportId, caller.userId, tx.txId, JSON.stringify(body.details ?? {})],
-        );
-        await this.#markAttached(c, body.documents, exportId, tx.txId);
-        await audit(c, caller, { action: 'exports.create', target: exportId, txId: tx.txId, outcome: 'OK' });
-        if (idempotencyKey) {
-          await c.query(
-            'UPDATE idempotency_keys SET status_code = 201, response = $3 WHERE user_id = $1 AND key = $2',
-            [caller.userId, idempotencyKey, JSON.stringify(result)],
-          );
-        }
-      });
-      return { status: 201, body: result };
+      return await this.#created(caller, body, exportId, tx.txId, record.status, tx.blockNumber.toString());
     } catch (e: unknown) {
-      if (idempotencyKey) {
-        await query(
-          pool,
-          'DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND status_code IS NULL',
-          [caller.userId, idempotencyKey],
-        ).catch(() => undefined);
+      // Did it commit after all (a lost commit status, or a retry racing the first attempt)? The ledger says.
+      const ambiguous = !(e instanceof AppError) || e.status >= 500 || e.code === 'EXPORT_EXISTS';
+      const found = idempotency && ambiguous ? await onLedger().catch(() => undefined) : undefined;
+      if (found && found.exporterId === (await this.#access.viewer(caller)).exporterId) {
+        return this.#created(caller, body, exportId, found.lastAction.txId, found.status);
       }
-      await auditQuietly(pool, caller, { action: 'exports.create', target: exportId, outcome: 'REFUSED' });
+      await auditQuietly(this.#deps.pool, caller, {
+        action: 'exports.create',
+        target: exportId,
+        outcome: 'REFUSED',
+      });
       throw e;
     }
   }
 
-  async #claimIdempotency(
+  /** The off-chain side of a created export (idempotent: a recovered request writes nothing twice). */
+  async #created(
     caller: Caller,
-    key: string,
-    route: string,
-    requestHash: string,
-  ): Promise<{ status: number; body: ActionResult } | undefined> {
-    const inserted = await query(
-      this.#deps.pool,
-      'INSERT INTO idempotency_keys(user_id, key, route, request_hash) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-      [caller.userId, key, route, requestHash],
-    );
-    if (inserted.rowCount === 1) return undefined;
-    const prior = (
-      await query<{ request_hash: string; status_code: number | null; response: ActionResult | null }>(
+    body: { documents: DocumentRef[]; details?: Record<string, unknown> },
+    exportId: string,
+    txId: string,
+    status: string,
+    blockNumber?: string,
+  ): Promise<ActionResult> {
+    await withTx(this.#deps.pool, async (c) => {
+      await c.query(
+        'INSERT INTO export_details(export_id, created_by, tx_id, details) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+        [exportId, caller.userId, txId, JSON.stringify(body.details ?? {})],
+      );
+      await this.#markAttached(c, body.documents, exportId, txId);
+      await audit(c, caller, { action: 'exports.create', target: exportId, txId, outcome: 'OK' });
+    });
+    const block = blockNumber ?? (await this.#blockOf(txId));
+    await this.#awaitProjected(block);
+    return { id: exportId, status, txId, blockNumber: block };
+  }
+
+  /**
+   * Read-your-writes: waits (bounded) until this gateway's read model has applied `block`, so the answer to a
+   * write and the next read agree. A slow projector delays the answer, never fails it.
+   */
+  async #awaitProjected(block: string): Promise<void> {
+    if (!block) return;
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline) {
+      const r = await query<{ next_block: string }>(
         this.#deps.pool,
-        'SELECT request_hash, status_code, response FROM idempotency_keys WHERE user_id = $1 AND key = $2',
-        [caller.userId, key],
-      )
-    ).rows[0];
-    if (!prior) throw new AppError(409, 'IDEMPOTENCY_CONFLICT', 'retry the request');
-    if (prior.request_hash !== requestHash)
-      throw new AppError(
-        422,
-        'IDEMPOTENCY_KEY_REUSED',
-        'this Idempotency-Key was used with a different request',
+        "SELECT next_block::text FROM projector_checkpoint WHERE name = 'read-model'",
+        [],
       );
-    if (prior.status_code === null || !prior.response)
-      throw new AppError(
-        409,
-        'REQUEST_IN_PROGRESS',
-        'the first request with this Idempotency-Key is still running',
-      );
-    return { status: prior.status_code, body: prior.response };
+      if (BigInt(r.rows[0]?.next_block ?? '0') > BigInt(block)) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** The block of a projected transaction ('' if this gateway's read model has not seen it yet). */
+  async #blockOf(txId: string): Promise<string> {
+    const r = await query<{ block_number: string }>(
+      this.#deps.pool,
+      'SELECT block_number::text FROM rm_events WHERE tx_id = $1',
+      [txId],
+    );
+    return r.rows[0]?.block_number ?? '';
   }
 
   async action(
@@ -304,6 +295,7 @@ export class ExportService {
     exportId: string,
     action: string,
     body: Record<string, unknown>,
+    idempotency?: { recovering: boolean },
   ): Promise<ActionResult> {
     const spec = ACTIONS[action];
     if (!spec) throw new AppError(404, 'UNKNOWN_ACTION', `unknown action '${action}'`);
@@ -340,8 +332,34 @@ export class ExportService {
           outcome: 'OK',
         });
       });
+      await this.#awaitProjected(tx.blockNumber.toString());
       return { id: exportId, status, txId: tx.txId, blockNumber: tx.blockNumber.toString() };
     } catch (e: unknown) {
+      // A retry of an unfinished request (or an ambiguous outcome) whose transition is already the record's last
+      // action by this very user committed the first time: answer that, never act twice.
+      const ambiguous = !(e instanceof AppError) || e.status >= 500 || e.code === 'INVALID_TRANSITION';
+      if (idempotency && ambiguous) {
+        const record = await this.#deps.ledger.getExport(identity, exportId).catch(() => undefined);
+        const last = record?.lastAction as
+          { action?: string; txId?: string; by?: { userId?: string } } | undefined;
+        if (record && last?.action === spec.fn && last.by?.userId === identity.id && last.txId) {
+          await withTx(this.#deps.pool, async (c) => {
+            await this.#markAttached(c, refs, exportId, last.txId!);
+            await audit(c, caller, {
+              action: `exports.${action}`,
+              target: exportId,
+              txId: last.txId,
+              outcome: 'OK',
+            });
+          });
+          return {
+            id: exportId,
+            status: record.status,
+            txId: last.txId,
+            blockNumber: await this.#blockOf(last.txId),
+          };
+        }
+      }
       await auditQuietly(this.#deps.pool, caller, {
         action: `exports.${action}`,
         target: exportId,
@@ -479,10 +497,35 @@ export class ExportService {
     };
   }
 
-  /** One export from the ledger, as the caller may see it (the chaincode redacts; the gateway re-checks). */
-  async get(caller: Caller, exportId: string): Promise<ExportRecord> {
+  /**
+   * One export as the caller may see it: from this org's read model by default (the record as last committed,
+   * projected from the block's write set), or from the ledger (`source: 'ledger'`, the chaincode redacts and the
+   * gateway re-checks). An export the read model has not seen yet is read from the ledger.
+   */
+  async get(
+    caller: Caller,
+    exportId: string,
+    source: 'read-model' | 'ledger' = 'read-model',
+  ): Promise<ExportRecord> {
     const viewer = await this.#access.viewer(caller);
     this.#access.requireReader(viewer);
+    if (source === 'read-model') {
+      const row = (
+        await query<{ record: ExportRecord | null; tracking: { events?: unknown[] } | null }>(
+          this.#deps.pool,
+          'SELECT record, tracking FROM rm_exports WHERE export_id = $1',
+          [exportId],
+        )
+      ).rows[0];
+      if (row?.record) {
+        this.#access.requireVisible(viewer, exportId, row.record);
+        const tracking = [
+          ...((row.record.tracking as unknown[] | undefined) ?? []),
+          ...(row.tracking?.events ?? []),
+        ];
+        return redactExport(viewer, row.record, { ...row.record, tracking });
+      }
+    }
     const record = await this.#deps.ledger.getExport(await this.#users.identityOf(caller.userId), exportId);
     this.#access.requireVisible(viewer, exportId, record);
     return redactExport(viewer, record, record);

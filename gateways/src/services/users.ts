@@ -66,9 +66,14 @@ export function publicUser(row: UserRow, org: string): PublicUser {
   };
 }
 
+/** Users looked up per request are cached this long, at most CACHE_MAX of them (a suspension clears its entry). */
+const CACHE_MS = 30_000;
+const CACHE_MAX = 2000;
+
 export class UserService {
   readonly #deps: Deps;
   readonly #identities = new Map<string, FabricIdentity>();
+  readonly #rows = new Map<string, { row: UserRow; at: number }>();
 
   constructor(deps: Deps) {
     this.#deps = deps;
@@ -78,8 +83,20 @@ export class UserService {
     return `${this.#deps.config.org.mspId}::${username}`;
   }
 
+  /**
+   * The user behind a token, from a bounded cache (every request authenticates; the database is asked at most
+   * every 30 s per user). update() clears the entry, so a suspension or a role change takes effect at once here.
+   */
   async byId(id: string): Promise<UserRow | undefined> {
-    return (await query<UserRow>(this.#deps.pool, 'SELECT * FROM users WHERE id = $1', [id])).rows[0];
+    const hit = this.#rows.get(id);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.row;
+    const row = (await query<UserRow>(this.#deps.pool, 'SELECT * FROM users WHERE id = $1', [id])).rows[0];
+    this.#rows.delete(id);
+    if (row) {
+      if (this.#rows.size >= CACHE_MAX) this.#rows.delete(this.#rows.keys().next().value!);
+      this.#rows.set(id, { row, at: Date.now() });
+    }
+    return row;
   }
 
   async byUsername(username: string): Promise<UserRow | undefined> {
@@ -244,6 +261,7 @@ export class UserService {
       await audit(c, caller, { action: 'users.update', target: row.fabric_user_id, txId, outcome: 'OK' });
       return r.rows[0]!;
     });
+    this.#rows.delete(id);
     return publicUser(updated, config.org.id);
   }
 

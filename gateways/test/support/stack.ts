@@ -19,7 +19,14 @@ export type Org = (typeof PEER_ORGS)[number];
 export const org = (id: string): Org => findOrg(id);
 
 /** The network (reused if running; retried while another test file deploys), Postgres, kubo, the six gateways. */
-export async function bringUp(gatewayEnv: Record<string, string> = {}): Promise<void> {
+/** The gateways' settings every integration test file expects (whichever file starts them first). */
+export const TEST_GATEWAY_ENV: Record<string, string> = {
+  UPLOAD_MAX_BYTES: String(1024 * 1024),
+  // Tests log in dozens of users from one address within a minute.
+  LOGIN_RATE_LIMIT_MAX: '1000',
+};
+
+export async function bringUp(gatewayEnv: Record<string, string> = TEST_GATEWAY_ENV): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await up();

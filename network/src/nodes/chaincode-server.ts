@@ -80,6 +80,8 @@ export function chaincodeVersion(cc: ChaincodeSpec): string {
     h.update(relative(dir, f));
     h.update(readFileSync(f));
   }
+  // A changed endorsement policy is a new definition too.
+  if (cc.signaturePolicy) h.update(cc.signaturePolicy);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: unknown };
   const semver = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
   return `${semver}-${h.digest('hex').slice(0, 10)}`;

@@ -1,4 +1,5 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { KeyEndorsementPolicy } from 'fabric-shim';
 import { Fields, MSP, emitEvent, toJson, txIso, writeState } from '@coffee/chaincode-common';
 import { type Permission, authorize } from '../lib/access';
 import { fail } from '../lib/errors';
@@ -13,6 +14,16 @@ import {
   readConfig,
   readProposal,
 } from '../model/config';
+
+/**
+ * Once written, the deadlines and a proposal to change them can only change again with both regulators'
+ * peers endorsing (key-level policy), whatever the chaincode-level policy for new keys allows.
+ */
+function regulatorsPolicy(): Uint8Array {
+  const policy = new KeyEndorsementPolicy();
+  policy.addOrgs('PEER', MSP.ECTA, MSP.NationalBank);
+  return policy.getPolicy();
+}
 
 /** The two regulators: one proposes a change of the deadlines, the other approves it. */
 const REGULATORS: Permission[] = [
@@ -63,6 +74,7 @@ export class WorkflowConfigContract extends Contract {
       proposedAt: txIso(ctx),
     };
     await writeState(ctx, PROPOSAL_KEY, proposal);
+    await ctx.stub.setStateValidationParameter(PROPOSAL_KEY, regulatorsPolicy());
     emitEvent(ctx, EVENTS.workflowConfigProposed, { ...proposal, txId: ctx.stub.getTxID() });
     return toJson(proposal);
   }
@@ -102,6 +114,7 @@ export class WorkflowConfigContract extends Contract {
       updatedBy: `${proposal.proposedBy} + ${actor.userId}`,
     };
     await writeState(ctx, CONFIG_KEY, config);
+    await ctx.stub.setStateValidationParameter(CONFIG_KEY, regulatorsPolicy());
     await writeState(ctx, PROPOSAL_KEY, { ...proposal, closedAt: at } satisfies ConfigProposal);
     emitEvent(ctx, EVENTS.workflowConfigUpdated, { ...config, txId: ctx.stub.getTxID() });
     return toJson(config);

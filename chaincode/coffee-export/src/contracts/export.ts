@@ -238,67 +238,16 @@ export class ExportContract extends Contract {
   }
 
   /**
-   * Step 1a (exporter): the public part of a new export request. input: {exportId, contract: {contractNumber,
-   * buyerName, destinationCountry, contractedGrade, quantityKg, originRegion, incoterm}}; no transient data.
-   * Creating keys needs the chaincode-level MAJORITY, and a transaction carrying private terms may only be
-   * endorsed by tradeTerms members (three orgs): so the record is created here, as DRAFT, and the terms follow
-   * in SubmitExport, endorsed by members only. No private value ever reaches a non-member's peer.
+   * Step 1 (exporter): a new export request, in one transaction. input: {exportId, contract: {contractNumber,
+   * buyerName, destinationCountry, contractedGrade, quantityKg, originRegion, incoterm}, documents:
+   * [SALES_CONTRACT, PROFORMA_INVOICE]}; transient `tradeTerms` {unitPriceUsdPerKg, contractValueUsd,
+   * paymentMethod, paymentTerms?, salt, valueSalt}. Endorsed by the CommercialBank and ECTA peers: both are
+   * tradeTerms members (no private value reaches a non-member), and together they satisfy the chaincode-level
+   * policy new keys need (ECTA's peer and one other org's; docs/chaincode.md, "Endorsement").
    */
   @Transaction()
   @Returns('string')
   public async CreateExport(ctx: Context, input: string): Promise<string> {
-    const f = Fields.parse(input, 'input');
-    const exportId = readExportId(f);
-    const contractFields = f.obj('contract');
-    const contract = parseContractInfo(contractFields);
-    contractFields.end();
-    f.end();
-    readTransient(ctx, []);
-    const actor = await authorize(ctx, [EXPORTER]);
-    const exporterId =
-      actor.exporterId ?? fail('FORBIDDEN_ROLE', `${actor.userId} is not linked to an exporter`);
-    await requireEligible(ctx, exporterId, 'EXPORT');
-    if ((await ctx.stub.getState(exportKey(ctx, exportId))).length > 0) {
-      fail('EXPORT_EXISTS', `export ${exportId} already exists`);
-    }
-    const now = txIso(ctx);
-    const record: ExportRecord = {
-      docType: 'export',
-      exportId,
-      exporterId,
-      status: 'DRAFT',
-      reached: 'DRAFT',
-      contract,
-      documents: [],
-      tracking: [],
-      amendmentCount: 0,
-      createdAt: now,
-      createdBy: actorOf(actor),
-      updatedAt: now,
-      lastAction: { action: 'CreateExport', by: actorOf(actor), at: now, txId: ctx.stub.getTxID() },
-    };
-    await writeState(ctx, ctx.stub.createCompositeKey(EXPORTER_INDEX, [exporterId, exportId]), { exportId });
-    // Every key a later step writes is created now, while a majority endorses: later steps are then endorsed
-    // by the peers of their key-level policies alone (see docs/chaincode.md).
-    const tracking = trackingKey(ctx, exportId);
-    await writeState(ctx, tracking, { docType: 'tracking', exportId, events: [] } satisfies TrackingLog);
-    await ctx.stub.setStateValidationParameter(tracking, trackingPolicy());
-    return commitExport(ctx, undefined, record, {
-      action: 'CreateExport',
-      event: EVENTS.exportDrafted,
-      actor,
-      details: { contract },
-    });
-  }
-
-  /**
-   * Step 1b (exporter): DRAFT → SUBMITTED. input: {exportId, contract (the draft's, unchanged), documents:
-   * [SALES_CONTRACT, PROFORMA_INVOICE]}; transient `tradeTerms`. Endorsed by CommercialBank and ECTA peers
-   * (the draft's key-level policy) and two tradeTerms members (the collection's policy).
-   */
-  @Transaction()
-  @Returns('string')
-  public async SubmitExport(ctx: Context, input: string): Promise<string> {
     const f = Fields.parse(input, 'input');
     const exportId = readExportId(f);
     const contractFields = f.obj('contract');
@@ -315,29 +264,42 @@ export class ExportContract extends Contract {
       fail('VALIDATION_FAILED', 'contract value must equal unit price × quantity');
     }
     requireDocuments(documents, ['SALES_CONTRACT', 'PROFORMA_INVOICE']);
-    const actor = await identify(ctx);
-    const draft = await loadExport(ctx, exportId);
-    requireVisible(draft, actor);
-    permit(actor, [EXPORTER]);
-    if (draft.status !== 'DRAFT') {
-      fail('EXPORT_EXISTS', `export ${exportId} was already submitted (status ${draft.status})`);
+    const actor = await authorize(ctx, [EXPORTER]);
+    const exporterId =
+      actor.exporterId ?? fail('FORBIDDEN_ROLE', `${actor.userId} is not linked to an exporter`);
+    await requireEligible(ctx, exporterId, 'EXPORT');
+    if ((await ctx.stub.getState(exportKey(ctx, exportId))).length > 0) {
+      fail('EXPORT_EXISTS', `export ${exportId} already exists`);
     }
-    if (toJson(draft.contract) !== toJson(contract)) {
-      fail('VALIDATION_FAILED', `the contract differs from draft ${exportId}; submit the draft's contract`);
-    }
-    await requireEligible(ctx, draft.exporterId, 'EXPORT');
+    const now = txIso(ctx);
     const hashes = await storeTerms(ctx, terms);
-    return commitExport(
-      ctx,
-      draft,
-      {
-        ...draft,
-        status: 'SUBMITTED',
-        ...hashes,
-        documents: appendDocuments(ctx, draft.documents, documents, actor),
-      },
-      { action: 'SubmitExport', event: EVENTS.exportSubmitted, actor, details: { contract } },
-    );
+    const record: ExportRecord = {
+      docType: 'export',
+      exportId,
+      exporterId,
+      status: 'SUBMITTED',
+      reached: 'SUBMITTED',
+      contract,
+      ...hashes,
+      documents: appendDocuments(ctx, [], documents, actor),
+      tracking: [],
+      amendmentCount: 0,
+      createdAt: now,
+      createdBy: actorOf(actor),
+      updatedAt: now,
+      lastAction: { action: 'CreateExport', by: actorOf(actor), at: now, txId: ctx.stub.getTxID() },
+    };
+    await writeState(ctx, ctx.stub.createCompositeKey(EXPORTER_INDEX, [exporterId, exportId]), { exportId });
+    // The tracking log is created now too: the shipping line appends to it while SHIPPED (its own policy).
+    const tracking = trackingKey(ctx, exportId);
+    await writeState(ctx, tracking, { docType: 'tracking', exportId, events: [] } satisfies TrackingLog);
+    await ctx.stub.setStateValidationParameter(tracking, trackingPolicy());
+    return commitExport(ctx, undefined, record, {
+      action: 'CreateExport',
+      event: EVENTS.exportSubmitted,
+      actor,
+      details: { contract },
+    });
   }
 
   /** Step 2 (ECTA ecta_officer). input: {exportId, registrationNumber}. Checks the minimum price in force. */

@@ -7,29 +7,15 @@
  */
 import type { Context } from 'fabric-contract-api';
 import { KeyEndorsementPolicy } from 'fabric-shim';
-import { MSP } from '@coffee/chaincode-common';
 import type { ExportStatus } from '../model/export';
 import { ENDORSERS_BY_STATUS, TRACKING_ENDORSERS } from './endorsers';
 
 export { ENDORSERS_BY_STATUS } from './endorsers';
 
-const { ECTA } = MSP;
 
 export function policyFor(status: ExportStatus): Uint8Array {
   const policy = new KeyEndorsementPolicy();
   policy.addOrgs('PEER', ...ENDORSERS_BY_STATUS[status]);
-  return policy.getPolicy();
-}
-
-/**
- * Status-index entries are pre-created at submission (a new key needs the chaincode-level MAJORITY, which
- * the private-data steps cannot gather: only the three tradeTerms members can simulate them). Their
- * policy is ECTA's peer alone, which endorses every transition anyway. The index is only a finder:
- * lists re-read each record and drop entries whose record disagrees, so a forged entry shows nothing.
- */
-export function indexPolicy(): Uint8Array {
-  const policy = new KeyEndorsementPolicy();
-  policy.addOrgs('PEER', ECTA);
   return policy.getPolicy();
 }
 

@@ -30,5 +30,8 @@ export const ENDORSERS_BY_STATUS: Readonly<Record<ExportStatus, readonly MspId[]
   DEFAULTED: MSP_IDS,
 };
 
+/** A new export (CreateExport, one transaction with the private terms): the exporter's bank and ECTA. */
+export const CREATE_ENDORSERS: readonly MspId[] = [CommercialBank, ECTA];
+
 /** The tracking log of a shipped export (AddTrackingEvent): the shipping line appends, ECTA co-signs. */
 export const TRACKING_ENDORSERS: readonly MspId[] = [MSP.ShippingLine, MSP.ECTA];

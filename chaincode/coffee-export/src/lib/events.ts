@@ -3,7 +3,6 @@ import { HEALTH_EVENTS } from '@coffee/chaincode-common';
 /** Every chaincode event name of coffee-export, in one place: one event per state change. */
 export const EVENTS = {
   ...HEALTH_EVENTS,
-  exportDrafted: 'ExportDrafted',
   exportSubmitted: 'ExportSubmitted',
   contractRegistered: 'ContractRegistered',
   qualityCertified: 'QualityCertified',

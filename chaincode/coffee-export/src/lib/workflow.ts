@@ -9,7 +9,7 @@ import {
   txIso,
   writeState,
 } from '@coffee/chaincode-common';
-import { indexPolicy, setKeyPolicy } from './endorsement';
+import { setKeyPolicy } from './endorsement';
 import { fail } from './errors';
 import type { EventName } from './events';
 import { type Actor, actorOf } from '../model/common';
@@ -23,7 +23,6 @@ import {
   parseDocumentInput,
 } from '../model/document';
 import {
-  EXPORT_STATUSES,
   type ExportRecord,
   type ExportStatus,
   STATUS_INDEX,
@@ -188,22 +187,13 @@ export async function commitExport(
   const key = exportKey(ctx, record.exportId);
   await writeState(ctx, key, record);
   await setKeyPolicy(ctx, key, record.status);
+  // One status-index entry per export, at its current status: a transition moves it (the index is only a
+  // finder; lists re-read each record and drop an entry the record contradicts).
   if (before === undefined) {
-    // Every status entry is created now, once; transitions only flip `active` (see indexPolicy).
-    for (const status of EXPORT_STATUSES) {
-      const indexKey = statusIndexKey(ctx, status, record.exportId);
-      await writeState(ctx, indexKey, { exportId: record.exportId, active: status === record.status });
-      await ctx.stub.setStateValidationParameter(indexKey, indexPolicy());
-    }
+    await writeState(ctx, statusIndexKey(ctx, record.status, record.exportId), { exportId: record.exportId });
   } else if (before.status !== record.status) {
-    await writeState(ctx, statusIndexKey(ctx, before.status, record.exportId), {
-      exportId: record.exportId,
-      active: false,
-    });
-    await writeState(ctx, statusIndexKey(ctx, record.status, record.exportId), {
-      exportId: record.exportId,
-      active: true,
-    });
+    await ctx.stub.deleteState(statusIndexKey(ctx, before.status, record.exportId));
+    await writeState(ctx, statusIndexKey(ctx, record.status, record.exportId), { exportId: record.exportId });
   }
   emitEvent(ctx, options.event, {
     ...options.details,

@@ -194,7 +194,7 @@ export interface ExportRecord {
   reached: ExportStatus;
   contract: ContractInfo;
   /** sha256 of the private trade terms as stored in `tradeTerms` (equals the peer's private data hash). */
-  /** Absent while DRAFT: the terms arrive with SubmitExport. */
+  /** Absent only on DRAFT records of the former two-step creation (the terms then came later). */
   termsHash?: string;
   /** sha256 of the salted contract-value commitment (what Customs' declared value must hash to). */
   valueCommitmentHash?: string;
