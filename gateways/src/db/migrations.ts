@@ -158,7 +158,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE idempotency_keys ADD COLUMN resource_id text;
       ALTER TABLE idempotency_keys ADD COLUMN lease_until timestamptz NOT NULL DEFAULT now();
       ALTER TABLE rm_exports ADD COLUMN record jsonb;
-      ALTER TABLE rm_exports ADD COLUMN tracking jsonb;`,
+      ALTER TABLE rm_exports ADD COLUMN tracking jsonb;
+      -- The records come from the blocks' write sets: rebuild the read model from block 0 (the projector does).
+      DELETE FROM rm_exports;
+      DELETE FROM rm_events;
+      UPDATE projector_checkpoint SET next_block = 0;`,
   },
 ];
 
