@@ -82,6 +82,34 @@ describe('workflow config: proposed by one regulator, approved by the other', ()
     );
   });
 
+  it('once written, the deadlines and the proposal change only with both regulators endorsing (key-level policy)', async () => {
+    const world = await newWorld();
+    // Plain keys; written out by hand: AND(ECTA peer, National Bank peer).
+    const keys = ['workflowConfig', 'workflowConfigProposal'];
+    const regulators = ['ECTAMSP', 'NationalBankMSP'];
+    assert.deepEqual(
+      keys.map((k) => world.keyPolicyOrgs(k)),
+      [[], []],
+      'nothing written yet, no policy',
+    );
+    const proposal = await world.json(U.ecta, 'config:ProposeWorkflowConfig', { shipByWindowSeconds: 3600 });
+    assert.deepEqual(world.keyPolicyOrgs('workflowConfigProposal'), regulators);
+    assert.deepEqual(world.keyPolicyOrgs('workflowConfig'), [], 'a proposal writes no configuration');
+    await world.json(U.fx, 'config:ApproveWorkflowConfig', { version: proposal.version });
+    assert.deepEqual(
+      keys.map((k) => world.keyPolicyOrgs(k)),
+      [regulators, regulators],
+    );
+    // The other way round (the National Bank proposes, ECTA approves) leaves the same policy on both.
+    const next = await world.json(U.fx, 'config:ProposeWorkflowConfig', { repatriationWindowSeconds: 60 });
+    await world.json(U.ecta, 'config:ApproveWorkflowConfig', { version: next.version });
+    assert.deepEqual(
+      keys.map((k) => world.keyPolicyOrgs(k)),
+      [regulators, regulators],
+    );
+    assert.equal(((await config(world)).current as Json).repatriationWindowSeconds, 60);
+  });
+
   it('the National Bank may propose and ECTA approve', async () => {
     const world = await newWorld();
     const proposal = await world.json(U.fx, 'config:ProposeWorkflowConfig', {

@@ -969,7 +969,7 @@ describe('privacy of tradeTerms and the customs value', () => {
       world,
       world.submit(
         U.exporter,
-        'export:SubmitExport',
+        'export:CreateExport',
         { ...submission('EX-1'), tradeTerms: terms() },
         { tradeTerms: terms() },
       ),
@@ -977,12 +977,12 @@ describe('privacy of tradeTerms and the customs value', () => {
     );
     await refused(
       world,
-      world.submit(U.exporter, 'export:SubmitExport', submission('EX-1')),
+      world.submit(U.exporter, 'export:CreateExport', submission('EX-1')),
       'VALIDATION_FAILED',
     );
     await refused(
       world,
-      world.submit(U.exporter, 'export:SubmitExport', submission('EX-1'), {
+      world.submit(U.exporter, 'export:CreateExport', submission('EX-1'), {
         tradeTerms: terms(),
         extra: { a: 1 },
       }),
@@ -1061,7 +1061,7 @@ describe('input validation refuses and changes nothing', () => {
         world,
         world.submit(
           U.exporter,
-          'export:SubmitExport',
+          'export:CreateExport',
           c.input,
           (c.transient ?? { tradeTerms: terms() }) as Record<string, Json>,
         ),
@@ -1070,13 +1070,13 @@ describe('input validation refuses and changes nothing', () => {
     });
   }
 
-  it('missing documents at submission: DOCUMENTS_MISSING', async () => {
+  it('missing documents at creation: DOCUMENTS_MISSING', async () => {
     const world = await newWorld();
     await refused(
       world,
       world.submit(
         U.exporter,
-        'export:SubmitExport',
+        'export:CreateExport',
         submission('EX-1', { documents: [doc('SALES_CONTRACT')] }),
         { tradeTerms: terms() },
       ),

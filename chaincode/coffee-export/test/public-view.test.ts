@@ -32,7 +32,7 @@ describe('GetPublicView', () => {
     const steps = view.steps as Json[];
     assert.deepEqual(
       steps.map((s) => s.status),
-      ['DRAFT', 'SUBMITTED', ...STEPS.map((s) => s.to)],
+      ['SUBMITTED', ...STEPS.map((s) => s.to)],
     );
     for (const step of steps) {
       assert.deepEqual(Object.keys(step).sort(), ['at', 'status']);

@@ -36,13 +36,9 @@ function without(input: Json, key: string): Json {
   return Object.fromEntries(Object.entries(input).filter(([k]) => k !== key));
 }
 
-/** The exporter's draft of `id` (CreateExport), so that SubmitExport alone can be refused. */
-async function draft(world: World, id: string): Promise<void> {
-  await world.submit(U.exporter, 'export:CreateExport', { exportId: id, contract: submission(id).contract });
-}
-
-function submitTerms(world: World, id: string, tradeTerms: Json): Promise<string> {
-  return world.submit(U.exporter, 'export:SubmitExport', submission(id), { tradeTerms });
+/** Step 1 (CreateExport) of `id` with the given private terms: the salts arrive with the creation. */
+function createWith(world: World, id: string, tradeTerms: Json): Promise<string> {
+  return world.submit(U.exporter, 'export:CreateExport', submission(id), { tradeTerms });
 }
 
 /** Runs step `n` of the happy path with the given transient (instead of the step's own). */
@@ -84,11 +80,10 @@ describe('salts: one fresh salt of at least 128 bits per commitment', () => {
   const minimal = 'b'.repeat(22);
   it('a salt of 21 characters is refused in every transient input; 22 are accepted', async () => {
     const world = await newWorld();
-    await draft(world, 'EX-1');
     for (const field of ['salt', 'valueSalt']) {
-      await refused(world, submitTerms(world, 'EX-1', terms({ [field]: short })), 'VALIDATION_FAILED');
+      await refused(world, createWith(world, 'EX-1', terms({ [field]: short })), 'VALIDATION_FAILED');
     }
-    await submitTerms(world, 'EX-1', terms({ salt: minimal }));
+    await createWith(world, 'EX-1', terms({ salt: minimal }));
     await advance(world, 'EX-2', 2);
     await refused(
       world,
@@ -109,9 +104,8 @@ describe('salts: one fresh salt of at least 128 bits per commitment', () => {
     const world = await newWorld();
     const noSalt = without(terms(), 'salt');
     const noValueSalt = without(terms(), 'valueSalt');
-    await draft(world, 'EX-1');
     for (const t of [noSalt, noValueSalt]) {
-      await refused(world, submitTerms(world, 'EX-1', t), 'VALIDATION_FAILED');
+      await refused(world, createWith(world, 'EX-1', t), 'VALIDATION_FAILED');
     }
     await advance(world, 'EX-2', 7);
     const fxWithout = without(fxApplication(), 'salt');
@@ -128,9 +122,8 @@ describe('salts: one fresh salt of at least 128 bits per commitment', () => {
   it('a salt reused across the commitments of one export is refused, at every step that adds one', async () => {
     const world = await newWorld();
     const [s1, s2, s3] = [freshSalt(), freshSalt(), freshSalt()];
-    await draft(world, 'EX-1');
-    await refused(world, submitTerms(world, 'EX-1', terms({ salt: s1, valueSalt: s1 })), 'VALIDATION_FAILED');
-    await submitTerms(world, 'EX-1', terms({ salt: s1, valueSalt: s2 }));
+    await refused(world, createWith(world, 'EX-1', terms({ salt: s1, valueSalt: s1 })), 'VALIDATION_FAILED');
+    await createWith(world, 'EX-1', terms({ salt: s1, valueSalt: s2 }));
     for (const n of [0, 1]) {
       const step = STEPS[n] ?? assert.fail();
       await world.submit(step.who, step.fn, await step.input('EX-1', world));

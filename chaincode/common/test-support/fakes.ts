@@ -41,6 +41,8 @@ interface TxContext {
   privateWrites: Map<string, Map<string, Uint8Array | null>>;
   validationWrites: Map<string, Map<string, Uint8Array>>;
   event: { name: string; payload: Uint8Array } | undefined;
+  /** Events set earlier in this transaction and replaced by a later setEvent (Fabric keeps only the last). */
+  replacedEvents: string[];
   depth: number;
 }
 
@@ -286,6 +288,9 @@ export class FakeStub {
 
   setEvent(name: string, payload: Uint8Array): void {
     if (this.#tx.depth === 0) {
+      if (this.#tx.event !== undefined) {
+        this.#tx.replacedEvents.push(this.#tx.event.name);
+      }
       this.#tx.event = { name, payload: Uint8Array.from(payload) };
     }
   }
@@ -364,6 +369,15 @@ export interface SubmitOptions {
   transient?: Record<string, string | object>;
 }
 
+/** What a seeded transaction writes: public state (null deletes) and key-level validation parameters. */
+export interface SeedWrites {
+  state?: [string, Uint8Array | null][];
+  policies?: [string, Uint8Array][];
+}
+
+/** The creator of seeded transactions: no contract runs, so no identity is checked. */
+const SEEDER: Identity = { mspId: 'SeedMSP', commonName: 'seed' };
+
 export class FakeLedger {
   readonly #state = new Map<string, Map<string, Uint8Array>>();
   readonly #private = new Map<string, Map<string, Uint8Array>>();
@@ -374,6 +388,8 @@ export class FakeLedger {
   readonly events: RecordedEvent[] = [];
   /** Responses of committed transactions (they land in blocks, visible to every channel member). */
   readonly responses: string[] = [];
+  /** Events of committed transactions that a later setEvent of the same transaction replaced (and Fabric lost). */
+  readonly replacedEvents: { txId: string; name: string }[] = [];
   seconds = 1_767_225_600; // 2026-01-01T00:00:00Z
   #counter = 0;
   inSubmit = false;
@@ -445,6 +461,7 @@ export class FakeLedger {
       privateWrites: new Map(),
       validationWrites: new Map(),
       event: undefined,
+      replacedEvents: [],
       depth: 0,
     };
   }
@@ -533,6 +550,7 @@ export class FakeLedger {
         mapOf(this.#validation, ns).set(key, value);
       }
     }
+    this.replacedEvents.push(...tx.replacedEvents.map((name) => ({ txId: tx.txId, name })));
     if (tx.event !== undefined) {
       const raw = Buffer.from(tx.event.payload).toString('utf8');
       this.events.push({
@@ -601,6 +619,26 @@ export class FakeLedger {
     } finally {
       this.inSubmit = false;
     }
+  }
+
+  /**
+   * Commits, as one transaction of its own that runs no contract, public writes that today's chaincode does not
+   * make: records of an earlier chaincode version, or entries forged by one org's peer. `build` gets the
+   * transaction's id and time (to stamp them like the chaincode would); the writes land in history like any
+   * commit. Returns the transaction id.
+   */
+  seed(ns: string, build: (tx: { txId: string; seconds: number }) => SeedWrites): string {
+    const tx = this.#newTx(SEEDER, ns, [], {});
+    const { state = [], policies = [] } = build({ txId: tx.txId, seconds: tx.seconds });
+    for (const [key, value] of state) {
+      mapOf(tx.writes, ns).set(key, value === null ? null : Uint8Array.from(value));
+    }
+    for (const [key, ep] of policies) {
+      mapOf(tx.validationWrites, ns).set(key, Uint8Array.from(ep));
+    }
+    this.#commit(tx);
+    this.seconds += 1;
+    return tx.txId;
   }
 
   lastEvent(): RecordedEvent | undefined {

@@ -1318,8 +1318,9 @@ export class ExportContract extends Contract {
   /**
    * A page of an index, as the caller may see it: entries are read on until `pageSize` visible records are found
    * or the index ends. The bookmark continues right after the last record returned (hex of that key plus a NUL),
-   * so it never names an export the caller was not shown, and fetchedCount counts returned records only. Status
-   * entries count only when active and confirmed by the record itself; an entry that does not parse is skipped.
+   * so it never names an export the caller was not shown, and fetchedCount counts returned records only. An entry
+   * counts only when the record confirms it (legacy entries also when not flagged inactive); one that does not
+   * parse is skipped.
    */
   async #listIndex(
     ctx: Context,
@@ -1348,13 +1349,17 @@ export class ExportContract extends Contract {
           stoppedEarly = true;
           break;
         }
-        if (entry.value.active === false) {
+        // An entry counts only if its key names the export its value names, and the record agrees with the
+        // key (its status, or its exporter): a forged or stale entry shows nothing.
+        const named = ctx.stub.splitCompositeKey(entry.key).attributes;
+        if (entry.value.active === false || named[named.length - 1] !== entry.value.exportId) {
           continue;
         }
         const record = await readState(ctx, exportKey(ctx, entry.value.exportId), parseExport);
         if (
           record !== undefined &&
           (status === undefined || record.status === status) &&
+          (index !== EXPORTER_INDEX || record.exporterId === named[0]) &&
           canSeeExport(actor, record)
         ) {
           records.push(redactExport(actor, record, record));

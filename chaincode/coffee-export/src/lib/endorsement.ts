@@ -12,7 +12,6 @@ import { ENDORSERS_BY_STATUS, TRACKING_ENDORSERS } from './endorsers';
 
 export { ENDORSERS_BY_STATUS } from './endorsers';
 
-
 export function policyFor(status: ExportStatus): Uint8Array {
   const policy = new KeyEndorsementPolicy();
   policy.addOrgs('PEER', ...ENDORSERS_BY_STATUS[status]);

@@ -10,7 +10,7 @@ import type { ExportStatus } from '../model/export';
 const { CommercialBank, NationalBank, ECTA, ECX, ShippingLine, Customs } = MSP;
 
 export const ENDORSERS_BY_STATUS: Readonly<Record<ExportStatus, readonly MspId[]>> = {
-  // The exporter (CommercialBank) submits the draft with its private terms: only tradeTerms members endorse.
+  // DRAFT records exist only from the former two-step creation; they can be cancelled.
   DRAFT: [CommercialBank, ECTA],
   SUBMITTED: [ECTA, NationalBank],
   CONTRACT_REGISTERED: [ECX, ECTA],

@@ -22,13 +22,7 @@ import {
   latestDocuments,
   parseDocumentInput,
 } from '../model/document';
-import {
-  type ExportRecord,
-  type ExportStatus,
-  STATUS_INDEX,
-  exportKey,
-  parseExport,
-} from '../model/export';
+import { type ExportRecord, type ExportStatus, STATUS_INDEX, exportKey, parseExport } from '../model/export';
 
 export async function loadExport(ctx: Context, exportId: string): Promise<ExportRecord> {
   const record = await readState(ctx, exportKey(ctx, exportId), parseExport);

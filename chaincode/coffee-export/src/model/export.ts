@@ -234,7 +234,7 @@ export function parseTrackingEvent(t: Fields): TrackingEvent {
 }
 
 /**
- * Tracking events live in their own key, created at MarkShipped with the key-level policy AND(ShippingLine,
+ * Tracking events live in their own key, created with the export (CreateExport) with the key-level policy AND(ShippingLine,
  * ECTA): the shipping line appends to it while the export record itself waits for the bank's payment step,
  * endorsed by tradeTerms members only (the payment amount is private).
  */

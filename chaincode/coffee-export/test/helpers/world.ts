@@ -9,7 +9,10 @@ import { resolve } from 'node:path';
 import { KeyEndorsementPolicy } from 'fabric-shim';
 import { common, msp } from '@hyperledger/fabric-protos';
 import type { Contract } from 'fabric-contract-api';
+import { isoFromMillis, toBytes } from '@coffee/chaincode-common';
 import { contracts } from '../../src/index';
+import { policyFor, trackingPolicy } from '../../src/lib/endorsement';
+import { EXPORT_STATUSES } from '../../src/model/export';
 import { FakeLedger, type Identity } from '@coffee/chaincode-common/dist/test-support/fakes';
 import { admins } from '@coffee/chaincode-common/dist/test-support/identities';
 
@@ -137,6 +140,18 @@ export function doc(type: string, extra: Json = {}): Json {
   };
 }
 
+/** The status index: one entry per export, `exportByStatus~<status>~<exportId>` → {exportId}. */
+export const STATUS_INDEX = 'exportByStatus';
+
+/** The composite keys of coffee-export as the fake peer spells them. */
+export function compositeKey(objectType: string, ...attributes: string[]): string {
+  return `\u0000${objectType}\u0000${attributes.map((a) => `${a}\u0000`).join('')}`;
+}
+
+export function exportKeyOf(exportId: string): string {
+  return compositeKey('export', exportId);
+}
+
 export class World {
   readonly ledger: FakeLedger;
 
@@ -172,7 +187,7 @@ export class World {
     return this.ledger.submit(who, UM, fn, [JSON.stringify(input)]);
   }
 
-  /** The export as the CommercialBank's bank officer sees it: everything, from the first draft on. */
+  /** The export as the CommercialBank's bank officer sees it: everything, from its creation on. */
   async get(exportId: string): Promise<Json> {
     return this.query(U.bank, 'export:GetExport', exportId);
   }
@@ -191,7 +206,15 @@ export class World {
 
   /** The orgs (all with role PEER) of the key-level policy on an export record. */
   policyOrgs(exportId: string): string[] {
-    const bytes = this.ledger.validationParameter(CE, `\u0000export\u0000${exportId}\u0000`);
+    return this.keyPolicyOrgs(exportKeyOf(exportId));
+  }
+
+  /**
+   * The orgs of the key-level policy on any key of coffee-export ([] if it has none), checked to be an AND of
+   * every listed org's peer.
+   */
+  keyPolicyOrgs(key: string): string[] {
+    const bytes = this.ledger.validationParameter(CE, key);
     if (bytes === undefined) {
       return [];
     }
@@ -207,6 +230,18 @@ export class World {
       throw new Error('policy is not an AND of every listed org');
     }
     return new KeyEndorsementPolicy(bytes).listOrgs().sort();
+  }
+
+  /** Every committed status-index entry of coffee-export: [status, exportId, stored value as text]. */
+  statusIndex(): [string, string, string][] {
+    const prefix = `\u0000${STATUS_INDEX}\u0000`;
+    return [...this.ledger.committed(CE).entries()]
+      .filter(([key]) => key.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, value]): [string, string, string] => {
+        const [status = '', exportId = ''] = key.slice(prefix.length).split('\u0000');
+        return [status, exportId, Buffer.from(value).toString('utf8')];
+      });
   }
 }
 
@@ -412,6 +447,10 @@ export function customsDeclaration(
   };
 }
 
+/**
+ * Step 1, one transaction (CreateExport): the public contract and the two documents, with the private terms in
+ * the transient map. Resolves the record as the exporter reads it.
+ */
 export async function submit(
   world: World,
   id: string,
@@ -419,11 +458,60 @@ export async function submit(
   overrides: Json = {},
   termOverrides: Json = {},
 ): Promise<Json> {
-  const input = submission(id, overrides);
-  await world.submit(who, 'export:CreateExport', { exportId: input.exportId, contract: input.contract });
-  return world.json(who, 'export:SubmitExport', input, {
+  return world.json(who, 'export:CreateExport', submission(id, overrides), {
     tradeTerms: terms(termOverrides),
   });
+}
+
+/**
+ * A DRAFT of the former two-step creation (CreateExport, then SubmitExport with the terms), written straight
+ * into the ledger as that chaincode version left it: the record without terms or documents under the DRAFT
+ * key-level policy, the exporter index entry, the tracking log with its own policy, and a status-index entry for
+ * every status (active only at DRAFT) with the former index policy, ECTA's peer alone. Today's CreateExport
+ * makes no drafts; such records remain on ledgers that ran the former version.
+ */
+export function legacyDraft(world: World, id: string, owner: Identity = U.exporter): Json {
+  const exporterId = EXPORTER_OF[owner.commonName] ?? assert.fail(`${owner.commonName} is no exporter`);
+  const formerIndexPolicy = new KeyEndorsementPolicy();
+  formerIndexPolicy.addOrgs('PEER', 'ECTAMSP');
+  let record: Json = {};
+  world.ledger.seed(CE, ({ txId, seconds }) => {
+    const at = isoFromMillis(seconds * 1000);
+    const by = { mspId: owner.mspId, userId: `${owner.mspId}::${owner.commonName}`, role: owner.role ?? '' };
+    record = {
+      docType: 'export',
+      exportId: id,
+      exporterId,
+      status: 'DRAFT',
+      reached: 'DRAFT',
+      contract: submission(id).contract,
+      documents: [],
+      tracking: [],
+      amendmentCount: 0,
+      createdAt: at,
+      createdBy: by,
+      updatedAt: at,
+      lastAction: { action: 'CreateExport', by, at, txId },
+    };
+    const indexKeys = EXPORT_STATUSES.map((status): [string, Uint8Array] => [
+      compositeKey(STATUS_INDEX, status, id),
+      toBytes({ exportId: id, active: status === 'DRAFT' }),
+    ]);
+    return {
+      state: [
+        [exportKeyOf(id), toBytes(record)],
+        [compositeKey('exportByExporter', exporterId, id), toBytes({ exportId: id })],
+        [compositeKey('tracking', id), toBytes({ docType: 'tracking', exportId: id, events: [] })],
+        ...indexKeys,
+      ],
+      policies: [
+        [exportKeyOf(id), policyFor('DRAFT')],
+        [compositeKey('tracking', id), trackingPolicy()],
+        ...indexKeys.map(([key]): [string, Uint8Array] => [key, formerIndexPolicy.getPolicy()]),
+      ],
+    };
+  });
+  return record;
 }
 
 /** Submits (as `owner`) and runs the first `steps` steps of the happy path. */
