@@ -624,8 +624,8 @@ describe('status index: one entry per export, at its current status', () => {
     assert.deepEqual(await listedUnder(world, 'CONTRACT_REGISTERED'), ['EX-C']);
   });
 
-  // Known gap of the chaincode (reported, not fixed here): a list re-reads the record an entry points to and checks
-  // its status, but not that the entry's key names that record, nor (by exporter) the record's exporter.
+  // A list re-reads the record an entry points to: the entry's key must name that record, and the record must
+  // agree with the key (its status, or its exporter).
   it('an entry whose key names another export than its value is skipped (no export listed twice)', async () => {
     const world = await newWorld();
     await submit(world, 'EX-A');
