@@ -10,7 +10,7 @@
  *   fixed audience of organizations; within an org, its workflow roles and its auditors read)
  * - which documents may this caller upload? (the roles that attach each document type)
  */
-import { DOCUMENT_TYPES, type DocumentType, type ExportStatus } from './vocabulary';
+import { DOCUMENT_TYPES, type DocumentType, EXPORT_STATUSES, type ExportStatus } from './vocabulary';
 
 export const POLICY_MSPS = [
   'CommercialBankMSP',
@@ -44,21 +44,14 @@ export interface ExportFacts {
   readonly reached: string;
 }
 
-/** The main line of the workflow, in order. Exceptions (amendment, rejection, ...) do not move progress. */
-export const MAIN_LINE: readonly ExportStatus[] = [
-  'DRAFT',
-  'SUBMITTED',
-  'CONTRACT_REGISTERED',
-  'QUALITY_CERTIFIED',
-  'FX_SUBMITTED',
-  'FX_APPROVED',
-  'SHIPMENT_BOOKED',
-  'UNDER_INSPECTION',
-  'CUSTOMS_CLEARED',
-  'SHIPPED',
-  'PAYMENT_RECEIVED',
-  'COMPLETED',
-];
+/**
+ * The main line of the workflow, in order: the vocabulary's states from DRAFT to COMPLETED (the exceptions —
+ * amendment, rejection, cancellation, default — come after it there and do not move progress).
+ */
+export const MAIN_LINE: readonly ExportStatus[] = EXPORT_STATUSES.slice(
+  0,
+  EXPORT_STATUSES.indexOf('COMPLETED') + 1,
+);
 
 export function progressRank(status: string): number {
   return MAIN_LINE.indexOf(status as ExportStatus);
