@@ -92,6 +92,7 @@ export default tseslint.config(
       'chaincode/common/test/**/*.ts',
       'chaincode/common/test-support/**/*.ts',
       'network/test/**/*.ts',
+      'network/bench/**/*.test.ts',
       'gateways/test/**/*.ts',
       'frontend/e2e-runner/**/*.ts',
     ],

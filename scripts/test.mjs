@@ -38,7 +38,7 @@ for (const cc of ['common', 'user-management', 'coffee-export']) {
   ]);
 }
 console.log('[test] type-checking the network launcher and the gateways …');
-for (const ws of ['network', 'gateways']) {
+for (const ws of ['network', 'gateways', 'network/bench']) {
   sh(process.execPath, [
     join(root, 'node_modules/typescript/bin/tsc'),
     '-p',
@@ -77,6 +77,8 @@ const integration = [
   join(root, 'network/test/workflow.integration.test.ts'),
   join(root, 'network/test/offchain.integration.test.ts'),
   ...testFiles(join(root, 'gateways/test'), '.integration.test.ts'),
+  // The benchmark for a few seconds at a tiny load, so it keeps working (the full bench: npm run bench).
+  join(root, 'network/bench/bench.integration.test.ts'),
   join(root, 'frontend/e2e-runner/portal.integration.test.ts'),
 ].filter((f) => existsSync(f));
 console.log('[test] browser for the portal end-to-end test …');

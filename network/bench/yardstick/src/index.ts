@@ -1,0 +1,3 @@
+import { AssetContract } from './asset';
+
+export const contracts: (typeof AssetContract)[] = [AssetContract];
