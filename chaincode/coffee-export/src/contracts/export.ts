@@ -41,6 +41,7 @@ import {
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
 import {
+  actOn,
   appendDocuments,
   commitExport,
   loadExport,
@@ -311,10 +312,7 @@ export class ExportContract extends Contract {
     const registrationNumber = f.str('registrationNumber', REF);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [ECTA_OFFICER]);
+    const { actor, record } = await actOn(ctx, exportId, [ECTA_OFFICER]);
     requireStatus(record, ['SUBMITTED'], 'RegisterContract');
     await requireEligible(ctx, record.exporterId, 'EXPORT');
     const terms = await readTerms(ctx, record);
@@ -373,10 +371,7 @@ export class ExportContract extends Contract {
     const documents = parseDocuments(f, 'documents', ['QUALITY_CERTIFICATE'], true);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [GRADER]);
+    const { actor, record } = await actOn(ctx, exportId, [GRADER]);
     requireStatus(record, ['CONTRACT_REGISTERED'], 'CertifyQuality');
     if (gradeRank(quality.certifiedGrade) > gradeRank(record.contract.contractedGrade)) {
       fail(
@@ -421,10 +416,7 @@ export class ExportContract extends Contract {
       return fail('VALIDATION_FAILED', `transient '${TRANSIENT.fxApplication}' is required`);
     }
     const application = parseFxApplicationInput(fxInput, exportId);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [BANK_OFFICER]);
+    const { actor, record } = await actOn(ctx, exportId, [BANK_OFFICER]);
     requireStatus(record, ['QUALITY_CERTIFIED'], 'SubmitFxApplication');
     const terms = await readTerms(ctx, record);
     requireDistinctSalts(application.salt, terms.salt, terms.valueSalt);
@@ -458,10 +450,7 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [FX_OFFICER]);
+    const { actor, record } = await actOn(ctx, exportId, [FX_OFFICER]);
     requireStatus(record, ['FX_SUBMITTED'], 'ApproveFx');
     await requireEligible(ctx, record.exporterId, 'FX');
     const terms = await readTerms(ctx, record);
@@ -514,10 +503,7 @@ export class ExportContract extends Contract {
     const documents = parseDocuments(f, 'documents', ['BOOKING_CONFIRMATION'], true);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [SHIPPING_AGENT]);
+    const { actor, record } = await actOn(ctx, exportId, [SHIPPING_AGENT]);
     requireStatus(record, ['FX_APPROVED'], 'BookShipment');
     requireBeforeShipBy(ctx, record);
     if (etdMillis >= shipByMillis(record)) {
@@ -576,10 +562,7 @@ export class ExportContract extends Contract {
       return fail('VALIDATION_FAILED', `transient '${TRANSIENT.customsValue}' is required`);
     }
     const declaredValue = parseCustomsValueInput(valueInput);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [CUSTOMS_OFFICER]);
+    const { actor, record } = await actOn(ctx, exportId, [CUSTOMS_OFFICER]);
     requireStatus(record, ['SHIPMENT_BOOKED'], 'ClearCustoms');
     requireBeforeShipBy(ctx, record);
     const allDocuments = appendDocuments(ctx, record.documents, documents, actor);
@@ -630,10 +613,7 @@ export class ExportContract extends Contract {
     const findings = f.str('findings', REASON);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [CUSTOMS_OFFICER]);
+    const { actor, record } = await actOn(ctx, exportId, [CUSTOMS_OFFICER]);
     requireStatus(record, ['UNDER_INSPECTION'], 'CompleteInspection');
     requireBeforeShipBy(ctx, record);
     const permitNumber = record.permit?.permitNumber ?? '';
@@ -675,10 +655,7 @@ export class ExportContract extends Contract {
     const documents = parseDocuments(f, 'documents', ['BILL_OF_LADING'], true);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [SHIPPING_AGENT]);
+    const { actor, record } = await actOn(ctx, exportId, [SHIPPING_AGENT]);
     requireStatus(record, ['CUSTOMS_CLEARED'], 'MarkShipped');
     requireBeforeShipBy(ctx, record);
     if (onBoardMillis > txMillis(ctx)) {
@@ -720,10 +697,7 @@ export class ExportContract extends Contract {
     const [, eventMillis] = readInstant(f, 'eventTime');
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [SHIPPING_AGENT]);
+    const { actor, record } = await actOn(ctx, exportId, [SHIPPING_AGENT]);
     requireStatus(record, ['SHIPPED'], 'AddTrackingEvent');
     if (eventMillis > txMillis(ctx)) {
       fail('VALIDATION_FAILED', 'input.eventTime lies in the future of the transaction');
@@ -775,10 +749,7 @@ export class ExportContract extends Contract {
       return fail('VALIDATION_FAILED', `transient '${TRANSIENT.paymentProceeds}' is required`);
     }
     const proceeds = parseProceedsInput(proceedsInput, exportId, paymentReference);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [BANK_OFFICER]);
+    const { actor, record } = await actOn(ctx, exportId, [BANK_OFFICER]);
     requireStatus(record, ['SHIPPED'], 'RecordPayment');
     const terms = await readTerms(ctx, record);
     requireDistinctSalts(
@@ -814,10 +785,7 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [FX_OFFICER]);
+    const { actor, record } = await actOn(ctx, exportId, [FX_OFFICER]);
     requireStatus(record, ['PAYMENT_RECEIVED'], 'ConfirmRepatriation');
     const terms = await readTerms(ctx, record);
     const proceeds = await readVerified(
@@ -1001,10 +969,7 @@ export class ExportContract extends Contract {
     const documents = parseDocuments(f, 'documents', EXPORTER_SHIPPING_DOCUMENTS, true);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [EXPORTER]);
+    const { actor, record } = await actOn(ctx, exportId, [EXPORTER]);
     // Frozen from customs on: while under inspection only a customs-requested amendment changes documents.
     requireStatus(record, DOCUMENTS_OPEN_STATUSES, 'AttachDocuments');
     return commitExport(
@@ -1050,10 +1015,7 @@ export class ExportContract extends Contract {
     const reason = f.str('reason', REASON);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [EXPORTER, BANK_OFFICER]);
+    const { actor, record } = await actOn(ctx, exportId, [EXPORTER, BANK_OFFICER]);
     requireStatus(record, PRE_SHIPMENT_STATUSES, 'CancelExport');
     return this.#close(ctx, record, 'CANCELLED', actor, { action: 'CancelExport', reason });
   }
@@ -1108,10 +1070,7 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [FX_OFFICER]);
+    const { actor, record } = await actOn(ctx, exportId, [FX_OFFICER]);
     requireStatus(record, ['SHIPPED'], 'MarkDelinquent');
     const due = record.shipment?.repatriationDueAt ?? '';
     if (txMillis(ctx) <= (parseIsoMillis(due) ?? Number.POSITIVE_INFINITY)) {
@@ -1146,10 +1105,7 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, [FX_OFFICER]);
+    const { actor, record } = await actOn(ctx, exportId, [FX_OFFICER]);
     requireStatus(record, ['PAYMENT_RECEIVED', 'COMPLETED'], 'ClearDelinquency');
     const current = record.delinquency;
     if (current === undefined || current.clearedAt !== undefined) {

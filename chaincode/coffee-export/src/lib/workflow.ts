@@ -9,6 +9,7 @@ import {
   txIso,
   writeState,
 } from '@coffee/chaincode-common';
+import { type AuthorizedActor, type Permission, identify, permit } from './access';
 import { setKeyPolicy } from './endorsement';
 import { fail } from './errors';
 import type { EventName } from './events';
@@ -30,6 +31,22 @@ export async function loadExport(ctx: Context, exportId: string): Promise<Export
     return fail('EXPORT_NOT_FOUND', `export ${exportId} does not exist`);
   }
   return record;
+}
+
+/**
+ * The caller and the export of a transition, in the order that reveals nothing: who is calling, the export (a
+ * missing one and one the caller may not see answer alike), then whether the caller's org and role act here.
+ */
+export async function actOn(
+  ctx: Context,
+  exportId: string,
+  permissions: readonly Permission[],
+): Promise<{ actor: AuthorizedActor; record: ExportRecord }> {
+  const actor = await identify(ctx);
+  const record = await loadExport(ctx, exportId);
+  requireVisible(record, actor);
+  permit(actor, permissions);
+  return { actor, record };
 }
 
 export function requireStatus(record: ExportRecord, allowed: readonly ExportStatus[], action: string): void {
