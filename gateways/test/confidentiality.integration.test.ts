@@ -619,9 +619,19 @@ describe('need-to-know confidentiality on the real stack', { timeout: 1_800_000 
           if (listed !== sees) mismatches.push(`${tag} ListExportsByExporter: ${listed}`);
           const rec = (await ask('GetExport', f.id)).body;
           if (rec) {
-            const byStatus = await ask('ListExportsByStatus', JSON.stringify({ status: rec.status }));
-            if (!(byStatus.body?.records ?? []).some((x: any) => x.exportId === f.id))
-              mismatches.push(`${tag} ListExportsByStatus misses it`);
+            // Page through (other tests leave many exports at the same status), bounded.
+            let listed = false;
+            let bookmark = '';
+            for (let page = 0; page < 50 && !listed; page++) {
+              const byStatus = await ask(
+                'ListExportsByStatus',
+                JSON.stringify({ status: rec.status, pageSize: 100, ...(bookmark ? { bookmark } : {}) }),
+              );
+              listed = (byStatus.body?.records ?? []).some((x: any) => x.exportId === f.id);
+              bookmark = String(byStatus.body?.bookmark ?? '');
+              if (!bookmark) break;
+            }
+            if (!listed) mismatches.push(`${tag} ListExportsByStatus misses it`);
           }
           const groups = P.PRIVATE_GROUPS.filter((g) => P.canReadPrivate(v, f, g));
           const terms = await ask('GetTradeTerms', f.id);
