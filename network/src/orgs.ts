@@ -26,6 +26,8 @@ export interface OrdererOrg {
 
 export const CHANNEL = 'coffee-export-channel';
 
+export const MAX_PORT_OFFSET = 24_000;
+
 /**
  * Shifts every port of the network and the gateways (COFFEE_PORT_OFFSET, default 0), so that a second network
  * — the test suite's — can run beside a developer's `npm start` on the same machine.
@@ -33,8 +35,12 @@ export const CHANNEL = 'coffee-export-channel';
 export function portOffset(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.COFFEE_PORT_OFFSET ?? '0';
   const offset = Number(raw);
-  if (!Number.isInteger(offset) || offset < 0 || offset > 50_000 || offset % 100 !== 0) {
-    throw new Error(`COFFEE_PORT_OFFSET must be a multiple of 100 between 0 and 50000, got '${raw}'`);
+  // Every port stays below 32768, where Linux's ephemeral range starts (a peer's outgoing connection could
+  // otherwise take a port the stack needs).
+  if (!Number.isInteger(offset) || offset < 0 || offset > MAX_PORT_OFFSET || offset % 100 !== 0) {
+    throw new Error(
+      `COFFEE_PORT_OFFSET must be a multiple of 100 between 0 and ${MAX_PORT_OFFSET} (ports stay below the ephemeral range), got '${raw}'`,
+    );
   }
   return offset;
 }
