@@ -15,6 +15,7 @@ import {
   peerPorts,
   peersPerOrg,
   type ChaincodeSpec,
+  type PeerOrg,
 } from './orgs.ts';
 import { REPO_ROOT } from './paths.ts';
 import { run, running, stopProcess } from './proc.ts';
@@ -78,6 +79,52 @@ async function install(bins: Binaries, pkg: OrgPackage, env: NodeJS.ProcessEnv):
   await run(bins.paths.peer, ['lifecycle', 'chaincode', 'install', pkg.file], { env });
 }
 
+/**
+ * Approves a chaincode definition for every org (each naming its own package, if it runs one) and commits it,
+ * endorsed by every org's peer. The definition carries the spec's collections and endorsement policy.
+ */
+export async function approveAndCommit(
+  bins: Binaries,
+  cc: ChaincodeSpec,
+  version: string,
+  sequence: number,
+  packageIdOf: (org: PeerOrg) => string | undefined,
+): Promise<void> {
+  const definition = ['-C', CHANNEL, '-n', cc.name, '-v', version, '--sequence', String(sequence)];
+  if (cc.collections) definition.push('--collections-config', join(REPO_ROOT, cc.dir, cc.collections));
+  if (cc.signaturePolicy) definition.push('--signature-policy', cc.signaturePolicy);
+  const wait = ['--waitForEventTimeout', '60s'];
+  await Promise.all(
+    PEER_ORGS.map((org) => {
+      const packageId = packageIdOf(org);
+      return run(
+        bins.paths.peer,
+        [
+          'lifecycle',
+          'chaincode',
+          'approveformyorg',
+          ...ordererArgs(),
+          ...definition,
+          ...(packageId ? ['--package-id', packageId] : []),
+          ...wait,
+        ],
+        { env: peerAdminEnv(bins, org) },
+      );
+    }),
+  );
+  const endorsers = PEER_ORGS.flatMap((org) => [
+    '--peerAddresses',
+    `127.0.0.1:${peerPorts(org).listen}`,
+    '--tlsRootCertFiles',
+    cryptoPaths.tlsCaCert(org),
+  ]);
+  await run(
+    bins.paths.peer,
+    ['lifecycle', 'chaincode', 'commit', ...ordererArgs(), ...definition, ...endorsers, ...wait],
+    { env: peerAdminEnv(bins, PEER_ORGS[0]!) },
+  );
+}
+
 /** Starts the servers of every chaincode and deploys (or upgrades) every definition that differs. */
 export async function deployChaincodes(bins: Binaries): Promise<CommittedDefinition[]> {
   const results: CommittedDefinition[] = [];
@@ -100,48 +147,7 @@ export async function deployChaincodes(bins: Binaries): Promise<CommittedDefinit
       continue;
     }
     const sequence = (committed?.sequence ?? 0) + 1;
-    const definition = ['-C', CHANNEL, '-n', cc.name, '-v', version, '--sequence', String(sequence)];
-    if (cc.collections) definition.push('--collections-config', join(REPO_ROOT, cc.dir, cc.collections));
-    if (cc.signaturePolicy) definition.push('--signature-policy', cc.signaturePolicy);
-    await Promise.all(
-      PEER_ORGS.map((org, k) =>
-        run(
-          bins.paths.peer,
-          [
-            'lifecycle',
-            'chaincode',
-            'approveformyorg',
-            ...ordererArgs(),
-            ...definition,
-            '--package-id',
-            pkgs[k]!.packageId,
-            '--waitForEventTimeout',
-            '60s',
-          ],
-          { env: peerAdminEnv(bins, org) },
-        ),
-      ),
-    );
-    const endorsers = PEER_ORGS.flatMap((org) => [
-      '--peerAddresses',
-      `127.0.0.1:${peerPorts(org).listen}`,
-      '--tlsRootCertFiles',
-      cryptoPaths.tlsCaCert(org),
-    ]);
-    await run(
-      bins.paths.peer,
-      [
-        'lifecycle',
-        'chaincode',
-        'commit',
-        ...ordererArgs(),
-        ...definition,
-        ...endorsers,
-        '--waitForEventTimeout',
-        '60s',
-      ],
-      { env: peerAdminEnv(bins, PEER_ORGS[0]!) },
-    );
+    await approveAndCommit(bins, cc, version, sequence, (org) => pkgs[PEER_ORGS.indexOf(org)]?.packageId);
     info(`  ${cc.name} ${version}: committed at sequence ${sequence}`);
     results.push({ name: cc.name, version, sequence });
   }

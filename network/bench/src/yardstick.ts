@@ -6,8 +6,7 @@
  * peers, orderers and clients. Only the CommercialBank installs and runs it: no other org's peer endorses it.
  */
 import type { Binaries } from '../../src/binaries.ts';
-import { cryptoPaths } from '../../src/crypto.ts';
-import { queryCommitted } from '../../src/lifecycle.ts';
+import { approveAndCommit, queryCommitted } from '../../src/lifecycle.ts';
 import { info } from '../../src/log.ts';
 import {
   buildChaincode,
@@ -17,7 +16,7 @@ import {
   startChaincodeServer,
 } from '../../src/nodes/chaincode-server.ts';
 import { peerAdminEnv } from '../../src/nodes/fabric-nodes.ts';
-import { CHANNEL, PEER_ORGS, findOrg, ordererPorts, peerPorts, type ChaincodeSpec } from '../../src/orgs.ts';
+import { findOrg, type ChaincodeSpec } from '../../src/orgs.ts';
 import { run, running, stopProcess } from '../../src/proc.ts';
 
 export const YARDSTICK_ORG = findOrg('commercial-bank');
@@ -29,14 +28,6 @@ export const YARDSTICK: ChaincodeSpec & { readonly signaturePolicy: string } = {
   portOffset: 22,
   signaturePolicy: `OR('${YARDSTICK_ORG.mspId}.peer')`,
 };
-
-const ordererArgs = (): string[] => [
-  '-o',
-  `127.0.0.1:${ordererPorts(1).listen}`,
-  '--tls',
-  '--cafile',
-  cryptoPaths.ordererTlsCaCert(),
-];
 
 async function ensureServer(bins: Binaries, version: string): Promise<string> {
   const pkg = await packageFor(bins, YARDSTICK_ORG, YARDSTICK, version);
@@ -54,56 +45,6 @@ async function ensureServer(bins: Binaries, version: string): Promise<string> {
   return pkg.packageId;
 }
 
-async function approveAndCommit(
-  bins: Binaries,
-  version: string,
-  sequence: number,
-  packageId: string,
-): Promise<void> {
-  const definition = [
-    '-C',
-    CHANNEL,
-    '-n',
-    YARDSTICK.name,
-    '-v',
-    version,
-    '--sequence',
-    String(sequence),
-    '--signature-policy',
-    YARDSTICK.signaturePolicy,
-  ];
-  const wait = ['--waitForEventTimeout', '60s'];
-  await Promise.all(
-    PEER_ORGS.map((org) =>
-      run(
-        bins.paths.peer,
-        [
-          'lifecycle',
-          'chaincode',
-          'approveformyorg',
-          ...ordererArgs(),
-          ...definition,
-          // Only the org that runs it names its package; the others approve the definition alone.
-          ...(org.id === YARDSTICK_ORG.id ? ['--package-id', packageId] : []),
-          ...wait,
-        ],
-        { env: peerAdminEnv(bins, org) },
-      ),
-    ),
-  );
-  const endorsers = PEER_ORGS.flatMap((org) => [
-    '--peerAddresses',
-    `127.0.0.1:${peerPorts(org).listen}`,
-    '--tlsRootCertFiles',
-    cryptoPaths.tlsCaCert(org),
-  ]);
-  await run(
-    bins.paths.peer,
-    ['lifecycle', 'chaincode', 'commit', ...ordererArgs(), ...definition, ...endorsers, ...wait],
-    { env: peerAdminEnv(bins, YARDSTICK_ORG) },
-  );
-}
-
 /** Builds, starts and (when its version changed) commits the yardstick; resolves its committed version. */
 export async function ensureYardstick(bins: Binaries): Promise<string> {
   await buildChaincode(YARDSTICK);
@@ -112,7 +53,10 @@ export async function ensureYardstick(bins: Binaries): Promise<string> {
   const committed = await queryCommitted(bins, YARDSTICK.name);
   if (committed?.version === version) return version;
   const sequence = (committed?.sequence ?? 0) + 1;
-  await approveAndCommit(bins, version, sequence, packageId);
+  // Only the org that runs it names its package; the others approve the definition alone.
+  await approveAndCommit(bins, YARDSTICK, version, sequence, (org) =>
+    org.id === YARDSTICK_ORG.id ? packageId : undefined,
+  );
   info(`  yardstick ${version}: committed at sequence ${sequence} (policy ${YARDSTICK.signaturePolicy})`);
   return version;
 }
