@@ -106,6 +106,28 @@ describe('the ten steps, SUBMITTED to COMPLETED', () => {
     assert.deepEqual(world.ledger.replacedEvents, [], 'no transaction set a second event');
   });
 
+  it('each step asks user-management once: the caller, with the licence check where the step needs one', async () => {
+    const world = await newWorld();
+    const calls = (): string[] => world.ledger.nestedCalls.splice(0).map((c) => `${c.chaincode} ${c.fn}`);
+    calls();
+    await submit(world, 'EX-N');
+    assert.deepEqual(calls(), ['user-management users:GetCallerWithEligibility'], 'CreateExport');
+    const checked = new Set(['RegisterContract', 'ApproveFx']);
+    for (const step of STEPS) {
+      await step.prepare?.('EX-N', world);
+      const input = await step.input('EX-N', world);
+      calls();
+      await world.json(step.who, step.fn, input, step.transient?.());
+      const made = calls();
+      const name = step.fn.replace('export:', '');
+      assert.deepEqual(
+        made,
+        [`user-management users:${checked.has(name) ? 'GetCallerWithEligibility' : 'GetCaller'}`],
+        `${step.name}: one cross-chaincode call`,
+      );
+    }
+  });
+
   it('SBE policies: next actor plus a regulator (National Bank where ECTA acts next); terminal states need every org', () => {
     for (const [status, orgs] of Object.entries(ENDORSERS_BY_STATUS)) {
       if (['COMPLETED', 'REJECTED', 'CANCELLED', 'DEFAULTED'].includes(status)) {

@@ -386,6 +386,8 @@ export class FakeLedger {
   readonly #chaincodes = new Map<string, Contract[]>();
   readonly #collections = new Map<string, Collection[]>();
   readonly events: RecordedEvent[] = [];
+  /** Every chaincode-to-chaincode call, endorsed or not (what a peer would execute). */
+  readonly nestedCalls: { txId: string; chaincode: string; fn: string }[] = [];
   /** Responses of committed transactions (they land in blocks, visible to every channel member). */
   readonly responses: string[] = [];
   /** Events of committed transactions that a later setEvent of the same transaction replaced (and Fabric lost). */
@@ -508,6 +510,7 @@ export class FakeLedger {
     args: string[],
   ): Promise<{ status: number; message: string; payload: Uint8Array }> {
     const [fn, ...rest] = args;
+    this.nestedCalls.push({ txId: parent.txId, chaincode, fn: fn ?? '' });
     const nested: TxContext = { ...parent, depth: parent.depth + 1 };
     try {
       const result = await this.#run(nested, chaincode, fn ?? '', rest);

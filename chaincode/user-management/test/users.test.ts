@@ -311,3 +311,43 @@ describe('users: queries', () => {
     );
   });
 });
+
+describe('users: the caller with an exporter eligibility (one cross-chaincode call for coffee-export)', () => {
+  const ask = (
+    l: ReturnType<typeof newLedger>,
+    who: Identity,
+    input: unknown,
+  ): Promise<Record<string, unknown>> =>
+    l
+      .evaluate(who, UM, 'users:GetCallerWithEligibility', [JSON.stringify(input)])
+      .then((t) => JSON.parse(t) as Record<string, unknown>);
+
+  it("gives the caller's record with its own exporter's eligibility, or a named exporter's", async () => {
+    const ledger = newLedger();
+    await bootstrap(ledger);
+    const own = await ask(ledger, exporterUser, { purpose: 'EXPORT' });
+    assert.equal(own.userId, 'CommercialBankMSP::exporter1');
+    assert.deepEqual(
+      { ...(own.eligibility as Record<string, unknown>), checkedAt: undefined },
+      { exporterId: 'EXP-001', purpose: 'EXPORT', eligible: true, checkedAt: undefined },
+    );
+    const named = await ask(ledger, officers.ecta, { purpose: 'FX', exporterId: 'EXP-404' });
+    assert.equal(named.role, 'ecta_officer');
+    const refusal = named.eligibility as Record<string, unknown>;
+    assert.equal(refusal.eligible, false);
+    assert.equal(refusal.code, 'LICENSE_INVALID');
+  });
+
+  it('gives no eligibility to a caller acting for no exporter, and refuses unregistered callers and bad input', async () => {
+    const ledger = newLedger();
+    await bootstrap(ledger);
+    const officer = await ask(ledger, officers.ecta, { purpose: 'EXPORT' });
+    assert.equal(officer.eligibility, undefined);
+    await assert.rejects(
+      ask(ledger, { mspId: 'ECXMSP', commonName: 'ghost', role: 'grader' }, { purpose: 'EXPORT' }),
+      /USER_NOT_REGISTERED/,
+    );
+    await assert.rejects(ask(ledger, officers.ecta, { purpose: 'IMPORT' }), /VALIDATION_FAILED/);
+    await assert.rejects(ask(ledger, officers.ecta, { purpose: 'FX', extra: 1 }), /VALIDATION_FAILED/);
+  });
+});

@@ -24,7 +24,6 @@ import {
   type Permission,
   applyDefaultPenalty,
   authorize,
-  identify,
   permit,
   requireEligible,
   setDelinquency,
@@ -42,6 +41,7 @@ import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
 import {
   actOn,
+  identifyFor,
   appendDocuments,
   commitExport,
   loadExport,
@@ -265,10 +265,10 @@ export class ExportContract extends Contract {
       fail('VALIDATION_FAILED', 'contract value must equal unit price × quantity');
     }
     requireDocuments(documents, ['SALES_CONTRACT', 'PROFORMA_INVOICE']);
-    const actor = await authorize(ctx, [EXPORTER]);
+    const actor = await authorize(ctx, [EXPORTER], { purpose: 'EXPORT' });
     const exporterId =
       actor.exporterId ?? fail('FORBIDDEN_ROLE', `${actor.userId} is not linked to an exporter`);
-    await requireEligible(ctx, exporterId, 'EXPORT');
+    requireEligible(actor, exporterId);
     if ((await ctx.stub.getState(exportKey(ctx, exportId))).length > 0) {
       fail('EXPORT_EXISTS', `export ${exportId} already exists`);
     }
@@ -312,9 +312,9 @@ export class ExportContract extends Contract {
     const registrationNumber = f.str('registrationNumber', REF);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [ECTA_OFFICER]);
+    const { actor, record } = await actOn(ctx, exportId, [ECTA_OFFICER], 'EXPORT');
     requireStatus(record, ['SUBMITTED'], 'RegisterContract');
-    await requireEligible(ctx, record.exporterId, 'EXPORT');
+    requireEligible(actor, record.exporterId);
     const terms = await readTerms(ctx, record);
     const minimum = await minimumPriceInForce(
       ctx,
@@ -450,9 +450,9 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [FX_OFFICER]);
+    const { actor, record } = await actOn(ctx, exportId, [FX_OFFICER], 'FX');
     requireStatus(record, ['FX_SUBMITTED'], 'ApproveFx');
-    await requireEligible(ctx, record.exporterId, 'FX');
+    requireEligible(actor, record.exporterId);
     const terms = await readTerms(ctx, record);
     const application = await readVerified(
       ctx,
@@ -821,10 +821,8 @@ export class ExportContract extends Contract {
     const reason = f.str('reason', REASON);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
+    const { actor, record } = await identifyFor(ctx, exportId);
     const review = record.status === 'AMENDMENT_REQUESTED' ? undefined : reviewStatusOf(record);
-    requireVisible(record, actor);
     permit(actor, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
     if (review === undefined) {
       return fail('INVALID_TRANSITION', `no review is pending while export ${exportId} is ${record.status}`);
@@ -867,16 +865,14 @@ export class ExportContract extends Contract {
     const correctionFields = f.optObj('contract');
     f.end();
     const transient = readTransient(ctx, [TRANSIENT.tradeTerms, TRANSIENT.fxApplication]);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
+    const { actor, record } = await identifyFor(ctx, exportId, 'EXPORT');
     const returnTo = record.amendment?.returnTo;
-    requireVisible(record, actor);
     permit(actor, returnTo === 'FX_SUBMITTED' ? [EXPORTER, BANK_OFFICER] : [EXPORTER]);
     requireStatus(record, ['AMENDMENT_REQUESTED'], 'SubmitAmendment');
     if (returnTo === undefined) {
       return fail('CORRUPT_STATE', `export ${exportId} awaits an amendment without a recorded request`);
     }
-    await requireEligible(ctx, record.exporterId, 'EXPORT');
+    requireEligible(actor, record.exporterId);
     // The bank officer amends the FX application: it attaches only what it uploads (policy.ts), not the exporter's.
     const foreign = documents.filter((d) => !canUploadDocument(actor, d.type));
     if (foreign.length > 0) {
@@ -995,10 +991,8 @@ export class ExportContract extends Contract {
     const reason = f.str('reason', REASON);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
+    const { actor, record } = await identifyFor(ctx, exportId);
     const review = reviewStatusOf(record);
-    requireVisible(record, actor);
     permit(actor, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
     if (review === undefined) {
       return fail('INVALID_TRANSITION', `no review is pending while export ${exportId} is ${record.status}`);
@@ -1031,10 +1025,7 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const actor = await identify(ctx);
-    const record = await loadExport(ctx, exportId);
-    requireVisible(record, actor);
-    permit(actor, 'ANY');
+    const { actor, record } = await actOn(ctx, exportId, 'ANY');
     requireStatus(record, PRE_SHIPMENT_STATUSES, 'RecordDefault');
     if (record.registration === undefined) {
       return fail(

@@ -25,8 +25,24 @@ export interface Permission {
   roles: readonly Role[];
 }
 
+/** Whose eligibility to check with the caller's record (users:GetCallerWithEligibility). */
+export interface EligibilityRequest {
+  purpose: 'EXPORT' | 'FX';
+  /** Default: the caller's own exporter. */
+  exporterId?: string;
+}
+
+export interface Eligibility {
+  exporterId: string;
+  eligible: boolean;
+  code?: 'LICENSE_INVALID' | 'EXPORTER_DELINQUENT';
+  reason?: string;
+}
+
 export interface AuthorizedActor extends Actor {
   exporterId?: string;
+  /** Present when identify() was asked for it and the exporter is known. */
+  eligibility?: Eligibility;
 }
 
 /** Calls user-management on the same channel; relays its refusal code or fails with UPSTREAM_ERROR. */
@@ -55,16 +71,28 @@ interface UserView {
   role: Role;
   status: 'ACTIVE' | 'SUSPENDED';
   exporterId?: string;
+  eligibility?: Eligibility;
+}
+
+function parseEligibility(value: Fields): Eligibility {
+  return {
+    exporterId: value.str('exporterId', { max: 64, pattern: ID_PATTERN }),
+    eligible: value.bool('eligible'),
+    code: value.optOneOf('code', ['LICENSE_INVALID', 'EXPORTER_DELINQUENT'] as const),
+    reason: value.optStr('reason', { max: 1000 }),
+  };
 }
 
 function parseUserView(value: unknown): UserView {
   const f = Fields.of(value, 'user', 'UPSTREAM_ERROR');
+  const eligibility = f.optObj('eligibility');
   return {
     userId: f.str('userId', { max: 200 }),
     mspId: f.oneOf('mspId', MSP_IDS),
     role: f.oneOf('role', ROLES),
     status: f.oneOf('status', ['ACTIVE', 'SUSPENDED'] as const),
     exporterId: f.optStr('exporterId', { max: 64, pattern: ID_PATTERN }),
+    eligibility: eligibility && parseEligibility(eligibility),
   };
 }
 
@@ -74,7 +102,7 @@ function parseUserView(value: unknown): UserView {
  * yet about what the caller may do: transitions first check that the caller may see the export (a caller who may
  * not is told it does not exist), then permit() checks the org and role, so a refusal never reveals existence.
  */
-export async function identify(ctx: Context): Promise<AuthorizedActor> {
+export async function identify(ctx: Context, eligibility?: EligibilityRequest): Promise<AuthorizedActor> {
   const rawMsp = ctx.clientIdentity.getMSPID();
   const mspId = asMspId(rawMsp);
   if (mspId === undefined) {
@@ -82,7 +110,13 @@ export async function identify(ctx: Context): Promise<AuthorizedActor> {
   }
   const rawRole = ctx.clientIdentity.getAttributeValue('role');
   const role = asRole(rawRole);
-  const user = parseUserView(await callUserManagement(ctx, ['users:GetCaller']));
+  // One cross-chaincode call per endorsement: the caller's record, with the exporter's eligibility when asked.
+  const user = parseUserView(
+    await callUserManagement(
+      ctx,
+      eligibility ? ['users:GetCallerWithEligibility', JSON.stringify(eligibility)] : ['users:GetCaller'],
+    ),
+  );
   if (user.mspId !== mspId) {
     fail('INVALID_IDENTITY', `user record ${user.userId} belongs to ${user.mspId}, not ${mspId}`);
   }
@@ -95,7 +129,7 @@ export async function identify(ctx: Context): Promise<AuthorizedActor> {
       `certificate role '${rawRole ?? 'none'}' differs from the registered role '${user.role}'`,
     );
   }
-  return { mspId, userId: user.userId, role, exporterId: user.exporterId };
+  return { mspId, userId: user.userId, role, exporterId: user.exporterId, eligibility: user.eligibility };
 }
 
 /** Refuses an actor outside `permissions` (any org/role if 'ANY'): FORBIDDEN_ORG, then FORBIDDEN_ROLE. */
@@ -119,6 +153,7 @@ export function permit(actor: AuthorizedActor, permissions: readonly Permission[
 export async function authorize(
   ctx: Context,
   permissions: readonly Permission[] | 'ANY',
+  eligibility?: EligibilityRequest,
 ): Promise<AuthorizedActor> {
   const rawMsp = ctx.clientIdentity.getMSPID();
   const mspId = asMspId(rawMsp);
@@ -130,30 +165,22 @@ export async function authorize(
   if (permissions !== 'ANY') {
     permit({ mspId, role: role ?? ('none' as Role), userId: '' }, permissions);
   }
-  const actor = await identify(ctx);
+  const actor = await identify(ctx, eligibility);
   permit(actor, permissions);
   return actor;
 }
 
-/** Refuses with the registry's code (LICENSE_INVALID, EXPORTER_DELINQUENT) unless the exporter may act. */
-export async function requireEligible(
-  ctx: Context,
-  exporterId: string,
-  purpose: 'EXPORT' | 'FX',
-): Promise<void> {
-  const f = Fields.of(
-    await callUserManagement(ctx, [
-      'exporters:CheckExporterEligibility',
-      JSON.stringify({ exporterId, purpose }),
-    ]),
-    'eligibility',
-    'UPSTREAM_ERROR',
-  );
-  const eligible = f.bool('eligible');
-  const code = f.optOneOf('code', ['LICENSE_INVALID', 'EXPORTER_DELINQUENT'] as const);
-  const reason = f.optStr('reason', { max: 1000 });
-  if (!eligible) {
-    fail(code ?? 'LICENSE_INVALID', reason ?? `exporter ${exporterId} may not act`);
+/**
+ * Refuses with the registry's code (LICENSE_INVALID, EXPORTER_DELINQUENT) unless `exporterId` may act, from the
+ * eligibility identify() fetched with the caller's record.
+ */
+export function requireEligible(actor: AuthorizedActor, exporterId: string): void {
+  const e = actor.eligibility;
+  if (e === undefined || e.exporterId !== exporterId) {
+    return fail('UPSTREAM_ERROR', `no eligibility of exporter ${exporterId} was fetched with the caller`);
+  }
+  if (!e.eligible) {
+    fail(e.code ?? 'LICENSE_INVALID', e.reason ?? `exporter ${exporterId} may not act`);
   }
 }
 

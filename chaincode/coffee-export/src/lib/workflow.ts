@@ -9,7 +9,7 @@ import {
   txIso,
   writeState,
 } from '@coffee/chaincode-common';
-import { type AuthorizedActor, type Permission, identify, permit } from './access';
+import { type AuthorizedActor, type EligibilityRequest, type Permission, identify, permit } from './access';
 import { setKeyPolicy } from './endorsement';
 import { fail } from './errors';
 import type { EventName } from './events';
@@ -40,12 +40,32 @@ export async function loadExport(ctx: Context, exportId: string): Promise<Export
 export async function actOn(
   ctx: Context,
   exportId: string,
-  permissions: readonly Permission[],
+  permissions: readonly Permission[] | 'ANY',
+  eligibility?: EligibilityRequest['purpose'],
 ): Promise<{ actor: AuthorizedActor; record: ExportRecord }> {
-  const actor = await identify(ctx);
-  const record = await loadExport(ctx, exportId);
-  requireVisible(record, actor);
+  const { actor, record } = await identifyFor(ctx, exportId, eligibility);
   permit(actor, permissions);
+  return { actor, record };
+}
+
+/**
+ * The caller and a visible export, before any permission check (for steps whose permissions depend on the
+ * record). The record is read first so that the exporter's eligibility, when a step needs it, comes with the
+ * caller's record in one cross-chaincode call; a caller who cannot be identified is still refused before a
+ * missing export is reported.
+ */
+export async function identifyFor(
+  ctx: Context,
+  exportId: string,
+  eligibility?: EligibilityRequest['purpose'],
+): Promise<{ actor: AuthorizedActor; record: ExportRecord }> {
+  const found = await readState(ctx, exportKey(ctx, exportId), parseExport);
+  const actor = await identify(
+    ctx,
+    eligibility && found ? { purpose: eligibility, exporterId: found.exporterId } : undefined,
+  );
+  const record = found ?? fail('EXPORT_NOT_FOUND', `export ${exportId} does not exist`);
+  requireVisible(record, actor);
   return { actor, record };
 }
 

@@ -12,12 +12,14 @@ import {
   readState,
   toJson,
   txIso,
+  txMillis,
   writeState,
 } from '@coffee/chaincode-common';
 import { authorize, readUser } from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
 import { COMMON_NAME_PATTERN, callerIdentity, splitUserId, userIdOf } from '../lib/identity';
+import { eligibilityOf } from './exporters';
 import { exporterKey, parseExporter } from '../model/exporter';
 import { USER_KEY, type UserRecord, type UserStatus, parseUser, userKey } from '../model/user';
 
@@ -133,6 +135,33 @@ export class UserContract extends Contract {
       return fail('USER_NOT_REGISTERED', `${caller.userId} is not registered`);
     }
     return toJson(record);
+  }
+
+  /**
+   * The caller's record and, in the same call, an exporter's eligibility: input {"purpose": "EXPORT"|"FX",
+   * "exporterId"?: "<id, default the caller's own; none if the caller acts for no exporter>"}. coffee-export needs both on its creates and on the steps
+   * that check the licence; one cross-chaincode call instead of two per endorsement (docs/bench.md). The
+   * eligibility is data here (`eligible: false` with a code), so coffee-export refuses at its own step.
+   */
+  @Transaction(false)
+  @Returns('string')
+  public async GetCallerWithEligibility(ctx: Context, input: string): Promise<string> {
+    const f = Fields.parse(input, 'input');
+    const purpose = f.oneOf('purpose', ['EXPORT', 'FX'] as const);
+    const requested = f.optStr('exporterId', { max: 64, pattern: ID_PATTERN });
+    f.end();
+    const caller = callerIdentity(ctx);
+    const record = await readUser(ctx, caller.mspId, caller.commonName);
+    if (record === undefined) {
+      return fail('USER_NOT_REGISTERED', `${caller.userId} is not registered`);
+    }
+    const exporterId = requested ?? record.exporterId;
+    if (exporterId === undefined) {
+      // A caller linked to no exporter: no eligibility to give (coffee-export refuses such a caller itself).
+      return toJson(record);
+    }
+    const exporter = await readState(ctx, exporterKey(ctx, exporterId), parseExporter);
+    return toJson({ ...record, eligibility: eligibilityOf(exporter, exporterId, purpose, txMillis(ctx)) });
   }
 
   /** input: {"mspId"?: "<MSP, default the caller's>", "pageSize"?: 1-100, "bookmark"?: "..."} */
