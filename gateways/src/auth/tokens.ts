@@ -3,8 +3,24 @@
  * RS256 on verification (no `none`, no HS*), so a token of another org's gateway (other key, other iss/aud)
  * is refused.
  */
+import { type KeyObject, createPrivateKey, createPublicKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AppError } from '../errors.ts';
+
+/**
+ * Parsed keys by PEM: given a PEM string, jsonwebtoken parses it on every call, which was the largest single
+ * share of a gateway's CPU on `GET /exports/{id}` (docs/bench.md). A handful of keys per process at most.
+ */
+const parsed = new Map<string, KeyObject>();
+function keyObject(pem: string, kind: 'public' | 'private'): KeyObject {
+  let key = parsed.get(pem);
+  if (key === undefined) {
+    key = kind === 'public' ? createPublicKey(pem) : createPrivateKey(pem);
+    if (parsed.size >= 16) parsed.clear();
+    parsed.set(pem, key);
+  }
+  return key;
+}
 
 export interface AccessClaims {
   sub: string;
@@ -24,7 +40,7 @@ export interface TokenKeys {
 export function signAccessToken(keys: TokenKeys, claims: AccessClaims): string {
   return jwt.sign(
     { username: claims.username, role: claims.role, org: claims.org, mspId: claims.mspId },
-    keys.privateKey,
+    keyObject(keys.privateKey, 'private'),
     {
       algorithm: 'RS256',
       issuer: keys.issuer,
@@ -38,7 +54,7 @@ export function signAccessToken(keys: TokenKeys, claims: AccessClaims): string {
 export function verifyAccessToken(keys: TokenKeys, token: string): AccessClaims {
   let payload: string | jwt.JwtPayload;
   try {
-    payload = jwt.verify(token, keys.publicKey, {
+    payload = jwt.verify(token, keyObject(keys.publicKey, 'public'), {
       algorithms: ['RS256'],
       issuer: keys.issuer,
       audience: keys.issuer,
