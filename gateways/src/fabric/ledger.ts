@@ -165,10 +165,18 @@ export class Ledger {
           blockNumber: status.blockNumber,
         };
       } catch (e: unknown) {
-        if (
+        // A policy failure on the first attempt: the named endorsers were planned from a status that had moved on
+        // (a read model a block behind); once more, planned afresh.
+        const replan =
           e instanceof CommitError &&
-          e.code === StatusCode.MVCC_READ_CONFLICT &&
-          attempt < this.#maxMvccRetries
+          e.code === StatusCode.ENDORSEMENT_POLICY_FAILURE &&
+          endorsingOrganizations !== undefined &&
+          attempt === 0;
+        if (
+          replan ||
+          (e instanceof CommitError &&
+            e.code === StatusCode.MVCC_READ_CONFLICT &&
+            attempt < this.#maxMvccRetries)
         ) {
           await sleep(50 * 2 ** attempt + Math.random() * 50);
           continue;
@@ -317,10 +325,18 @@ export class CoffeeLedger {
     fn: ExportFunction,
     input: Record<string, unknown>,
     transient?: Record<string, unknown>,
+    statusHint?: () => Promise<string | undefined>,
   ): Promise<SubmitResult> {
     const exportId = String(input.exportId);
-    const endorsers = async (): Promise<string[] | undefined> =>
-      exportEndorsers(endorsersNeedStatus(fn) ? (await this.getExport(who, exportId)).status : '', fn);
+    // The first plan may come from the read model's status (no chaincode execution); every later one (after a
+    // conflict, or a policy failure because the record had moved on) from the ledger itself.
+    let hint = statusHint;
+    const endorsers = async (): Promise<string[] | undefined> => {
+      if (!endorsersNeedStatus(fn)) return exportEndorsers('', fn);
+      const known = hint ? await hint().catch(() => undefined) : undefined;
+      hint = undefined;
+      return exportEndorsers(known ?? (await this.getExport(who, exportId)).status, fn);
+    };
     return this.ledger.submit(who, 'coffee-export', `export:${fn}`, input, transient, endorsers);
   }
   getExport(who: FabricIdentity, exportId: string): Promise<ExportRecord> {

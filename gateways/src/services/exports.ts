@@ -280,6 +280,16 @@ export class ExportService {
     }
   }
 
+  /** The export's status in this gateway's read model, if projected (only to plan endorsers: never trusted). */
+  async #projectedStatus(exportId: string): Promise<string | undefined> {
+    const r = await query<{ status: string }>(
+      this.#deps.pool,
+      'SELECT status FROM rm_exports WHERE export_id = $1',
+      [exportId],
+    );
+    return r.rows[0]?.status;
+  }
+
   /** The block of a projected transaction ('' if this gateway's read model has not seen it yet). */
   async #blockOf(txId: string): Promise<string> {
     const r = await query<{ block_number: string }>(
@@ -319,6 +329,7 @@ export class ExportService {
         spec.fn,
         input,
         Object.keys(transient).length > 0 ? transient : undefined,
+        () => this.#projectedStatus(exportId),
       );
       const result = JSON.parse(tx.result) as Partial<ExportRecord>;
       // Most transitions return the record; AddTrackingEvent returns its tracking log.
