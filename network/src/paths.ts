@@ -26,6 +26,16 @@ export const paths = {
   chaincode: join(RUN_DIR, 'chaincode'),
   channelArtifacts: join(RUN_DIR, 'channel'),
   state: join(RUN_DIR, 'network-state.json'),
+  /** V8 tick logs of the Node processes started with COFFEE_PROFILE=1 (profiling() below). */
+  profiles: join(RUN_DIR, 'profiles'),
   builders: join(REPO_ROOT, 'network', 'builders'),
   tools: join(REPO_ROOT, 'network', 'tools'),
 };
+
+/**
+ * COFFEE_PROFILE=1 at start-up: peers and orderers serve Go's pprof (operations port + 3 and + 5), chaincode
+ * servers write V8 tick logs to paths.profiles (docs/bench.md, "Profiling").
+ */
+export function profiling(): boolean {
+  return process.env.COFFEE_PROFILE === '1';
+}

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import type { Binaries } from '../binaries.ts';
 import { cryptoPaths, issueTlsServerCert } from '../crypto.ts';
 import { chaincodePort, type ChaincodeSpec, type PeerOrg } from '../orgs.ts';
-import { paths, REPO_ROOT } from '../paths.ts';
+import { paths, profiling, REPO_ROOT } from '../paths.ts';
 import { run, startProcess, waitFor, logFile, type ProcessRecord } from '../proc.ts';
 import { connect } from 'node:net';
 
@@ -143,10 +143,15 @@ export async function startChaincodeServer(
   const tls = cryptoPaths.tlsServer(org, `${cc.name}.cc.${org.domain}`);
   const port = chaincodePort(org, cc);
   const cli = join(REPO_ROOT, 'node_modules', 'fabric-shim', 'cli.js');
+  if (profiling()) mkdirSync(paths.profiles, { recursive: true });
   const rec = await startProcess({
     name,
     command: process.execPath,
     args: [
+      // V8's tick log, written as it runs (a stopped server leaves a usable file): `node --prof-process` reads it.
+      ...(profiling()
+        ? ['--prof', '--no-logfile-per-isolate', `--logfile=${join(paths.profiles, `${name}.v8.log`)}`]
+        : []),
       cli,
       'server',
       `--chaincode-address=127.0.0.1:${port}`,
@@ -159,7 +164,9 @@ export async function startChaincodeServer(
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      CORE_CHAINCODE_LOGGING_LEVEL: 'info',
+      // fabric-shim logs every transaction at info (a few lines each, a measurable share of the server's CPU
+      // under load: docs/bench.md); warnings and errors by default, COFFEE_CHAINCODE_LOG_LEVEL=info for more.
+      CORE_CHAINCODE_LOGGING_LEVEL: process.env.COFFEE_CHAINCODE_LOG_LEVEL ?? 'warning',
       NODE_ENV: 'production',
     },
     ports: [{ port, what: `${name} chaincode server` }],

@@ -16,7 +16,7 @@ import {
   peersPerOrg,
   type PeerOrg,
 } from '../orgs.ts';
-import { paths } from '../paths.ts';
+import { paths, profiling } from '../paths.ts';
 import { UserError } from '../log.ts';
 import { logFile, running, startProcess, waitFor, type ProcessRecord } from '../proc.ts';
 import { healthy, type TlsFiles } from './https.ts';
@@ -88,8 +88,8 @@ export function ordererNode(bins: Binaries, i: number): NodeHandle {
     ORDERER_OPERATIONS_TLS_CLIENTAUTHREQUIRED: 'false',
     ORDERER_OPERATIONS_TLS_CLIENTROOTCAS: `[${join(tls, 'ca.crt')}]`,
     ORDERER_METRICS_PROVIDER: 'prometheus',
-    // Go profiling endpoint for diagnosing a stuck orderer (COFFEE_ORDERER_PPROF=1): operations port + 5.
-    ...(process.env.COFFEE_ORDERER_PPROF === '1'
+    // Go profiling endpoint (COFFEE_PROFILE=1, or COFFEE_ORDERER_PPROF=1 for orderers alone): operations port + 5.
+    ...(profiling() || process.env.COFFEE_ORDERER_PPROF === '1'
       ? {
           ORDERER_GENERAL_PROFILE_ENABLED: 'true',
           ORDERER_GENERAL_PROFILE_ADDRESS: `127.0.0.1:${ports.operations + 5}`,
@@ -193,6 +193,13 @@ export function peerNode(bins: Binaries, org: PeerOrg, index = 0): NodeHandle {
     CORE_PEER_GATEWAY_ENDORSEMENTTIMEOUT: '30s',
     CORE_PEER_GATEWAY_BROADCASTTIMEOUT: '30s',
     CORE_CHAINCODE_EXECUTETIMEOUT: '30s',
+    // Go profiling endpoint (COFFEE_PROFILE=1; docs/bench.md): operations port + 3, free in the org's block.
+    ...(profiling()
+      ? {
+          CORE_PEER_PROFILE_ENABLED: 'true',
+          CORE_PEER_PROFILE_LISTENADDRESS: `127.0.0.1:${ports.operations + 3}`,
+        }
+      : {}),
   };
   return {
     name,
