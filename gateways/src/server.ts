@@ -13,7 +13,7 @@ import { createApp, type AppHandle } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createPool } from './db/pool.ts';
 import { migrate } from './db/migrations.ts';
-import { Projector } from './events/projector.ts';
+import { ProjectionWatch, Projector } from './events/projector.ts';
 import { CoffeeLedger, Ledger, type FabricIdentity } from './fabric/ledger.ts';
 import { OrgKeyring } from './crypto/org-keys.ts';
 import { DocumentStore } from './ipfs/store.ts';
@@ -56,6 +56,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<Deps> {
     logger,
     orgAdmin: orgAdminIdentity,
     enroll: (username, role) => registerAndEnroll(bins, config.org, { username, role }),
+    projection: new ProjectionWatch(),
   };
 }
 
@@ -75,6 +76,7 @@ export async function startGateway(
     identity: deps.orgAdmin,
     logger,
     blockDelayMs,
+    watch: deps.projection,
   });
   projector.start();
   const server = await new Promise<Server>((resolve, reject) => {

@@ -195,6 +195,47 @@ export async function resetReadModel(pool: pg.Pool): Promise<void> {
   });
 }
 
+/**
+ * The projector's progress, in-process: a request that must see its own write in the read model waits on this
+ * instead of polling Postgres (read-your-writes without a query every few milliseconds per request).
+ */
+export class ProjectionWatch {
+  #applied = -1n;
+  readonly #waiters = new Set<{ block: bigint; done: (ok: boolean) => void }>();
+
+  get applied(): bigint {
+    return this.#applied;
+  }
+
+  advance(block: bigint): void {
+    if (block <= this.#applied) return;
+    this.#applied = block;
+    for (const w of this.#waiters) if (w.block <= block) w.done(true);
+  }
+
+  /** True once `block` has been applied here, false after `timeoutMs`. */
+  reached(block: bigint, timeoutMs: number): Promise<boolean> {
+    if (block <= this.#applied) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        block,
+        done: (ok: boolean): void => {
+          clearTimeout(timer);
+          this.#waiters.delete(waiter);
+          resolve(ok);
+        },
+      };
+      const timer = setTimeout(() => waiter.done(false), timeoutMs);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /** Releases every waiter (false): the projector stops. */
+  release(): void {
+    for (const w of this.#waiters) w.done(false);
+  }
+}
+
 export interface ProjectorOptions {
   pool: pg.Pool;
   ledger: CoffeeLedger;
@@ -202,6 +243,8 @@ export interface ProjectorOptions {
   logger: Logger;
   /** Optional pause after each block (tests use it to SIGKILL mid-projection). */
   blockDelayMs?: number;
+  /** Told of every block applied (the gateway's read-your-writes wait). */
+  watch?: ProjectionWatch;
 }
 
 /** The projector loop: follows the chain until stopped; reconnects from the checkpoint after any failure. */
@@ -211,7 +254,6 @@ export class Projector {
   #iterator: { close(): void } | undefined;
   #done: Promise<void> | undefined;
   #lastApplied = -1n;
-  #waiters: { block: bigint; resolve: () => void }[] = [];
 
   constructor(o: ProjectorOptions) {
     this.#o = o;
@@ -248,6 +290,7 @@ export class Projector {
           const applied = await applyBlock(pool, number, eventsOfBlock(block));
           if (!applied) break; // someone else moved the checkpoint: restart from it
           this.#lastApplied = number;
+          this.#o.watch?.advance(number);
           if (this.#o.blockDelayMs) await new Promise((r) => setTimeout(r, this.#o.blockDelayMs));
           if (this.#stopped) break;
         }
@@ -265,6 +308,6 @@ export class Projector {
     this.#stopped = true;
     this.#iterator?.close();
     await this.#done?.catch(() => undefined);
-    for (const w of this.#waiters) w.resolve();
+    this.#o.watch?.release();
   }
 }

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { CoffeeLedger, FabricIdentity } from '../fabric/ledger.ts';
+import type { ProjectionWatch } from '../events/projector.ts';
 import type { DocumentStore } from '../ipfs/store.ts';
 import type { DocumentKeys } from './document-keys.ts';
 
@@ -23,6 +24,8 @@ export interface Deps {
   /** The org admin's identity: registers users on-chain, serves public reads and the projector. */
   readonly orgAdmin: FabricIdentity;
   readonly enroll: Enroller;
+  /** The in-process projector's progress, when it runs in this process (server.ts); else Postgres is polled. */
+  readonly projection?: ProjectionWatch;
 }
 
 /** The authenticated caller of a request. */

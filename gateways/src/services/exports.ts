@@ -268,6 +268,11 @@ export class ExportService {
    */
   async #awaitProjected(block: string): Promise<void> {
     if (!block) return;
+    const watch = this.#deps.projection;
+    if (watch) {
+      await watch.reached(BigInt(block), 3000);
+      return;
+    }
     const deadline = Date.now() + 3000;
     while (Date.now() < deadline) {
       const r = await query<{ next_block: string }>(
