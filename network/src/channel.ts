@@ -45,11 +45,28 @@ function osnadminArgs(i: number): string[] {
   ];
 }
 
+/**
+ * osnadmin against an orderer whose admin listener may not be up yet: an orderer reports healthy on its
+ * operations port before it opens the admin port, so a refused connection is retried for a while.
+ */
+async function osnadmin(bins: Binaries, args: string[]): Promise<{ stdout: string }> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await run(bins.paths.osnadmin, args);
+    } catch (e: unknown) {
+      if (Date.now() > deadline || !/connection refused/.test(e instanceof Error ? e.message : String(e)))
+        throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 /** Joins every orderer that has not joined yet (idempotent). */
 export async function joinOrderers(bins: Binaries): Promise<void> {
   await Promise.all(
     ordererIndexes().map(async (i) => {
-      const list = await run(bins.paths.osnadmin, ['channel', 'list', ...osnadminArgs(i)]);
+      const list = await osnadmin(bins, ['channel', 'list', ...osnadminArgs(i)]);
       if (list.stdout.includes(`"name": "${CHANNEL}"`) || list.stdout.includes(`"name":"${CHANNEL}"`)) return;
       await run(bins.paths.osnadmin, [
         'channel',
