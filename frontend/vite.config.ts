@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { type ProxyOptions, defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { demoAccountsPlugin } from './demo-accounts';
 
 const host = '127.0.0.1';
 const port = Number(process.env.PORTAL_PORT ?? 3000);
@@ -32,8 +33,9 @@ function gatewayProxies(): Record<string, ProxyOptions> {
 
 // Gateway URLs: /config.json (served from public/, editable after build) wins over VITE_GATEWAY_* env
 // (baked in at build time), which wins over the defaults http://127.0.0.1:3001..3006 (src/config.ts).
+// /demo-accounts.json: the development seeder's accounts from the file PORTAL_DEMO_ACCOUNTS names (else 404).
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), demoAccountsPlugin()],
   server: { host, port, strictPort: true, proxy: gatewayProxies() },
   preview: { host, port, strictPort: true, proxy: gatewayProxies() },
   build: { outDir: 'dist', sourcemap: true },
@@ -46,7 +48,7 @@ export default defineConfig({
           environment: 'jsdom',
           globals: true,
           setupFiles: ['./src/test/setup.ts'],
-          include: ['src/**/*.test.{ts,tsx}'],
+          include: ['src/**/*.test.{ts,tsx}', '*.test.ts'],
           css: false,
         },
       },

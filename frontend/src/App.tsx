@@ -13,14 +13,20 @@ import { MinimumPricesPage } from './features/registry/MinimumPricesPage';
 import { TurnaroundPage } from './features/turnaround/TurnaroundPage';
 import { UsersPage } from './features/users/UsersPage';
 import { VerifyPage } from './features/verify/VerifyPage';
+import { usePageTitle } from './lib/usePageTitle';
 
 function ExporterOnly({ children }: { children: ReactElement }): ReactElement {
   const session = useSession();
-  if (session?.user.role !== 'exporter') {
+  const exporter = session?.user.role === 'exporter';
+  usePageTitle(exporter ? undefined : 'New export request');
+  if (!exporter) {
     return (
-      <p className="problem" role="alert">
-        Only exporters (Commercial Bank customers) create export requests.
-      </p>
+      <section aria-labelledby="new-export-title">
+        <h1 id="new-export-title">New export request</h1>
+        <p className="problem" role="alert">
+          Only exporters (Commercial Bank customers) create export requests.
+        </p>
+      </section>
     );
   }
   return children;

@@ -13,6 +13,9 @@ export function Layout(): ReactElement {
   if (!session)
     return (
       <>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
         <header className="topbar">
           <div className="brand">
             <span aria-hidden="true">☕</span> Coffee Export Portal

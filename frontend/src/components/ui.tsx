@@ -45,8 +45,9 @@ export function Loading({ label = 'Loading…' }: { label?: string }): ReactElem
   );
 }
 
+/** An empty list or page: says what happens next and who does it (texts in lib/guidance.ts). */
 export function Empty({ children }: { children: ReactNode }): ReactElement {
-  return <p className="empty">{children}</p>;
+  return <div className="empty">{children}</div>;
 }
 
 export function StatusBadge({ status }: { status: ExportStatus }): ReactElement {

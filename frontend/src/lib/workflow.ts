@@ -13,6 +13,31 @@ export const ROLE_LABELS: Record<Role, string> = {
   auditor: 'Auditor',
 };
 
+/** What each role does, in one line (workflow.md "Actors" and "States and transitions"). */
+export const ROLE_DUTIES: Record<Role, string> = {
+  exporter:
+    'creates export requests with the sales contract and proforma invoice, and answers amendment requests',
+  bank_officer:
+    'files the FX application for certified coffee and records the export proceeds when they arrive',
+  fx_officer: 'approves FX applications, confirms repatriated proceeds and marks overdue exports delinquent',
+  ecta_officer: 'registers sales contracts and licenses exporters; publishes the minimum export prices',
+  grader: 'grades each lot and certifies its quality',
+  shipping_agent: 'books the shipment, ships the cleared cargo and posts tracking events',
+  customs_officer:
+    'checks the declaration and its documents, then clears the cargo (after inspection if needed)',
+  admin: 'creates and suspends the users of the organization; sees no exports',
+  auditor: 'reads what the organization’s staff see, without acting',
+};
+
+/** "ECTA officer — registers sales contracts …" (ECTA's administrators also license exporters). */
+export function roleDuty(org: string, role: Role): string {
+  const duty =
+    org === 'ecta' && role === 'admin'
+      ? 'creates and suspends ECTA’s users and licenses exporters; sees no exports'
+      : ROLE_DUTIES[role];
+  return `${ROLE_LABELS[role]} — ${duty}`;
+}
+
 export const STATUS_LABELS: Record<ExportStatus, string> = {
   DRAFT: 'Draft (terms not yet submitted)',
   SUBMITTED: 'Submitted',
@@ -52,35 +77,95 @@ export interface QueueDef {
   filter?: (row: ExportSummary) => boolean;
   /** Exporters see only their own rows. */
   own?: boolean;
+  /** What an empty queue means: who puts exports into it, and when. */
+  whenEmpty: string;
 }
 
 /** "What needs me now": the states waiting for each role's action. */
 export const QUEUES: Record<Role, QueueDef[]> = {
-  exporter: [{ status: 'AMENDMENT_REQUESTED', title: 'Amendments requested of you', own: true }],
-  ecta_officer: [{ status: 'SUBMITTED', title: 'Contracts to register' }],
-  grader: [{ status: 'CONTRACT_REGISTERED', title: 'Lots to grade and certify' }],
+  exporter: [
+    {
+      status: 'AMENDMENT_REQUESTED',
+      title: 'Amendments requested of you',
+      own: true,
+      whenEmpty:
+        'When a reviewer (ECTA, ECX, the National Bank or Customs) sends one of your requests back, it waits here for your changes.',
+    },
+  ],
+  ecta_officer: [
+    {
+      status: 'SUBMITTED',
+      title: 'Contracts to register',
+      whenEmpty: 'New requests arrive here when an exporter submits one from ‘New export’.',
+    },
+  ],
+  grader: [
+    {
+      status: 'CONTRACT_REGISTERED',
+      title: 'Lots to grade and certify',
+      whenEmpty: 'Lots arrive here once ECTA has registered the sales contract.',
+    },
+  ],
   bank_officer: [
-    { status: 'QUALITY_CERTIFIED', title: 'FX applications to file' },
+    {
+      status: 'QUALITY_CERTIFIED',
+      title: 'FX applications to file',
+      whenEmpty: 'Exports arrive here once ECX has certified their quality.',
+    },
     {
       status: 'AMENDMENT_REQUESTED',
       title: 'FX amendments requested',
+      whenEmpty: 'When the National Bank sends an FX application back for changes, it waits here.',
       // Read-model rows may not carry the amendment; then the row is shown (the detail page decides).
       filter: (r) => r.amendment === undefined || r.amendment.returnTo === 'FX_SUBMITTED',
     },
-    { status: 'SHIPPED', title: 'Proceeds to record' },
+    {
+      status: 'SHIPPED',
+      title: 'Proceeds to record',
+      whenEmpty:
+        'Exports arrive here once the shipping line has shipped them; record the proceeds when they come in.',
+    },
   ],
   fx_officer: [
-    { status: 'FX_SUBMITTED', title: 'FX applications to approve' },
-    { status: 'PAYMENT_RECEIVED', title: 'Repatriations to confirm' },
+    {
+      status: 'FX_SUBMITTED',
+      title: 'FX applications to approve',
+      whenEmpty: 'Applications arrive here once the Commercial Bank has filed them.',
+    },
+    {
+      status: 'PAYMENT_RECEIVED',
+      title: 'Repatriations to confirm',
+      whenEmpty: 'Exports arrive here once the Commercial Bank has recorded their proceeds.',
+    },
   ],
   shipping_agent: [
-    { status: 'FX_APPROVED', title: 'Shipments to book' },
-    { status: 'CUSTOMS_CLEARED', title: 'Cleared cargo to ship' },
-    { status: 'SHIPPED', title: 'Voyages to track' },
+    {
+      status: 'FX_APPROVED',
+      title: 'Shipments to book',
+      whenEmpty: 'Exports arrive here once the National Bank has approved their FX application.',
+    },
+    {
+      status: 'CUSTOMS_CLEARED',
+      title: 'Cleared cargo to ship',
+      whenEmpty: 'Cargo arrives here once Customs has cleared it.',
+    },
+    {
+      status: 'SHIPPED',
+      title: 'Voyages to track',
+      whenEmpty: 'Exports you ship stay here, for tracking events, until their proceeds arrive.',
+    },
   ],
   customs_officer: [
-    { status: 'SHIPMENT_BOOKED', title: 'Declarations to clear' },
-    { status: 'UNDER_INSPECTION', title: 'Inspections in progress' },
+    {
+      status: 'SHIPMENT_BOOKED',
+      title: 'Declarations to clear',
+      whenEmpty: 'Declarations arrive here once the shipping line has booked the shipment.',
+    },
+    {
+      status: 'UNDER_INSPECTION',
+      title: 'Inspections in progress',
+      whenEmpty: 'Declarations you put on the YELLOW or RED lane wait here until you clear them.',
+    },
   ],
   admin: [],
   auditor: [],

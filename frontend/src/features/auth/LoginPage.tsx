@@ -1,11 +1,17 @@
-/** Pick an organization, sign in at that org's gateway. */
-import { type FormEvent, type ReactElement, useState } from 'react';
+/**
+ * Pick an organization, sign in at that org's gateway. In development the portal server publishes the seeded demo
+ * accounts: they are listed per organization with what each role does, and a click fills the form.
+ */
+import { type FormEvent, type ReactElement, useEffect, useRef, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { login } from '../../api/client';
 import { Field } from '../../components/Field';
 import { ProblemMessage } from '../../components/ui';
-import { ORGS, type OrgKey, isOrgKey } from '../../config';
+import { ORGS, type OrgKey, isOrgKey, orgByKey } from '../../config';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { type Errors, type Validator, hasErrors, required, text, validateAll } from '../../lib/validation';
+import { ROLE_LABELS, roleDuty } from '../../lib/workflow';
+import { type Demo, type DemoAccount, NO_DEMO, groupByOrg, loadDemo, waitingInQueue } from './demoAccounts';
 import { takeLogoutReason } from './session';
 
 type Key = 'org' | 'username' | 'password';
@@ -17,7 +23,55 @@ export const loginValidators: Record<Key, Validator> = {
   password: required('Password'),
 };
 
+/** The seeded accounts per organization, each with what its role does; a click fills the sign-in form. */
+function DemoAccounts({ demo, onPick }: { demo: Demo; onPick: (a: DemoAccount) => void }): ReactElement {
+  const n = demo.exports.length;
+  return (
+    <section className="card demo-card" aria-labelledby="demo-title" data-testid="demo-accounts">
+      <h2 id="demo-title">Demo accounts</h2>
+      <p className="small">
+        This portal runs with development data. Choose an account to fill in the form, then sign in.
+        {n > 0 &&
+          ` ${n} demo export${n === 1 ? ' waits' : 's wait'} at various steps, each in the queue of the role that acts next.`}
+      </p>
+      <div className="demo-orgs">
+        {groupByOrg(demo.accounts).map((g) => (
+          <div key={g.org} className="demo-org">
+            <h3 id={`demo-${g.org}`}>{orgByKey(g.org).name}</h3>
+            <ul className="demo-list" aria-labelledby={`demo-${g.org}`}>
+              {g.accounts.map((a, i) => {
+                const dutyId = `demo-${a.org}-${i}-duty`;
+                const waiting = waitingInQueue(demo, a);
+                return (
+                  <li key={a.username}>
+                    <button
+                      type="button"
+                      className="secondary small"
+                      aria-describedby={dutyId}
+                      onClick={() => onPick(a)}
+                    >
+                      Use {a.username}
+                      <span className="sr-only"> at {orgByKey(a.org).name}</span>
+                    </button>
+                    <span id={dutyId} className="demo-duty">
+                      {roleDuty(a.org, a.role)}
+                      {a.exporterId && ` (exporter ${a.exporterId})`}
+                      {waiting > 0 &&
+                        `. ${waiting} demo export${waiting === 1 ? ' waits' : 's wait'} for this role.`}
+                    </span>
+                  </li>
+                );
+              })}
+            </ul>
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}
+
 export function LoginPage(): ReactElement {
+  usePageTitle('Sign in');
   const navigate = useNavigate();
   const location = useLocation();
   const from = (location.state as { from?: string } | null)?.from;
@@ -30,7 +84,31 @@ export function LoginPage(): ReactElement {
   const [errors, setErrors] = useState<Errors<Key>>({});
   const [problem, setProblem] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  const set = (k: Key) => (v: string) => setValues((s) => ({ ...s, [k]: v }));
+  const [demo, setDemo] = useState<Demo>(NO_DEMO);
+  const [picked, setPicked] = useState<DemoAccount>();
+  const submitRef = useRef<HTMLButtonElement>(null);
+  const set = (k: Key) => (v: string) => {
+    setValues((s) => ({ ...s, [k]: v }));
+    setPicked(undefined);
+  };
+
+  useEffect(() => {
+    let live = true;
+    void loadDemo().then((d) => {
+      if (live) setDemo(d);
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  function pick(a: DemoAccount): void {
+    setValues({ org: a.org, username: a.username, password: a.password });
+    setErrors({});
+    setProblem(undefined);
+    setPicked(a);
+    submitRef.current?.focus();
+  }
 
   async function onSubmit(e: FormEvent): Promise<void> {
     e.preventDefault();
@@ -91,7 +169,11 @@ export function LoginPage(): ReactElement {
             error={errors.password}
           />
           <ProblemMessage error={problem} />
-          <button type="submit" disabled={busy}>
+          <p className="small demo-picked" role="status">
+            {picked &&
+              `Filled in ${picked.username} (${ROLE_LABELS[picked.role]}, ${orgByKey(picked.org).name}). Press Sign in.`}
+          </p>
+          <button type="submit" disabled={busy} ref={submitRef}>
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
@@ -99,6 +181,7 @@ export function LoginPage(): ReactElement {
           Checking an export certificate? <a href="/verify">Verify an export</a> without signing in.
         </p>
       </div>
+      {demo.accounts.length > 0 && <DemoAccounts demo={demo} onPick={pick} />}
     </main>
   );
 }

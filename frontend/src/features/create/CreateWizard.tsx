@@ -1,5 +1,5 @@
 /** Exporter: create an export request step by step, upload its two documents, submit. */
-import { type FormEvent, type ReactElement, useRef, useState } from 'react';
+import { type FormEvent, type ReactElement, useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { createExport } from '../../api/client';
 import { GRADES, INCOTERMS, PAYMENT_METHODS, type CreateResult } from '../../api/types';
@@ -7,6 +7,7 @@ import { Field, options } from '../../components/Field';
 import { DocumentPicker, UploadProgress, useDocumentUploads } from '../../components/Documents';
 import { ProblemMessage, Success } from '../../components/ui';
 import { docLabel, formatUsd } from '../../lib/format';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { contractValue, hasErrors, newExportId, rules, type Errors } from '../../lib/validation';
 import {
   EMPTY_WIZARD,
@@ -73,7 +74,12 @@ export function CreateWizard(): ReactElement {
   const ids = useRef({ exportId: newExportId(), key: crypto.randomUUID() });
   const uploads = useDocumentUploads();
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const doneRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (done) doneRef.current?.focus();
+  }, [done]);
   const current = WIZARD_STEPS[step] ?? WIZARD_STEPS[0]!;
+  usePageTitle(done ? 'Export request submitted' : `New export request, step ${step + 1}: ${current.title}`);
 
   const set = (k: WizardKey) => (v: string) => {
     setValues((s) => {
@@ -137,7 +143,9 @@ export function CreateWizard(): ReactElement {
   if (done) {
     return (
       <section aria-labelledby="done-title">
-        <h1 id="done-title">Export request submitted</h1>
+        <h1 id="done-title" tabIndex={-1} ref={doneRef}>
+          Export request submitted
+        </h1>
         <Success>
           <p>
             Export <strong data-testid="created-export-id">{done.result.id}</strong> is{' '}

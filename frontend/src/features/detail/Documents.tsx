@@ -103,34 +103,34 @@ export function DocumentsTable({
             const cid = restricted ? undefined : d.cid;
             return (
               <tr key={key} className={superseded ? 'superseded' : undefined}>
-                <td>{docLabel(d.type)}</td>
-                <td>
+                <td data-label="Document">{docLabel(d.type)}</td>
+                <td data-label="Version">
                   v{d.version}
                   {superseded && <span className="muted small"> (superseded)</span>}
                 </td>
-                <td>
+                <td data-label="Uploaded">
                   {orgNameOfMsp(d.uploadedBy.mspId)} · {d.uploadedBy.userId}
                   <br />
                   <span className="muted small">{formatDateTime(d.uploadedAt)}</span>
                 </td>
-                <td>
+                <td data-label="SHA-256 (ledger)">
                   <code title={d.sha256}>{shortHash(d.sha256, 12)}</code>
                 </td>
-                <td>{formatBytes(d.sizeBytes)}</td>
-                <td>
+                <td data-label="Size">{formatBytes(d.sizeBytes)}</td>
+                <td data-label="File">
                   {restricted && (
                     <span className="muted small restricted" data-testid="document-restricted">
                       Not shared with your organization
                     </span>
                   )}
                   {cid && !check && (
-                    <button
-                      type="button"
-                      className="secondary small"
-                      onClick={() => void download(d, cid)}
-                      aria-label={`Download ${docLabel(d.type)} version ${d.version} and verify its hash`}
-                    >
-                      Download &amp; verify
+                    <button type="button" className="secondary small" onClick={() => void download(d, cid)}>
+                      Download
+                      <span className="sr-only">
+                        {' '}
+                        {docLabel(d.type)} version {d.version}
+                      </span>{' '}
+                      &amp; verify
                     </button>
                   )}
                   {check?.state === 'loading' && <span role="status">Checking…</span>}

@@ -3,7 +3,7 @@
  * is what the gateway returned for this viewer (absent field groups are simply not shown); the private trade
  * terms are asked for only when policy.ts says the viewer may read one of their groups.
  */
-import { type ReactElement, useState } from 'react';
+import { type ReactElement, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { getExport, getHistory, getTradeTerms } from '../../api/client';
 import type { ActionName, ActionResult, ExportRecord, TradeTermsView } from '../../api/types';
@@ -11,7 +11,9 @@ import { Loading, ProblemMessage, StatusBadge, Success } from '../../components/
 import { orgNameOfMsp } from '../../config';
 import { canReadDocument, factsOf, readablePrivateGroups, viewerOf } from '../../lib/access';
 import { formatDate, formatDateTime, formatUsd, humanize } from '../../lib/format';
+import { waitingFor } from '../../lib/guidance';
 import { useAsync } from '../../lib/useAsync';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { ROLE_LABELS, actionsFor } from '../../lib/workflow';
 import { useSession } from '../auth/session';
 import { VerifyLink } from '../verify/VerifyPage';
@@ -168,12 +170,18 @@ function sections(r: ExportRecord): Array<{ title: string; facts: Fact[] }> {
 
 export function ExportDetail(): ReactElement {
   const { id = '' } = useParams();
+  usePageTitle(`Export ${id}`);
   const session = useSession();
   const record = useAsync(() => getExport(id), [id]);
   const history = useAsync(() => getHistory(id), [id]);
   const [open, setOpen] = useState<ActionName>();
   const [formKey, setFormKey] = useState(0);
   const [last, setLast] = useState<{ title: string; res: ActionResult }>();
+  // The finished form is gone: keyboard focus moves to its outcome rather than falling back to the page top.
+  const doneRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (last) doneRef.current?.focus();
+  }, [last]);
   const viewer = session ? viewerOf(session) : undefined;
   const groups = record.data ? readablePrivateGroups(viewer, factsOf(record.data)) : [];
   const readsPrivate = groups.length > 0;
@@ -227,16 +235,18 @@ export function ExportDetail(): ReactElement {
       )}
 
       {last && (
-        <Success>
-          <p>
-            {last.title}: done. The export is now{' '}
-            <strong data-testid="last-action-status">{last.res.status}</strong>.
-          </p>
-          <p className="small">
-            Transaction <code>{last.res.txId}</code>
-            {last.res.blockNumber !== undefined && <> in block {String(last.res.blockNumber)}</>}
-          </p>
-        </Success>
+        <div ref={doneRef} tabIndex={-1}>
+          <Success>
+            <p>
+              {last.title}: done. The export is now{' '}
+              <strong data-testid="last-action-status">{last.res.status}</strong>.
+            </p>
+            <p className="small">
+              Transaction <code>{last.res.txId}</code>
+              {last.res.blockNumber !== undefined && <> in block {String(last.res.blockNumber)}</>}
+            </p>
+          </Success>
+        </div>
       )}
       {available.length > 0 && (
         <section className="card" aria-labelledby="actions-title">
@@ -276,6 +286,12 @@ export function ExportDetail(): ReactElement {
               />
             )}
           </div>
+        </section>
+      )}
+      {available.length === 0 && !last && (
+        <section className="card" aria-labelledby="actions-title">
+          <h2 id="actions-title">Your next step</h2>
+          <p data-testid="waiting-for">{waitingFor(r.status, role)}</p>
         </section>
       )}
 

@@ -55,7 +55,12 @@ export function Timeline({ history }: { history: HistoryEntry[] }): ReactElement
 }
 
 export function TrackingList({ events }: { events: TrackingEvent[] }): ReactElement {
-  if (events.length === 0) return <p className="empty">No tracking events yet.</p>;
+  if (events.length === 0)
+    return (
+      <p className="empty">
+        No tracking events yet. The shipping line posts them while the cargo is under way.
+      </p>
+    );
   return (
     <div className="table-wrap">
       <table>
@@ -73,10 +78,10 @@ export function TrackingList({ events }: { events: TrackingEvent[] }): ReactElem
             .sort((a, b) => Date.parse(a.eventTime) - Date.parse(b.eventTime))
             .map((e) => (
               <tr key={`${e.eventTime}-${e.status}-${e.location}`}>
-                <td>{formatDateTime(e.eventTime)}</td>
-                <td>{humanize(e.status)}</td>
-                <td>{e.location}</td>
-                <td className="small">
+                <td data-label="Event time">{formatDateTime(e.eventTime)}</td>
+                <td data-label="Event">{humanize(e.status)}</td>
+                <td data-label="Location">{e.location}</td>
+                <td className="small" data-label="Recorded">
                   {e.recordedBy} · {formatDateTime(e.recordedAt)}
                 </td>
               </tr>

@@ -70,7 +70,9 @@ describe('Dashboard: what needs me now', () => {
     const queue = (await screen.findByRole('heading', { name: /FX applications to approve/ })).closest(
       'section',
     ) as HTMLElement;
-    expect(within(queue).getByLabelText('2 waiting')).toHaveTextContent('2');
+    expect(within(queue).getByRole('heading', { level: 2 })).toHaveAccessibleName(
+      /^FX applications to approve 2 waiting$/,
+    );
     expect(within(queue).getByText('Oldest waiting: 2 d 2 h')).toBeInTheDocument();
     const rows = within(queue).getAllByRole('row').slice(1);
     expect(rows.map((r) => within(r).getByRole('link').textContent)).toEqual(['EXP-OLD', 'EXP-NEW']);

@@ -6,6 +6,8 @@ import type { ExportStatus, ExportSummary } from '../../api/types';
 import { Empty, Loading, ProblemMessage, StatusBadge } from '../../components/ui';
 import { useSession } from '../auth/session';
 import { ageOf } from '../../lib/format';
+import { noExportsYet } from '../../lib/guidance';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { QUEUES, ROLE_LABELS, STATUS_LABELS, type QueueDef } from '../../lib/workflow';
 import { useAsync } from '../../lib/useAsync';
 import { readsExports } from '../../lib/access';
@@ -28,6 +30,7 @@ export function ExportTable({
   caption: string;
   showStatus?: boolean;
 }): ReactElement {
+  const lastColumn = showStatus ? 'Last change' : 'Waiting';
   return (
     <div className="table-wrap">
       <table>
@@ -38,23 +41,23 @@ export function ExportTable({
             <th scope="col">Exporter</th>
             <th scope="col">Buyer</th>
             {showStatus && <th scope="col">Status</th>}
-            <th scope="col">{showStatus ? 'Last change' : 'Waiting'}</th>
+            <th scope="col">{lastColumn}</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((r) => (
             <tr key={r.exportId}>
-              <td className="nowrap">
+              <td className="nowrap" data-label="Export">
                 <Link to={`/exports/${encodeURIComponent(r.exportId)}`}>{r.exportId}</Link>
               </td>
-              <td>{r.exporterId}</td>
-              <td>{r.contract?.buyerName ?? r.buyerName ?? '—'}</td>
+              <td data-label="Exporter">{r.exporterId}</td>
+              <td data-label="Buyer">{r.contract?.buyerName ?? r.buyerName ?? '—'}</td>
               {showStatus && (
-                <td>
+                <td data-label="Status">
                   <StatusBadge status={r.status} />
                 </td>
               )}
-              <td>{ageOf(r.updatedAt)}</td>
+              <td data-label={lastColumn}>{ageOf(r.updatedAt)}</td>
             </tr>
           ))}
         </tbody>
@@ -68,6 +71,7 @@ export function Dashboard(): ReactElement | null {
   const role = session?.user.role;
   const exporterId = session?.user.exporterId;
   const reader = session ? readsExports(session) : false;
+  usePageTitle(reader ? 'What needs me now' : 'Administration');
   const queues = role && reader ? QUEUES[role] : [];
   const state = useAsync<Loaded[]>(
     () =>
@@ -141,12 +145,13 @@ export function Dashboard(): ReactElement | null {
             >
               <h2 id={`q-${def.status}`}>
                 {def.title}{' '}
-                <span className="count" aria-label={`${rows.length} waiting`}>
-                  {rows.length}
+                <span className="count">
+                  <span aria-hidden="true">{rows.length}</span>
+                  <span className="sr-only">{rows.length} waiting</span>
                 </span>
               </h2>
               {rows.length === 0 ? (
-                <Empty>Nothing waiting. ✔</Empty>
+                <Empty>Nothing waiting. {def.whenEmpty}</Empty>
               ) : (
                 <>
                   <p className="muted small">Oldest waiting: {ageOf(rows[0]?.updatedAt)}</p>
@@ -165,7 +170,7 @@ export function Dashboard(): ReactElement | null {
         <h2 id="overview-title">{role === 'exporter' ? 'My requests by status' : 'All exports by status'}</h2>
         {overview.loading && <Loading />}
         <ProblemMessage error={overview.error} onRetry={overview.reload} />
-        {overview.data && overview.data.length === 0 && <Empty>No exports yet.</Empty>}
+        {overview.data && overview.data.length === 0 && <Empty>{noExportsYet(role)}</Empty>}
         {overview.data && overview.data.length > 0 && (
           <>
             <ul className="status-counts">

@@ -1,16 +1,19 @@
 /** Search the read model: by status, exporter, free text; cursor pagination. */
 import { type FormEvent, type ReactElement, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { listExports } from '../../api/client';
 import { EXPORT_STATUSES, type ExportStatus } from '../../api/types';
 import { Field } from '../../components/Field';
 import { Empty, Loading, ProblemMessage } from '../../components/ui';
+import { NO_EXPORTS_MATCH, noExportsYet } from '../../lib/guidance';
 import { useAsync } from '../../lib/useAsync';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { STATUS_LABELS } from '../../lib/workflow';
 import { useSession } from '../auth/session';
 import { ExportTable } from './Dashboard';
 
 export function ExportsList(): ReactElement {
+  usePageTitle('Exports');
   const session = useSession();
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
@@ -59,7 +62,18 @@ export function ExportsList(): ReactElement {
       </form>
       {state.loading && <Loading />}
       <ProblemMessage error={state.error} onRetry={state.reload} />
-      {state.data && state.data.items.length === 0 && <Empty>No exports match.</Empty>}
+      {state.data && state.data.items.length === 0 && (
+        <Empty>
+          {status || q || cursor ? (
+            <>
+              {NO_EXPORTS_MATCH} Change the status or the search text, or{' '}
+              <Link to="/exports">list every export you may see</Link>.
+            </>
+          ) : (
+            noExportsYet(session?.user.role)
+          )}
+        </Empty>
+      )}
       {state.data && state.data.items.length > 0 && <ExportTable rows={state.data.items} caption="Exports" />}
       {state.data?.nextCursor && (
         <button

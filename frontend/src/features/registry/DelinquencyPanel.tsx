@@ -4,7 +4,7 @@
  * recorded on the export (mark-delinquent / clear-delinquency); the exporter is DELINQUENT while any of its
  * exports is. Only the fx_officer acts; the chaincode re-checks every condition.
  */
-import { type ReactElement, useState } from 'react';
+import { type ReactElement, useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { getExport, listAllExports, listExporters, runAction } from '../../api/client';
 import type { ExportRecord, ExportSummary } from '../../api/types';
@@ -84,6 +84,15 @@ function RowAction({
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<unknown>();
+  // The confirmation replaces the button that asked for it, and the other way round: focus follows.
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const askRef = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
+  useEffect(() => {
+    if (asking) confirmRef.current?.focus();
+    else if (asked.current) askRef.current?.focus();
+    asked.current = asking;
+  }, [asking]);
   async function run(): Promise<void> {
     setBusy(true);
     setProblem(undefined);
@@ -102,6 +111,7 @@ function RowAction({
       {confirm && asking ? (
         <>
           <button
+            ref={confirmRef}
             type="button"
             className="danger small"
             disabled={busy}
@@ -116,6 +126,7 @@ function RowAction({
         </>
       ) : (
         <button
+          ref={askRef}
           type="button"
           className={confirm ? 'secondary small danger-outline' : 'secondary small'}
           disabled={busy}
@@ -166,13 +177,13 @@ export function DelinquencyPanel({ canAct }: { canAct: boolean }): ReactElement 
                 <tbody>
                   {v.overdue.map((r) => (
                     <tr key={r.exportId}>
-                      <td className="nowrap">
+                      <td className="nowrap" data-label="Export">
                         <ExportLink id={r.exportId} />
                       </td>
-                      <td>{r.exporterId}</td>
-                      <td>{formatDateTime(dueOf(r))}</td>
-                      <td>{ageOf(dueOf(r))}</td>
-                      <td>
+                      <td data-label="Exporter">{r.exporterId}</td>
+                      <td data-label="Repatriation due">{formatDateTime(dueOf(r))}</td>
+                      <td data-label="Overdue by">{ageOf(dueOf(r))}</td>
+                      <td data-label="Delinquency">
                         {isDelinquent(r) ? (
                           <span className="badge badge-rejected">
                             Delinquent since {formatDateTime(r.delinquency?.markedAt)}
@@ -213,16 +224,16 @@ export function DelinquencyPanel({ canAct }: { canAct: boolean }): ReactElement 
                 <tbody>
                   {v.clearable.map((r) => (
                     <tr key={r.exportId}>
-                      <td className="nowrap">
+                      <td className="nowrap" data-label="Export">
                         <ExportLink id={r.exportId} />
                       </td>
-                      <td>{r.exporterId}</td>
-                      <td>
+                      <td data-label="Exporter">{r.exporterId}</td>
+                      <td data-label="Status">
                         <StatusBadge status={r.status} />
                       </td>
-                      <td>{formatDateTime(r.delinquency?.markedAt)}</td>
+                      <td data-label="Delinquent since">{formatDateTime(r.delinquency?.markedAt)}</td>
                       {canAct && (
-                        <td>
+                        <td data-label="Clear">
                           <RowAction
                             exportId={r.exportId}
                             action="clear-delinquency"

@@ -2,13 +2,15 @@
  * Exporter licences (ECTA writes, everyone reads). For the National Bank also its per-export delinquency work and
  * the workflow deadlines it decides together with ECTA.
  */
-import { type FormEvent, type ReactElement, useState } from 'react';
+import { type FormEvent, type ReactElement, useEffect, useRef, useState } from 'react';
 import { createExporter, listExporters, updateExporter } from '../../api/client';
 import { EXPORTER_STATUSES, type Exporter } from '../../api/types';
 import { Field, options } from '../../components/Field';
 import { Empty, Loading, ProblemMessage, Success } from '../../components/ui';
 import { formatDate } from '../../lib/format';
+import { noExportersYet } from '../../lib/guidance';
 import { useAsync } from '../../lib/useAsync';
+import { usePageTitle } from '../../lib/usePageTitle';
 import {
   type Errors,
   date,
@@ -122,8 +124,20 @@ function NewExporterForm({ onDone }: { onDone: () => void }): ReactElement {
   );
 }
 
-/** ECTA: licence status and validity of one exporter. */
-function RowEditor({ exporter, onDone }: { exporter: Exporter; onDone: () => void }): ReactElement {
+/** ECTA: licence status and validity of one exporter. Opens with focus on its first field. */
+function RowEditor({
+  exporter,
+  onDone,
+  onCancel,
+}: {
+  exporter: Exporter;
+  onDone: () => void;
+  onCancel: () => void;
+}): ReactElement {
+  const formRef = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    formRef.current?.querySelector('select')?.focus();
+  }, []);
   const [status, setStatus] = useState<string>(exporter.status);
   const [until, setUntil] = useState(exporter.licenceValidUntil?.slice(0, 10) ?? '');
   const [reason, setReason] = useState('');
@@ -159,6 +173,7 @@ function RowEditor({ exporter, onDone }: { exporter: Exporter; onDone: () => voi
   }
   return (
     <form
+      ref={formRef}
       className="row-editor"
       onSubmit={(e) => void submit(e)}
       noValidate
@@ -190,30 +205,44 @@ function RowEditor({ exporter, onDone }: { exporter: Exporter; onDone: () => voi
         hint="Required unless ACTIVE"
       />
       <ProblemMessage error={problem} />
-      <button type="submit" disabled={busy}>
-        Save licence
-      </button>
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          Save licence
+        </button>
+        <button type="button" className="secondary" disabled={busy} onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
     </form>
   );
 }
+
+const manageId = (exporterId: string): string => `manage-${exporterId}`;
 
 export function ExportersPage(): ReactElement {
   const session = useSession();
   const state = useAsync(() => listExporters(), []);
   const [editing, setEditing] = useState<string>();
+  /** Closes the editor and gives focus back to the row's Manage button (the editor stood in its place). */
+  const close = (id: string): void => {
+    setEditing(undefined);
+    setTimeout(() => document.getElementById(manageId(id))?.focus(), 0);
+  };
   const role = session?.user.role;
   const org = session?.org;
   const licensing = org === 'ecta' && (role === 'ecta_officer' || role === 'admin');
   const nationalBank = org === 'national-bank' && (role === 'fx_officer' || role === 'auditor');
+  const title = org === 'national-bank' ? 'Exporters and delinquency' : 'Exporter licences';
+  usePageTitle(title);
   return (
     <section aria-labelledby="exp-title">
-      <h1 id="exp-title">{org === 'national-bank' ? 'Exporters and delinquency' : 'Exporter licences'}</h1>
+      <h1 id="exp-title">{title}</h1>
       {nationalBank && <DelinquencyPanel canAct={role === 'fx_officer'} />}
       {org === 'national-bank' && <WorkflowConfigPanel />}
       {licensing && <NewExporterForm onDone={state.reload} />}
       {state.loading && <Loading />}
       <ProblemMessage error={state.error} onRetry={state.reload} />
-      {state.data && state.data.length === 0 && <Empty>No exporters are licensed yet.</Empty>}
+      {state.data && state.data.length === 0 && <Empty>{noExportersYet(licensing)}</Empty>}
       {state.data && state.data.length > 0 && (
         <div className="table-wrap">
           <table>
@@ -233,21 +262,21 @@ export function ExportersPage(): ReactElement {
             <tbody>
               {state.data.map((x) => (
                 <tr key={x.exporterId}>
-                  <td>
+                  <td data-label="Exporter">
                     <strong>{x.exporterId}</strong>
                     <br />
                     {x.legalName}
                   </td>
-                  <td>{x.tin}</td>
-                  <td>{x.licenceNumber}</td>
-                  <td>{formatDate(x.licenceValidUntil)}</td>
-                  <td>
+                  <td data-label="TIN">{x.tin}</td>
+                  <td data-label="Licence">{x.licenceNumber}</td>
+                  <td data-label="Valid until">{formatDate(x.licenceValidUntil)}</td>
+                  <td data-label="Status">
                     <span className={`badge ${x.status === 'ACTIVE' ? 'badge-completed' : 'badge-rejected'}`}>
                       {x.status}
                     </span>
                   </td>
-                  <td>{x.warnings ?? 0}</td>
-                  <td>
+                  <td data-label="Warnings">{x.warnings ?? 0}</td>
+                  <td data-label="Delinquent">
                     {x.delinquent ? (
                       <span className="badge badge-rejected" title={x.delinquentExports?.join(', ')}>
                         DELINQUENT
@@ -257,23 +286,24 @@ export function ExportersPage(): ReactElement {
                     )}
                   </td>
                   {licensing && (
-                    <td>
+                    <td data-label="Manage">
                       {editing === x.exporterId ? (
                         <RowEditor
                           exporter={x}
                           onDone={() => {
-                            setEditing(undefined);
+                            close(x.exporterId);
                             state.reload();
                           }}
+                          onCancel={() => close(x.exporterId)}
                         />
                       ) : (
                         <button
                           type="button"
                           className="secondary small"
+                          id={manageId(x.exporterId)}
                           onClick={() => setEditing(x.exporterId)}
-                          aria-label={`Manage ${x.exporterId}`}
                         >
-                          Edit…
+                          Manage<span className="sr-only"> {x.exporterId}</span>
                         </button>
                       )}
                     </td>

@@ -8,7 +8,9 @@ import { GRADES, type MinimumPrice } from '../../api/types';
 import { Field, options } from '../../components/Field';
 import { Empty, Loading, ProblemMessage, Success } from '../../components/ui';
 import { formatDate, formatUsd } from '../../lib/format';
+import { noMinimumPricesYet } from '../../lib/guidance';
 import { useAsync } from '../../lib/useAsync';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { type Errors, date, hasErrors, oneOf, optional, rules, validateAll } from '../../lib/validation';
 import { useSession } from '../auth/session';
 import { WorkflowConfigPanel } from './WorkflowConfigPanel';
@@ -127,6 +129,7 @@ function PublishForm({ onDone }: { onDone: () => void }): ReactElement {
 }
 
 export function MinimumPricesPage(): ReactElement {
+  usePageTitle('Minimum export prices');
   const session = useSession();
   const state = useAsync(() => listMinimumPrices(), []);
   const canPublish = session?.org === 'ecta' && session.user.role === 'ecta_officer';
@@ -144,11 +147,7 @@ export function MinimumPricesPage(): ReactElement {
       {session?.org === 'ecta' && <WorkflowConfigPanel />}
       {state.loading && <Loading />}
       <ProblemMessage error={state.error} onRetry={state.reload} />
-      {state.data && rows.length === 0 && (
-        <Empty>
-          ECTA has not published any minimum price yet; contracts cannot be registered until it does.
-        </Empty>
-      )}
+      {state.data && rows.length === 0 && <Empty>{noMinimumPricesYet(canPublish)}</Empty>}
       {rows.length > 0 && (
         <div className="table-wrap">
           <table>
@@ -166,12 +165,12 @@ export function MinimumPricesPage(): ReactElement {
             <tbody>
               {rows.map((r) => (
                 <tr key={r.id} className={inForce.has(r.id) ? 'in-force' : undefined}>
-                  <td>{r.id}</td>
-                  <td>{r.grade}</td>
-                  <td>{r.originRegion ?? 'All regions'}</td>
-                  <td>{formatUsd(r.usdPerKg)}</td>
-                  <td>{formatDate(r.effectiveFrom)}</td>
-                  <td>
+                  <td data-label="Id">{r.id}</td>
+                  <td data-label="Grade">{r.grade}</td>
+                  <td data-label="Region">{r.originRegion ?? 'All regions'}</td>
+                  <td data-label="USD/kg">{formatUsd(r.usdPerKg)}</td>
+                  <td data-label="Effective from">{formatDate(r.effectiveFrom)}</td>
+                  <td data-label="In force">
                     {inForce.has(r.id)
                       ? '✔ In force'
                       : Date.parse(r.effectiveFrom) > Date.now()

@@ -5,7 +5,10 @@ import { getHistory, listExports } from '../../api/client';
 import { Empty, Loading, ProblemMessage, StatusBadge } from '../../components/ui';
 import { formatDuration } from '../../lib/format';
 import { type Turnaround, averages, turnaroundOf } from '../../lib/turnaround';
+import { turnaroundEmpty } from '../../lib/guidance';
 import { useAsync } from '../../lib/useAsync';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { useSession } from '../auth/session';
 import { AGENCIES } from '../../lib/workflow';
 import type { ExportSummary } from '../../api/types';
 
@@ -24,6 +27,8 @@ async function load(): Promise<Array<{ row: ExportSummary; t: Turnaround }>> {
 }
 
 export function TurnaroundPage(): ReactElement {
+  usePageTitle('Turnaround by agency');
+  const session = useSession();
   const state = useAsync(load, []);
   const rows = state.data ?? [];
   const avg = averages(rows.map((r) => r.t));
@@ -37,7 +42,7 @@ export function TurnaroundPage(): ReactElement {
       </p>
       {state.loading && <Loading label="Reading ledger histories…" />}
       <ProblemMessage error={state.error} onRetry={state.reload} />
-      {state.data && rows.length === 0 && <Empty>No exports yet.</Empty>}
+      {state.data && rows.length === 0 && <Empty>{turnaroundEmpty(session?.user.role)}</Empty>}
       {rows.length > 0 && (
         <div className="table-wrap">
           <table className="turnaround">
@@ -57,16 +62,18 @@ export function TurnaroundPage(): ReactElement {
             <tbody>
               {rows.map(({ row, t }) => (
                 <tr key={row.exportId}>
-                  <th scope="row">
+                  <th scope="row" data-label="Export">
                     <Link to={`/exports/${encodeURIComponent(row.exportId)}`}>{row.exportId}</Link>
                   </th>
-                  <td>
+                  <td data-label="Status">
                     <StatusBadge status={row.status} />
                   </td>
                   {cols.map((a) => (
-                    <td key={a}>{t.byAgency[a] === undefined ? '—' : formatDuration(t.byAgency[a] ?? 0)}</td>
+                    <td key={a} data-label={a}>
+                      {t.byAgency[a] === undefined ? '—' : formatDuration(t.byAgency[a] ?? 0)}
+                    </td>
                   ))}
-                  <td>
+                  <td data-label="Total">
                     {formatDuration(t.totalMs)}
                     {!t.finished && <span className="muted small"> (running)</span>}
                   </td>
@@ -78,13 +85,13 @@ export function TurnaroundPage(): ReactElement {
                 <th scope="row">Average</th>
                 <td />
                 {cols.map((a) => (
-                  <td key={a}>
+                  <td key={a} data-label={a}>
                     <strong>
                       {avg.byAgency[a] === undefined ? '—' : formatDuration(avg.byAgency[a] ?? 0)}
                     </strong>
                   </td>
                 ))}
-                <td>
+                <td data-label="Total">
                   <strong>{formatDuration(avg.totalMs)}</strong>
                 </td>
               </tr>

@@ -4,7 +4,9 @@ import { createUser, listUsers, updateUser } from '../../api/client';
 import type { Role, User } from '../../api/types';
 import { Field } from '../../components/Field';
 import { Empty, Loading, ProblemMessage, Success } from '../../components/ui';
+import { usersToCreate } from '../../lib/guidance';
 import { useAsync } from '../../lib/useAsync';
+import { usePageTitle } from '../../lib/usePageTitle';
 import {
   type Errors,
   type Validator,
@@ -190,7 +192,24 @@ function StatusToggle({
   );
 }
 
+/** While the administrator is the only user: the roles to create next and what each does. */
+function FirstUsers({ org }: { org: string }): ReactElement {
+  const g = usersToCreate(org);
+  return (
+    <Empty>
+      <p>{g.intro}</p>
+      <ul>
+        {g.roles.map((r) => (
+          <li key={r}>{r}</li>
+        ))}
+      </ul>
+      {g.note && <p>{g.note}</p>}
+    </Empty>
+  );
+}
+
 export function UsersPage(): ReactElement {
+  usePageTitle('Users');
   const session = useSession();
   const state = useAsync(() => listUsers(), []);
   if (!session || session.user.role !== 'admin') {
@@ -210,7 +229,7 @@ export function UsersPage(): ReactElement {
       <CreateUserForm roles={roles} onDone={state.reload} />
       {state.loading && <Loading />}
       <ProblemMessage error={state.error} onRetry={state.reload} />
-      {state.data && state.data.length === 0 && <Empty>No users yet.</Empty>}
+      {state.data && state.data.every((u) => u.id === session.user.id) && <FirstUsers org={session.org} />}
       {state.data && state.data.length > 0 && (
         <div className="table-wrap">
           <table>
@@ -228,12 +247,12 @@ export function UsersPage(): ReactElement {
             <tbody>
               {state.data.map((u) => (
                 <tr key={u.id}>
-                  <td>{u.username}</td>
-                  <td>{u.displayName ?? '—'}</td>
-                  <td>{ROLE_LABELS[u.role] ?? u.role}</td>
-                  <td>{u.exporterId ?? '—'}</td>
-                  <td>{u.status ?? 'ACTIVE'}</td>
-                  <td>
+                  <td data-label="Username">{u.username}</td>
+                  <td data-label="Name">{u.displayName ?? '—'}</td>
+                  <td data-label="Role">{ROLE_LABELS[u.role] ?? u.role}</td>
+                  <td data-label="Exporter">{u.exporterId ?? '—'}</td>
+                  <td data-label="Status">{u.status ?? 'ACTIVE'}</td>
+                  <td data-label="Manage">
                     <StatusToggle user={u} self={u.id === session.user.id} onDone={state.reload} />
                   </td>
                 </tr>

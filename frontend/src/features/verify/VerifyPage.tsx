@@ -11,6 +11,7 @@ import { Field } from '../../components/Field';
 import { Loading, ProblemMessage, StatusBadge } from '../../components/ui';
 import { docLabel, formatBytes, formatDateTime, humanize } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
+import { usePageTitle } from '../../lib/usePageTitle';
 import { rules } from '../../lib/validation';
 import { STATUS_LABELS } from '../../lib/workflow';
 import { sha256Hex } from '../detail/Documents';
@@ -153,15 +154,17 @@ function Result({ exportId }: { exportId: string }): ReactElement {
               <tbody>
                 {documents.map((d) => (
                   <tr key={`${d.type}-${d.version}`}>
-                    <td>{docLabel(d.type)}</td>
-                    <td>v{d.version}</td>
-                    <td>
+                    <td data-label="Document">{docLabel(d.type)}</td>
+                    <td data-label="Version">v{d.version}</td>
+                    <td data-label="SHA-256">
                       <code className="hash">{d.sha256}</code>
                     </td>
-                    <td className="small">
+                    <td className="small" data-label="Type / size">
                       {d.mediaType ?? '—'} · {formatBytes(d.sizeBytes)}
                     </td>
-                    <td className="small">{formatDateTime(d.uploadedAt)}</td>
+                    <td className="small" data-label="Recorded">
+                      {formatDateTime(d.uploadedAt)}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -179,6 +182,7 @@ function Result({ exportId }: { exportId: string }): ReactElement {
 
 export function VerifyPage(): ReactElement {
   const { id } = useParams();
+  usePageTitle(id ? `Verify export ${id}` : 'Verify an export');
   return (
     <section aria-labelledby="verify-title" className="verify-page">
       <h1 id="verify-title">Verify a coffee export</h1>
