@@ -95,6 +95,7 @@ export default tseslint.config(
       'network/bench/**/*.test.ts',
       'gateways/test/**/*.ts',
       'frontend/e2e-runner/**/*.ts',
+      'scripts/**/*.test.ts',
     ],
     rules: {
       '@typescript-eslint/no-floating-promises': [

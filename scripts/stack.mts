@@ -2,18 +2,23 @@
  * `npm start` / `npm stop`: the whole stack on this machine — the Fabric network, PostgreSQL, the private IPFS
  * swarm, the six gateways and the portal — composed from each component's own launcher. `start` stays in the
  * foreground and stops everything on Ctrl-C; `stop` stops it from another shell.
+ *
+ * In development mode `start` also seeds the demo consortium once per run directory (scripts/demo/seed.ts,
+ * docs/demo.md); `--no-demo` or COFFEE_DEMO=0 switches that off, production mode never seeds.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startGateways } from '../gateways/src/launch.ts';
-import { info, step, UserError } from '../network/src/log.ts';
+import { info, step, UserError, warn } from '../network/src/log.ts';
 import { down, up } from '../network/src/network.ts';
 import { ensureIpfsAll } from '../network/src/nodes/ipfs.ts';
 import { ensurePostgres } from '../network/src/nodes/postgres.ts';
 import { PEER_ORGS, portOffset } from '../network/src/orgs.ts';
 import { REPO_ROOT, RUN_DIR } from '../network/src/paths.ts';
 import { allRecords, logFile, run, startProcess, waitFor } from '../network/src/proc.ts';
+import { seedDemo } from './demo/seed.ts';
+import { demoWanted, portalDemoAccounts, productionReason, readEndpoints } from './demo/state.ts';
 
 const FRONTEND = join(REPO_ROOT, 'frontend');
 const VITE = join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
@@ -51,6 +56,9 @@ export async function startPortal(gatewayUrls: Record<string, string>): Promise<
     const url = gatewayUrls[org.id];
     if (url) env[`PORTAL_GATEWAY_${org.id.toUpperCase().replace(/-/g, '_')}`] = url;
   }
+  // The login page lists the demo accounts (development only, once seeded).
+  const demoAccounts = portalDemoAccounts(RUN_DIR, process.env);
+  if (demoAccounts) env.PORTAL_DEMO_ACCOUNTS = demoAccounts;
   await startProcess({
     name: 'portal',
     command: process.execPath,
@@ -64,7 +72,34 @@ export async function startPortal(gatewayUrls: Record<string, string>): Promise<
   return url;
 }
 
-export async function stackUp(): Promise<{ portal: string; gateways: Record<string, string> }> {
+/**
+ * The demo consortium, in development mode unless switched off; a failed seeding is reported and the stack
+ * runs on without it (`npm run demo:seed` resumes it). Returns the accounts file, if there is one (in development).
+ */
+async function demo(wanted: boolean): Promise<string | undefined> {
+  const production = productionReason(process.env, readEndpoints(RUN_DIR));
+  if (production) {
+    info(`demo consortium: not seeded in production mode (${production})`);
+    return undefined;
+  }
+  if (!wanted) {
+    info('demo consortium: not seeded (--no-demo or COFFEE_DEMO=0)');
+    // Seeded by an earlier start: those users exist, the portal may still list them.
+    return portalDemoAccounts(RUN_DIR, process.env);
+  }
+  try {
+    await step('demo consortium (users, exporters, exports at every step)', () => seedDemo());
+  } catch (e: unknown) {
+    warn(
+      `demo seeding failed: ${e instanceof Error ? e.message : String(e)} — the stack runs without it; \`npm run demo:seed\` resumes it`,
+    );
+  }
+  return portalDemoAccounts(RUN_DIR, process.env);
+}
+
+export async function stackUp(
+  opts: { demo?: boolean } = {},
+): Promise<{ portal: string; gateways: Record<string, string>; demoAccounts?: string }> {
   const t0 = Date.now();
   await up();
   await step('PostgreSQL (one database per org)', ensurePostgres);
@@ -73,19 +108,29 @@ export async function stackUp(): Promise<{ portal: string; gateways: Record<stri
   const gateways = Object.fromEntries(
     PEER_ORGS.map((org) => [org.id, `http://127.0.0.1:${org.gatewayPort}`]),
   );
+  const demoAccounts = await demo(opts.demo ?? true);
   const portal = await step('portal', () => startPortal(gateways));
   info(`everything up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   info('');
   info(`  portal          ${portal}`);
   for (const org of PEER_ORGS) info(`  ${org.id.padEnd(16)}${gateways[org.id]}/api/v1   (${org.mspId})`);
   info(`  endpoints and development admin credentials: ${endpointsFile}`);
+  if (demoAccounts) info(`  demo accounts (every role of every org) and exports: ${demoAccounts}`);
   info(`  public verification: ${portal}/verify/<exportId>`);
-  return { portal, gateways };
+  return { portal, gateways, ...(demoAccounts ? { demoAccounts } : {}) };
 }
 
-async function main(command: string | undefined): Promise<number> {
+const USAGE = 'usage: stack.mts start [--no-demo] | stop\n';
+
+async function main(command: string | undefined, flags: string[]): Promise<number> {
+  const known = command === 'start' ? ['--no-demo'] : [];
+  const unknown = flags.filter((f) => !known.includes(f));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown option ${unknown.join(' ')}\n${USAGE}`);
+    return 2;
+  }
   if (command === 'start') {
-    await stackUp();
+    await stackUp({ demo: demoWanted(flags, process.env) });
     info('running; press Ctrl-C to stop everything (or run `npm stop` from another shell)');
     const elsewhere = await new Promise<boolean>((resolve) => {
       const watch = setInterval(() => allRecords().length === 0 && finish(true), 2000);
@@ -102,7 +147,7 @@ async function main(command: string | undefined): Promise<number> {
     }
     info('stopping …');
   } else if (command !== 'stop') {
-    process.stderr.write('usage: stack.mts start|stop\n');
+    process.stderr.write(USAGE);
     return 2;
   }
   const { stopped } = await down();
@@ -115,7 +160,7 @@ async function main(command: string | undefined): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv[2]).then(
+  main(process.argv[2], process.argv.slice(3)).then(
     (code) => process.exit(code),
     (e: unknown) => {
       process.stderr.write(

@@ -37,8 +37,8 @@ for (const cc of ['common', 'user-management', 'coffee-export']) {
     join(root, 'chaincode', cc, 'tsconfig.json'),
   ]);
 }
-console.log('[test] type-checking the network launcher and the gateways …');
-for (const ws of ['network', 'gateways', 'network/bench']) {
+console.log('[test] type-checking the network launcher, the gateways and the scripts …');
+for (const ws of ['network', 'gateways', 'network/bench', 'scripts']) {
   sh(process.execPath, [
     join(root, 'node_modules/typescript/bin/tsc'),
     '-p',
@@ -70,6 +70,7 @@ const unit = [
   ...testFiles(join(root, 'chaincode/user-management/dist/test'), '.test.js'),
   ...testFiles(join(root, 'network/test'), '.test.ts').filter((f) => !f.includes('.integration.')),
   ...testFiles(join(root, 'gateways/test'), '.test.ts').filter((f) => !f.includes('.integration.')),
+  ...testFiles(join(root, 'scripts'), '.test.ts').filter((f) => !f.includes('.integration.')),
 ];
 // Real network, Postgres, kubo: the network from nothing first, then what runs on it.
 const integration = [
@@ -79,6 +80,8 @@ const integration = [
   ...testFiles(join(root, 'gateways/test'), '.integration.test.ts'),
   // The benchmark for a few seconds at a tiny load, so it keeps working (the full bench: npm run bench).
   join(root, 'network/bench/bench.integration.test.ts'),
+  // The demo consortium seeded through the gateways (its own run dir, .run/test-demo, ports +16000).
+  join(root, 'scripts/demo/seed.integration.test.ts'),
   join(root, 'frontend/e2e-runner/portal.integration.test.ts'),
 ].filter((f) => existsSync(f));
 console.log('[test] browser for the portal end-to-end test …');

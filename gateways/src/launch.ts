@@ -5,7 +5,7 @@
  *
  * Expects the network, Postgres (ensurePostgres) and the IPFS nodes (ensureIpfsAll) to be up.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PEER_ORGS, type PeerOrg } from '../../network/src/orgs.ts';
 import { REPO_ROOT, RUN_DIR } from '../../network/src/paths.ts';
@@ -85,12 +85,29 @@ export async function startGatewayProcess(org: PeerOrg, extraEnv: NodeJS.Process
 export interface EndpointsFile {
   mode: 'development' | 'production';
   gateways: Record<string, { url: string; mspId: string; admin?: { username: string; password: string } }>;
+  /** Development only: the demo consortium's accounts (written by scripts/demo/seed.ts, docs/demo.md). */
+  demo?: {
+    accountsFile: string;
+    accounts: { org: string; role: string; username: string; password: string; exporterId?: string }[];
+  };
+}
+
+/** The `demo` field an earlier start wrote (kept across restarts in development, dropped in production). */
+function previousDemo(path: string): EndpointsFile['demo'] {
+  if (!existsSync(path)) return undefined;
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as Partial<EndpointsFile>).demo;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Writes RUN_DIR/endpoints.json (0600). */
 export function writeEndpoints(env: NodeJS.ProcessEnv = process.env): string {
   const mode = env.NODE_ENV === 'production' ? 'production' : 'development';
-  const file: EndpointsFile = { mode, gateways: {} };
+  const path = join(RUN_DIR, 'endpoints.json');
+  const demo = mode === 'development' ? previousDemo(path) : undefined;
+  const file: EndpointsFile = { mode, gateways: {}, ...(demo ? { demo } : {}) };
   for (const org of PEER_ORGS) {
     file.gateways[org.id] = {
       url: gatewayUrl(org, env),
@@ -100,7 +117,6 @@ export function writeEndpoints(env: NodeJS.ProcessEnv = process.env): string {
         : {}),
     };
   }
-  const path = join(RUN_DIR, 'endpoints.json');
   writeFileSync(path, JSON.stringify(file, null, 2), { mode: 0o600 });
   return path;
 }
