@@ -259,7 +259,7 @@ export interface ExportSummary {
   buyerName?: string;
   createdAt?: string;
   updatedAt: string;
-  amendment?: ExportRecord['amendment'];
+  amendment?: ExportRecord['amendment'] | null;
 }
 
 export interface Page<T> {

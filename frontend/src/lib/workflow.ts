@@ -116,8 +116,9 @@ export const QUEUES: Record<Role, QueueDef[]> = {
       status: 'AMENDMENT_REQUESTED',
       title: 'FX amendments requested',
       whenEmpty: 'When the National Bank sends an FX application back for changes, it waits here.',
-      // Read-model rows may not carry the amendment; then the row is shown (the detail page decides).
-      filter: (r) => r.amendment === undefined || r.amendment.returnTo === 'FX_SUBMITTED',
+      // List rows carry the amendment (null before a record was projected with it): only those returning to the
+      // bank's FX step; the others wait for the exporter.
+      filter: (r) => r.amendment?.returnTo === 'FX_SUBMITTED',
     },
     {
       status: 'SHIPPED',

@@ -652,6 +652,8 @@ export class ExportService {
           lastAction: r.last_action,
           lastTxId: r.last_tx_id,
           lastBlock: String(r.last_block),
+          // A core field (policy.ts): whose step an amendment returns to decides whose queue it is in.
+          amendment: (r.record as { amendment?: unknown } | null)?.amendment ?? null,
         };
       }),
       nextCursor: rows.length > filter.limit ? String(page[page.length - 1]!.export_id) : null,

@@ -38,6 +38,42 @@ describe('Dashboard: what needs me now', () => {
     },
   );
 
+  it("the bank's FX amendment queue holds only amendments returning to the FX step", async () => {
+    signIn('bank_officer', 'commercial-bank');
+    const amended = (exportId: string, returnTo: string | null) => ({
+      exportId,
+      exporterId: 'X1',
+      status: 'AMENDMENT_REQUESTED',
+      updatedAt: hoursAgo(1),
+      contract: { buyerName: 'B1' },
+      ...(returnTo === null ? {} : { amendment: { returnTo, step: 2, reasonCode: 'R', reason: 'r' } }),
+    });
+    stubFetch((c) =>
+      new URL(c.url).searchParams.get('status') === 'AMENDMENT_REQUESTED'
+        ? {
+            status: 200,
+            body: {
+              items: [
+                amended('EXP-FX', 'FX_SUBMITTED'),
+                amended('EXP-ECTA', 'SUBMITTED'),
+                amended('EXP-UNKNOWN', null),
+              ],
+            },
+          }
+        : { status: 200, body: { items: [] } },
+    );
+    renderAt(<Dashboard />);
+    const queue = (await screen.findByRole('heading', { name: /FX amendments requested/ })).closest(
+      'section',
+    ) as HTMLElement;
+    await within(queue).findByRole('link', { name: 'EXP-FX' });
+    expect(
+      within(queue)
+        .getAllByRole('link')
+        .map((l) => l.textContent),
+    ).toEqual(['EXP-FX']);
+  });
+
   it('counts the queue, lists the oldest first with its age, and shows an empty state', async () => {
     signIn('fx_officer', 'national-bank');
     stubFetch((c) => {
