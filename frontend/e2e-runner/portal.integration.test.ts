@@ -1,102 +1,143 @@
 /**
- * The portal end to end, on the real stack: the Fabric network, PostgreSQL, the IPFS swarm, the six gateways
- * and the built portal (vite preview), driven by playwright-core in Debian's chromium (portal.e2e.ts): every
- * role logs in and one export goes from creation to COMPLETED only through the UI, then the public
- * verification page. Screenshots of every role's dashboard land in frontend/e2e/screenshots/ (git-ignored).
+ * The portal end to end, on the stack `npm start` brings up — nothing else: a fresh run directory of its own
+ * (.run/test-portal, ports +18000), then scripts/stack.mts stackUp() (the Fabric network, PostgreSQL, the IPFS
+ * swarm, the six gateways, the demo consortium seeded through them, the built portal). A second `vite preview` of
+ * the same build, without the demo accounts, stands for production. Then the browser test (../e2e/portal.e2e.ts,
+ * Vitest project `e2e`, playwright-core in Debian's chromium) drives both; the stack is stopped at the end.
+ *
+ * The walkthrough's screenshots (../e2e/shots.ts) go to PORTAL_SCREENSHOTS_DIR (relative to the repository;
+ * default frontend/e2e/screenshots, git-ignored); `npm run docs:screenshots` sets docs/img.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { DESKTOP, DOC_SHOTS, PHONE } from '../e2e/shots.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
-process.env.COFFEE_RUN_DIR ??= join(REPO, '.run', 'test');
-process.env.COFFEE_PORT_OFFSET ??= '20000';
+// Its own stack, whatever the suite's defaults (scripts/test.mjs sets .run/test and +20000 for every file).
+process.env.COFFEE_RUN_DIR = process.env.COFFEE_PORTAL_TEST_RUN_DIR ?? join(REPO, '.run', 'test-portal');
+process.env.COFFEE_PORT_OFFSET = process.env.COFFEE_PORTAL_TEST_PORT_OFFSET ?? '18000';
 
 // Network modules read COFFEE_RUN_DIR at import time: import them after setting it.
-const { up } = await import('../../network/src/network.ts');
-const { ensurePostgres } = await import('../../network/src/nodes/postgres.ts');
-const { ensureIpfsAll } = await import('../../network/src/nodes/ipfs.ts');
-const { stopProcess } = await import('../../network/src/proc.ts');
+const { down } = await import('../../network/src/network.ts');
+const { logFile, startProcess, stopProcess, waitFor } = await import('../../network/src/proc.ts');
 const { PEER_ORGS } = await import('../../network/src/orgs.ts');
 const { RUN_DIR } = await import('../../network/src/paths.ts');
-const { startGateways } = await import('../../gateways/src/launch.ts');
-const { startPortal } = await import('../../scripts/stack.mts');
+const { portalPort, stackUp } = await import('../../scripts/stack.mts');
+const { readState } = await import('../../scripts/demo/state.ts');
 
-const SHOTS = join(HERE, '..', 'e2e', 'screenshots');
+const FRONTEND = join(REPO, 'frontend');
+const VITE = join(REPO, 'node_modules', 'vite', 'bin', 'vite.js');
+const DEBUG_SHOTS = join(FRONTEND, 'e2e', 'screenshots');
+const SHOTS = resolve(REPO, process.env.PORTAL_SCREENSHOTS_DIR ?? DEBUG_SHOTS);
+const PRODUCTION_PORTAL = 'portal-production';
+
+/** The built portal again, on its own port, as production serves it: no PORTAL_DEMO_ACCOUNTS. */
+async function startProductionPortal(gateways: Record<string, string>): Promise<string> {
+  const port = portalPort() + 10;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORTAL_PORT: String(port),
+  };
+  for (const org of PEER_ORGS) {
+    const url = gateways[org.id];
+    if (url) env[`PORTAL_GATEWAY_${org.id.toUpperCase().replace(/-/g, '_')}`] = url;
+  }
+  await startProcess({
+    name: PRODUCTION_PORTAL,
+    command: process.execPath,
+    args: [VITE, 'preview', '--strictPort'],
+    cwd: FRONTEND,
+    env,
+    ports: [{ port, what: 'production portal' }],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(PRODUCTION_PORTAL, async () => (await fetch(url)).ok, 30_000, logFile(PRODUCTION_PORTAL));
+  return url;
+}
+
+/** A PNG's width and height (IHDR). */
+function pngSize(file: string): { width: number; height: number } {
+  const b = readFileSync(file);
+  assert.equal(b.subarray(1, 4).toString('latin1'), 'PNG', `${file} is a PNG`);
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
 
 describe(
-  'portal end to end in chromium (real gateways, network, Postgres, IPFS)',
-  { timeout: 25 * 60_000 },
+  'portal end to end in chromium, on the stack and demo consortium `npm start` brings up',
+  { timeout: 15 * 60_000 },
   () => {
     let portalUrl = '';
+    let productionPortalUrl = '';
+    let accountsFile = '';
 
     before(async () => {
-      await up();
-      await ensurePostgres();
-      await ensureIpfsAll();
-      await startGateways();
-      const gateways = Object.fromEntries(PEER_ORGS.map((o) => [o.id, `http://127.0.0.1:${o.gatewayPort}`]));
-      portalUrl = await startPortal(gateways);
+      // A fresh run directory: nothing left from an earlier run (its processes are stopped by pid first).
+      await down({ purge: true });
+      const t0 = Date.now();
+      const stack = await stackUp();
+      process.stdout.write(
+        `stack up and seeded in ${((Date.now() - t0) / 1000).toFixed(0)} s (${RUN_DIR})\n`,
+      );
+      assert.ok(stack.demoAccounts, 'the demo consortium was seeded (see the warning above if not)');
+      assert.ok(readState(RUN_DIR)?.completedAt, 'the seeding completed');
+      accountsFile = stack.demoAccounts;
+      portalUrl = stack.portal;
+      productionPortalUrl = await startProductionPortal(stack.gateways);
     });
 
     after(async () => {
-      await stopProcess('portal');
+      await stopProcess(PRODUCTION_PORTAL);
+      // The whole stack, by pid: later tests do not compete with it for the CPU.
+      await down();
     });
 
-    it('walks one export from creation to COMPLETED through the UI, each role in turn, then verifies it publicly', () => {
-      const endpoints = JSON.parse(readFileSync(join(RUN_DIR, 'endpoints.json'), 'utf8')) as {
-        gateways: Record<string, { admin?: { username: string; password: string } }>;
-      };
-      const admins = Object.fromEntries(Object.entries(endpoints.gateways).map(([org, g]) => [org, g.admin]));
-      assert.equal(Object.values(admins).filter(Boolean).length, 6, 'development admins of all six orgs');
+    it('the portal serves the demo accounts in development and not in production', async () => {
+      const dev = await fetch(`${portalUrl}/demo-accounts.json`);
+      assert.equal(dev.status, 200);
+      const body = (await dev.json()) as { mode: string; accounts: unknown[]; exports: unknown[] };
+      assert.equal(body.mode, 'development');
+      assert.equal(body.exports.length, 11);
+      assert.equal((await fetch(`${productionPortalUrl}/demo-accounts.json`)).status, 404);
+    });
+
+    it('the browser walk: demo accounts, seeded queues, keyboard only, one export to COMPLETED, axe and 375 px on every page', () => {
       const configFile = join(RUN_DIR, 'e2e.local.json');
-      // No `gateways` here: the browser reaches them through the portal's same-origin /gw/<org> proxies.
       writeFileSync(
         configFile,
-        JSON.stringify({ portalUrl, admins, users: {}, stepTimeoutMs: 90_000 }, null, 2),
-        {
-          mode: 0o600,
-        },
+        JSON.stringify(
+          { portalUrl, productionPortalUrl, accountsFile, shotsDir: SHOTS, stepTimeoutMs: 90_000 },
+          null,
+          2,
+        ),
+        { mode: 0o600 },
       );
-      // Only this run's screenshots count.
-      rmSync(SHOTS, { recursive: true, force: true });
+      // Only this run's screenshots count (in docs/img, only the walkthrough's own files are replaced).
+      rmSync(DEBUG_SHOTS, { recursive: true, force: true });
+      mkdirSync(DEBUG_SHOTS, { recursive: true });
       mkdirSync(SHOTS, { recursive: true });
+      for (const name of Object.values(DOC_SHOTS)) rmSync(join(SHOTS, name), { force: true });
       const started = Date.now();
       const r = spawnSync(
         process.execPath,
-        [
-          join(REPO, 'node_modules/vitest/vitest.mjs'),
-          'run',
-          '--root',
-          join(REPO, 'frontend'),
-          '--project',
-          'e2e',
-        ],
+        [join(REPO, 'node_modules/vitest/vitest.mjs'), 'run', '--root', FRONTEND, '--project', 'e2e'],
         { cwd: REPO, stdio: 'inherit', env: { ...process.env, PORTAL_E2E_CONFIG: configFile } },
       );
       process.stdout.write(`portal e2e: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
       assert.equal(r.status, 0, 'the browser walk passed (see the Vitest output above and e2e/screenshots/)');
-      const shots = readdirSync(SHOTS).filter((f) => f.endsWith('.png'));
-      for (const role of [
-        'exporter',
-        'bank_officer',
-        'fx_officer',
-        'ecta_officer',
-        'grader',
-        'shipping_agent',
-        'customs_officer',
-      ]) {
-        assert.ok(
-          shots.some((f) => f.startsWith(`${role}-dashboard`)),
-          `a dashboard screenshot for ${role} (found: ${shots.join(', ')})`,
+      for (const name of Object.values(DOC_SHOTS)) {
+        const expected = name === DOC_SHOTS.phoneQueue ? PHONE : DESKTOP;
+        assert.deepEqual(
+          pngSize(join(SHOTS, name)),
+          expected,
+          `${name}: ${expected.width}x${expected.height}`,
         );
       }
-      assert.ok(shots.includes('public-verify.png'), 'the public verification page was opened');
-      assert.ok(!shots.some((f) => f.startsWith('FAILED-')), 'no failure screenshot');
     });
   },
 );

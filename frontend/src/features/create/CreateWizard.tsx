@@ -151,7 +151,9 @@ export function CreateWizard(): ReactElement {
             Export <strong data-testid="created-export-id">{done.result.id}</strong> is{' '}
             <strong>{done.result.status}</strong>.
           </p>
-          <p className="small">Transaction {done.result.txId}</p>
+          <p className="small">
+            Transaction <code>{done.result.txId}</code>
+          </p>
         </Success>
         <p className="muted">
           Your trade terms stay private to the Commercial Bank, the National Bank and ECTA; Customs checks the
