@@ -23,6 +23,24 @@ import { DocumentKeys } from './document-keys.ts';
 import { newExportId } from './idempotency.ts';
 import type { UserService } from './users.ts';
 
+/** What a list row shows (rm_exports minus the full record and tracking log, plus the record's amendment). */
+const LIST_COLUMNS = [
+  'export_id',
+  'exporter_id',
+  'status',
+  'reached',
+  'contract',
+  'permit_number',
+  'repatriation_due_at',
+  'delinquent',
+  'created_at',
+  'updated_at',
+  'last_action',
+  'last_tx_id',
+  'last_block',
+  "record->'amendment' AS amendment",
+].join(', ');
+
 /** A fresh salt of 192 bits for one commitment (never reused: every private hash gets its own). */
 export function freshSalt(): string {
   return randomBytes(24).toString('base64url');
@@ -630,7 +648,8 @@ export class ExportService {
     const rows = (
       await query<Record<string, unknown>>(
         this.#deps.pool,
-        `SELECT * FROM rm_exports ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY export_id LIMIT $${values.length}`,
+        // The row's columns, not the projected record and tracking log (kilobytes per row a list never shows).
+        `SELECT ${LIST_COLUMNS} FROM rm_exports ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY export_id LIMIT $${values.length}`,
         values,
       )
     ).rows;
@@ -653,7 +672,7 @@ export class ExportService {
           lastTxId: r.last_tx_id,
           lastBlock: String(r.last_block),
           // A core field (policy.ts): whose step an amendment returns to decides whose queue it is in.
-          amendment: (r.record as { amendment?: unknown } | null)?.amendment ?? null,
+          amendment: r.amendment ?? null,
         };
       }),
       nextCursor: rows.length > filter.limit ? String(page[page.length - 1]!.export_id) : null,
