@@ -8,6 +8,7 @@ import {
   CommitError,
   CommitStatusError,
   GatewayError,
+  StatusCode,
   type SubmitError,
 } from '@hyperledger/fabric-gateway';
 
@@ -107,12 +108,12 @@ const GRPC = { DEADLINE_EXCEEDED: 4, UNAVAILABLE: 14, ABORTED: 10 } as const;
 export function fromFabricError(e: unknown): AppError | undefined {
   if (e instanceof CommitError) {
     const code =
-      e.code === 11
+      e.code === StatusCode.MVCC_READ_CONFLICT
         ? 'MVCC_READ_CONFLICT'
-        : e.code === 10
+        : e.code === StatusCode.ENDORSEMENT_POLICY_FAILURE
           ? 'ENDORSEMENT_POLICY_FAILURE'
           : `TX_INVALID_${e.code}`;
-    const status = e.code === 11 ? 409 : 502;
+    const status = e.code === StatusCode.MVCC_READ_CONFLICT ? 409 : 502;
     return new AppError(
       status,
       code,

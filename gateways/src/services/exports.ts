@@ -55,21 +55,25 @@ function salted(key: string, value: unknown): unknown {
   return v;
 }
 
-/** URL action → chaincode function, who may call it (role), and the transient key holding its private part. */
-export const ACTIONS: Readonly<
-  Record<string, { fn: ExportFunction; roles: readonly string[]; transient?: string }>
-> = {
+/** Body members that are private inputs: sent in the transient map, salted here, never in the proposal's arguments. */
+const PRIVATE_INPUTS = ['tradeTerms', 'fxApplication', 'customsValue', 'paymentProceeds'] as const;
+
+/**
+ * URL action → chaincode function and who may call it (role). A body's private parts (PRIVATE_INPUTS) travel in
+ * the transient map whatever the action; the route's schema says which an action accepts.
+ */
+export const ACTIONS: Readonly<Record<string, { fn: ExportFunction; roles: readonly string[] }>> = {
   'register-contract': { fn: 'RegisterContract', roles: ['ecta_officer'] },
   'certify-quality': { fn: 'CertifyQuality', roles: ['grader'] },
-  'submit-fx': { fn: 'SubmitFxApplication', roles: ['bank_officer'], transient: 'fxApplication' },
+  'submit-fx': { fn: 'SubmitFxApplication', roles: ['bank_officer'] },
   'approve-fx': { fn: 'ApproveFx', roles: ['fx_officer'] },
   'book-shipment': { fn: 'BookShipment', roles: ['shipping_agent'] },
-  'clear-customs': { fn: 'ClearCustoms', roles: ['customs_officer'], transient: 'customsValue' },
-  'start-inspection': { fn: 'ClearCustoms', roles: ['customs_officer'], transient: 'customsValue' },
+  'clear-customs': { fn: 'ClearCustoms', roles: ['customs_officer'] },
+  'start-inspection': { fn: 'ClearCustoms', roles: ['customs_officer'] },
   'complete-inspection': { fn: 'CompleteInspection', roles: ['customs_officer'] },
   ship: { fn: 'MarkShipped', roles: ['shipping_agent'] },
   'add-tracking-event': { fn: 'AddTrackingEvent', roles: ['shipping_agent'] },
-  'confirm-payment': { fn: 'RecordPayment', roles: ['bank_officer'], transient: 'paymentProceeds' },
+  'confirm-payment': { fn: 'RecordPayment', roles: ['bank_officer'] },
   'confirm-repatriation': { fn: 'ConfirmRepatriation', roles: ['fx_officer'] },
   'mark-delinquent': { fn: 'MarkDelinquent', roles: ['fx_officer'] },
   'clear-delinquency': { fn: 'ClearDelinquency', roles: ['fx_officer'] },
@@ -336,11 +340,10 @@ export class ExportService {
       throw new AppError(403, 'FORBIDDEN_ROLE', `role ${caller.role} cannot ${action}`);
     const { documents: refs, ...rest } = body as { documents?: DocumentRef[] } & Record<string, unknown>;
     await this.#requireOffChain(refs !== undefined && refs.length > 0);
-    const transientKeys = ['tradeTerms', 'fxApplication', 'customsValue', 'paymentProceeds'];
     const transient: Record<string, unknown> = {};
     const input: Record<string, unknown> = { exportId };
     for (const [k, v] of Object.entries(rest)) {
-      if (transientKeys.includes(k)) transient[k] = salted(k, v);
+      if ((PRIVATE_INPUTS as readonly string[]).includes(k)) transient[k] = salted(k, v);
       else if (k !== 'exportId') input[k] = v;
     }
     const documents = await this.#resolveDocuments(refs, exportId);
