@@ -29,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportStatus, Role } from '../src/api/types';
 import { type OrgKey, orgByKey } from '../src/config';
 import { STATUS_LABELS } from '../src/lib/workflow';
+import { seriousFindings } from '../src/test/axeFindings';
 import { DESKTOP, DOC_SHOTS, PHONE } from './shots';
 
 interface E2EConfig {
@@ -293,18 +294,12 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
           );
       }
       if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE_SCRIPT });
-      const violations = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: typeof Axe }).axe;
-        const result = await axe.run(document, { resultTypes: ['violations'] });
-        return result.violations
-          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .map((v) => ({
-            rule: v.id,
-            impact: v.impact ?? '',
-            help: v.help,
-            targets: v.nodes.map((n) => n.target.join(' ')),
-          }));
-      });
+      const violations = seriousFindings(
+        await page.evaluate(async () => {
+          const axe = (window as unknown as { axe: typeof Axe }).axe;
+          return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+        }),
+      );
       for (const v of violations)
         found.axe.push(
           `${label} at ${viewport.width} px: ${v.rule} (${v.impact}: ${v.help}) at ${v.targets.join(' | ')}`,

@@ -5,6 +5,7 @@
  * very upload it sent before (and the gateway replays its answer for the same Idempotency-Key).
  */
 import type { DocumentType } from '../../chaincode/coffee-export/src/model/vocabulary.ts';
+import type { DemoContract } from './plan.ts';
 
 export interface PdfContent {
   readonly title: string;
@@ -117,15 +118,7 @@ export function renderPdf(content: PdfContent): Buffer {
 export interface DocumentFacts {
   readonly exportId: string;
   readonly exporter: { readonly legalName: string; readonly tin: string; readonly licenceNumber: string };
-  readonly contract: {
-    readonly contractNumber: string;
-    readonly buyerName: string;
-    readonly destinationCountry: string;
-    readonly contractedGrade: string;
-    readonly quantityKg: number;
-    readonly originRegion: string;
-    readonly incoterm: string;
-  };
+  readonly contract: DemoContract;
   readonly unitPriceUsdPerKg: number;
   readonly contractValueUsd: number;
   readonly paymentMethod: string;

@@ -129,6 +129,17 @@ export const DEMO_MINIMUM_PRICES: readonly DemoMinimumPrice[] = [
 /** How an export gets to its status: the main line, or one of the exceptions. */
 export type Story = 'main' | 'amended' | 'amendment-requested' | 'rejected';
 
+/** An export's sales contract, as created and as printed on its documents (documents.ts). */
+export interface DemoContract {
+  readonly contractNumber: string;
+  readonly buyerName: string;
+  readonly destinationCountry: string;
+  readonly contractedGrade: string;
+  readonly quantityKg: number;
+  readonly originRegion: string;
+  readonly incoterm: 'FOB' | 'CFR' | 'CIF';
+}
+
 export interface DemoExport {
   readonly exportId: string;
   readonly exporterId: string;
@@ -136,15 +147,7 @@ export interface DemoExport {
   /** The status the export is left at. */
   readonly target: ExportStatus;
   readonly description: string;
-  readonly contract: {
-    readonly contractNumber: string;
-    readonly buyerName: string;
-    readonly destinationCountry: string;
-    readonly contractedGrade: string;
-    readonly quantityKg: number;
-    readonly originRegion: string;
-    readonly incoterm: 'FOB' | 'CFR' | 'CIF';
-  };
+  readonly contract: DemoContract;
   readonly unitPriceUsdPerKg: number;
   readonly buyerContact: string;
   /** UN/LOCODE of the port of discharge. */

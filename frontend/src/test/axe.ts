@@ -4,6 +4,7 @@
  * measure boxes or scrolling.
  */
 import axe from 'axe-core';
+import { type Finding, seriousFindings } from './axeFindings';
 
 const NEEDS_LAYOUT = [
   'color-contrast',
@@ -12,12 +13,7 @@ const NEEDS_LAYOUT = [
   'scrollable-region-focusable',
 ];
 
-export interface Finding {
-  rule: string;
-  impact: string;
-  help: string;
-  targets: string[];
-}
+export type { Finding } from './axeFindings';
 
 /** Serious and critical violations in the current document (every WCAG A/AA rule and axe's best practices). */
 export async function axeFindings(root: Element | Document = document): Promise<Finding[]> {
@@ -25,12 +21,5 @@ export async function axeFindings(root: Element | Document = document): Promise<
     resultTypes: ['violations', 'incomplete'],
     rules: Object.fromEntries(NEEDS_LAYOUT.map((id) => [id, { enabled: false }])),
   });
-  return [...result.violations, ...result.incomplete]
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({
-      rule: v.id,
-      impact: v.impact ?? '',
-      help: v.help,
-      targets: v.nodes.map((n) => n.target.join(' ')),
-    }));
+  return seriousFindings([...result.violations, ...result.incomplete]);
 }
