@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite in one node:test run — chaincode unit tests (compiled with tsc, the shared
-// chaincode/common package first), launcher unit tests, then the integration tests on the real network
+// chaincode/consortium and chaincode/common packages first), launcher unit tests, then the integration tests on the real network
 // (their own run directory, .run/test).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,14 +29,16 @@ function testFiles(dir, suffix) {
 }
 
 console.log('[test] compiling chaincodes …');
-// The shared package first: both chaincodes compile against its declarations.
-for (const cc of ['common', 'user-management', 'coffee-export']) {
+// The shared packages first: both chaincodes compile against their declarations. The consortium package is an
+// ES module at its source and CommonJS in dist (as network/src/nodes/chaincode-server.ts builds it).
+for (const cc of ['consortium', 'common', 'user-management', 'coffee-export']) {
   sh(process.execPath, [
     join(root, 'node_modules/typescript/bin/tsc'),
     '-p',
     join(root, 'chaincode', cc, 'tsconfig.json'),
   ]);
 }
+writeFileSync(join(root, 'chaincode/consortium/dist/package.json'), '{ "type": "commonjs" }\n');
 console.log('[test] type-checking the network launcher, the gateways and the scripts …');
 for (const ws of ['network', 'gateways', 'network/bench', 'scripts']) {
   sh(process.execPath, [
@@ -65,6 +67,7 @@ const vitest = spawnSync(
 );
 
 const unit = [
+  ...testFiles(join(root, 'chaincode/consortium/dist/test'), '.test.js'),
   ...testFiles(join(root, 'chaincode/common/dist/test'), '.test.js'),
   ...testFiles(join(root, 'chaincode/coffee-export/dist/test'), '.test.js'),
   ...testFiles(join(root, 'chaincode/user-management/dist/test'), '.test.js'),
@@ -82,7 +85,7 @@ const integration = [
   join(root, 'network/bench/bench.integration.test.ts'),
   // The demo consortium seeded through the gateways (its own run dir, .run/test-demo, ports +16000).
   join(root, 'scripts/demo/seed.integration.test.ts'),
-  join(root, 'frontend/e2e-runner/portal.integration.test.ts'),
+  join(root, 'frontend/e2e/portal.integration.test.ts'),
 ].filter((f) => existsSync(f));
 console.log('[test] browser for the portal end-to-end test …');
 sh('sh', [join(root, 'scripts/ensure-chromium.sh')]);

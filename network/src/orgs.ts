@@ -1,7 +1,11 @@
 /**
- * The consortium as data. Every launcher, generator and test derives names, ports and paths from here;
- * adding an organization is a change to this file, never a copied script.
+ * The launcher's view of the consortium: the org table of @coffee/consortium, placed on this machine. Names and
+ * roles come from the package; this file adds what only a single-machine deployment needs (port blocks shifted by
+ * COFFEE_PORT_OFFSET, the layout inside each block, chaincode servers).
  */
+import { CHANNEL, ORDERER_ORG as ORDERER_DEFINITION, ORGS, type OrgDefinition } from '@coffee/consortium';
+
+export { CHANNEL };
 
 export interface PeerOrg {
   /** Short id used in paths, URLs and npm script arguments. */
@@ -10,9 +14,9 @@ export interface PeerOrg {
   readonly displayName: string;
   /** DNS-style domain used in certificate names (and as host names in docker-compose). */
   readonly domain: string;
-  /** First port of the org's block of 100 (see ports()). */
+  /** First port of the org's block of 100 (see ports()), with the port offset applied. */
   readonly portBase: number;
-  /** Port of this org's gateway (../shared/spec/gateways.md). */
+  /** Port of this org's gateway (../shared/spec/gateways.md), with the port offset applied. */
   readonly gatewayPort: number;
 }
 
@@ -23,8 +27,6 @@ export interface OrdererOrg {
   readonly portBase: number;
   readonly ordererCount: number;
 }
-
-export const CHANNEL = 'coffee-export-channel';
 
 export const MAX_PORT_OFFSET = 24_000;
 
@@ -45,65 +47,32 @@ export function portOffset(env: NodeJS.ProcessEnv = process.env): number {
   return offset;
 }
 
-const OFFSET = portOffset();
+/** An org of the package's table, its ports read from COFFEE_PORT_OFFSET when asked for (not at import). */
+function placed(def: OrgDefinition): PeerOrg {
+  return {
+    id: def.id,
+    mspId: def.mspId,
+    displayName: def.displayName,
+    domain: def.domain,
+    get portBase() {
+      return def.defaultPortBase + portOffset();
+    },
+    get gatewayPort() {
+      return def.defaultGatewayPort + portOffset();
+    },
+  };
+}
 
-export const PEER_ORGS: readonly PeerOrg[] = [
-  {
-    id: 'commercial-bank',
-    mspId: 'CommercialBankMSP',
-    displayName: 'Commercial Bank',
-    domain: 'commercial-bank.coffee.local',
-    portBase: OFFSET + 7100,
-    gatewayPort: OFFSET + 3001,
-  },
-  {
-    id: 'national-bank',
-    mspId: 'NationalBankMSP',
-    displayName: 'National Bank',
-    domain: 'national-bank.coffee.local',
-    portBase: OFFSET + 7200,
-    gatewayPort: OFFSET + 3002,
-  },
-  {
-    id: 'ecta',
-    mspId: 'ECTAMSP',
-    displayName: 'Coffee and Tea Authority (ECTA)',
-    domain: 'ecta.coffee.local',
-    portBase: OFFSET + 7300,
-    gatewayPort: OFFSET + 3003,
-  },
-  {
-    id: 'ecx',
-    mspId: 'ECXMSP',
-    displayName: 'Commodity Exchange (ECX)',
-    domain: 'ecx.coffee.local',
-    portBase: OFFSET + 7400,
-    gatewayPort: OFFSET + 3004,
-  },
-  {
-    id: 'shipping-line',
-    mspId: 'ShippingLineMSP',
-    displayName: 'Shipping Line',
-    domain: 'shipping-line.coffee.local',
-    portBase: OFFSET + 7500,
-    gatewayPort: OFFSET + 3005,
-  },
-  {
-    id: 'customs',
-    mspId: 'CustomsMSP',
-    displayName: 'Customs Authority',
-    domain: 'customs.coffee.local',
-    portBase: OFFSET + 7600,
-    gatewayPort: OFFSET + 3006,
-  },
-];
+export const PEER_ORGS: readonly PeerOrg[] = ORGS.map(placed);
 
 export const ORDERER_ORG: OrdererOrg = {
-  id: 'orderer',
-  mspId: 'OrdererMSP',
-  domain: 'orderer.coffee.local',
-  portBase: OFFSET + 7000,
-  ordererCount: 3,
+  id: ORDERER_DEFINITION.id,
+  mspId: ORDERER_DEFINITION.mspId,
+  domain: ORDERER_DEFINITION.domain,
+  get portBase() {
+    return ORDERER_DEFINITION.defaultPortBase + portOffset();
+  },
+  ordererCount: ORDERER_DEFINITION.ordererCount,
 };
 
 /** The chaincodes deployed on the channel; each runs as one chaincode server per peer org. */

@@ -24,14 +24,14 @@ import {
 import { createUser, orgAdmin, type EnrolledIdentity } from '../src/identities.ts';
 import { down, up } from '../src/network.ts';
 import { CHANNEL, PEER_ORGS, findOrg } from '../src/orgs.ts';
-import { endorsersNeedStatus, exportEndorsers } from '../src/endorsers.ts';
+import { endorsersNeedStatus, exportEndorsers } from '@coffee/consortium';
 import {
   PRIVATE_GROUPS,
   canReadPrivate,
   canSeeExport,
   type ExportFacts,
   type Viewer,
-} from '../../chaincode/coffee-export/src/model/policy.ts';
+} from '@coffee/consortium';
 
 type Json = Record<string, unknown>;
 

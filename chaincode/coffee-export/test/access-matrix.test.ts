@@ -19,7 +19,7 @@ import {
   canReadGroup,
   canReadPrivate,
   canSeeExport,
-} from '../src/model/policy';
+} from '@coffee/consortium';
 import {
   EXPORTER_OF,
   type Json,

@@ -6,7 +6,7 @@ import '@coffee/chaincode-common/dist/test-support/quiet';
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DOCUMENT_UPLOADERS } from '../src/model/policy';
+import { DOCUMENT_UPLOADERS } from '@coffee/consortium';
 import {
   CE,
   type Json,

@@ -1,4 +1,4 @@
-import { canSeeExport } from '../src/model/policy';
+import { canSeeExport } from '@coffee/consortium';
 import '@coffee/chaincode-common/dist/test-support/quiet';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,7 +1,7 @@
 import '@coffee/chaincode-common/dist/test-support/quiet';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ENDORSERS_BY_STATUS } from '../src/lib/endorsement';
+import { ENDORSERS_BY_STATUS } from '@coffee/consortium';
 import { EVENTS } from '../src/lib/events';
 import type { Identity } from '@coffee/chaincode-common/dist/test-support/fakes';
 import {

@@ -6,7 +6,6 @@
 export { ChaincodeError, type CommonErrorCode } from './errors';
 export * from './health';
 export * from './ledger';
-export * from './orgs';
 export * from './serialize';
 export * from './time';
 export * from './validate';

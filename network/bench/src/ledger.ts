@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Binaries } from '../../src/binaries.ts';
-import { exportEndorsers } from '../../src/endorsers.ts';
+import { exportEndorsers } from '@coffee/consortium';
 import {
   connectOrg,
   identityCredentials,

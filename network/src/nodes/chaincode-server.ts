@@ -22,8 +22,11 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** The workspace package both chaincodes load at run time (`@coffee/chaincode-common`). */
-export const CHAINCODE_COMMON_DIR = 'chaincode/common';
+/**
+ * The workspace packages both chaincodes load at run time, in build order: the consortium's definitions
+ * (`@coffee/consortium`) and the shared chaincode code (`@coffee/chaincode-common`).
+ */
+export const CHAINCODE_SHARED_DIRS = ['chaincode/consortium', 'chaincode/common'] as const;
 
 /** Newest modification time of what a package's compiled `dist/src` is made from. */
 function newestSource(dir: string): number {
@@ -44,24 +47,39 @@ async function buildIfStale(dir: string, sourcesMtime: number): Promise<void> {
     '-p',
     join(dir, 'tsconfig.json'),
   ]);
+  markCommonJs(dir);
 }
 
 /**
- * Builds the chaincode (tsc) when any source is newer than its output. The shared package is built first
- * when stale; a change there also rebuilds the chaincode, which is type-checked against it.
+ * tsc compiles every chaincode package to CommonJS; a package that is an ES module at its source
+ * (`@coffee/consortium`, which the gateways and the portal import as TypeScript) gets a dist/package.json
+ * saying so, or Node would load its compiled files as ES modules.
+ */
+export function markCommonJs(dir: string): void {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown };
+  if (pkg.type === 'module') writeFileSync(join(dir, 'dist', 'package.json'), '{ "type": "commonjs" }\n');
+}
+
+/**
+ * Builds the chaincode (tsc) when any source is newer than its output. The shared packages are built first
+ * when stale; a change there also rebuilds the chaincode, which is type-checked against them.
  */
 export async function buildChaincode(cc: ChaincodeSpec): Promise<void> {
-  const common = join(REPO_ROOT, CHAINCODE_COMMON_DIR);
-  const commonSources = newestSource(common);
-  await buildIfStale(common, commonSources);
+  let shared = 0;
+  for (const rel of CHAINCODE_SHARED_DIRS) {
+    const dir = join(REPO_ROOT, rel);
+    // Each shared package is type-checked against the ones before it.
+    shared = Math.max(shared, newestSource(dir));
+    await buildIfStale(dir, shared);
+  }
   const dir = join(REPO_ROOT, cc.dir);
-  await buildIfStale(dir, Math.max(newestSource(dir), commonSources));
+  await buildIfStale(dir, Math.max(newestSource(dir), shared));
 }
 
 /**
  * The chaincode's version: its package version plus a hash of what it runs (compiled source, package.json,
- * collections, and the same for the shared package it loads). A changed hash means a new definition: the
- * deploy step bumps the sequence, so a change in chaincode/common upgrades both chaincodes.
+ * collections, and the same for the shared packages it loads). A changed hash means a new definition: the
+ * deploy step bumps the sequence, so a change in chaincode/common or chaincode/consortium upgrades both.
  */
 export function chaincodeVersion(cc: ChaincodeSpec): string {
   const h = createHash('sha256');
@@ -73,7 +91,7 @@ export function chaincodeVersion(cc: ChaincodeSpec): string {
   const files = [
     ...runs(dir),
     ...(cc.collections ? [join(dir, cc.collections)] : []),
-    ...runs(join(REPO_ROOT, CHAINCODE_COMMON_DIR)),
+    ...CHAINCODE_SHARED_DIRS.flatMap((rel) => runs(join(REPO_ROOT, rel))),
   ].sort();
   for (const f of files) {
     // Relative to the chaincode: its own files hash as before, the shared ones as ../common/...

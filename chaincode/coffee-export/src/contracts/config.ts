@@ -1,6 +1,7 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import { KeyEndorsementPolicy } from 'fabric-shim';
-import { Fields, MSP, emitEvent, toJson, txIso, writeState } from '@coffee/chaincode-common';
+import { Fields, emitEvent, toJson, txIso, writeState } from '@coffee/chaincode-common';
+import { MSP } from '@coffee/consortium';
 import { type Permission, authorize } from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';

@@ -2,7 +2,6 @@ import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-a
 import {
   Fields,
   ID_PATTERN,
-  MSP,
   type Parser,
   checkId,
   emitEvent,
@@ -19,9 +18,9 @@ import {
   writePrivate,
   writeState,
 } from '@coffee/chaincode-common';
+import { ACTORS, REVIEWERS, TRANSITIONS, pendingReview } from '@coffee/consortium';
 import {
   type AuthorizedActor,
-  type Permission,
   applyDefaultPenalty,
   authorize,
   permit,
@@ -36,7 +35,7 @@ import {
   canSeeExport,
   canUploadDocument,
   redactExport,
-} from '../model/policy';
+} from '@coffee/consortium';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
 import {
@@ -74,11 +73,8 @@ import {
   type ExportRecord,
   MAX_TRACKING_EVENTS,
   PERMIT_PATTERN,
-  DOCUMENTS_OPEN_STATUSES,
-  PRE_SHIPMENT_STATUSES,
   RISK_LANES,
   REVIEW_STEP,
-  type ReviewStatus,
   STATUS_INDEX,
   exportKey,
   parseContractInfo,
@@ -115,22 +111,7 @@ import { readConfig } from '../model/config';
 import { trackingPolicy } from '../lib/endorsement';
 import { minimumPriceInForce } from '../model/minprice';
 
-const { CommercialBank, NationalBank, ECTA, ECX, ShippingLine, Customs } = MSP;
-const EXPORTER: Permission = { msp: CommercialBank, roles: ['exporter'] };
-const BANK_OFFICER: Permission = { msp: CommercialBank, roles: ['bank_officer'] };
-const ECTA_OFFICER: Permission = { msp: ECTA, roles: ['ecta_officer'] };
-const GRADER: Permission = { msp: ECX, roles: ['grader'] };
-const FX_OFFICER: Permission = { msp: NationalBank, roles: ['fx_officer'] };
-const SHIPPING_AGENT: Permission = { msp: ShippingLine, roles: ['shipping_agent'] };
-const CUSTOMS_OFFICER: Permission = { msp: Customs, roles: ['customs_officer'] };
-
-/** Who reviews each review state (steps 2, 3, 5, 7): they may request an amendment or reject. */
-const REVIEWERS: Readonly<Record<ReviewStatus, Permission>> = {
-  SUBMITTED: ECTA_OFFICER,
-  CONTRACT_REGISTERED: GRADER,
-  FX_SUBMITTED: FX_OFFICER,
-  SHIPMENT_BOOKED: CUSTOMS_OFFICER,
-};
+const { exporter: EXPORTER, bankOfficer: BANK_OFFICER } = ACTORS;
 
 const EXPORTER_DOCUMENTS: readonly DocumentType[] = [
   'SALES_CONTRACT',
@@ -139,22 +120,6 @@ const EXPORTER_DOCUMENTS: readonly DocumentType[] = [
 ];
 const REF = { max: 64, pattern: REFERENCE_PATTERN };
 const REASON = { max: 1000, text: true };
-
-function reviewStatusOf(record: ExportRecord): ReviewStatus | undefined {
-  switch (record.status) {
-    case 'SUBMITTED':
-    case 'CONTRACT_REGISTERED':
-    case 'FX_SUBMITTED':
-    case 'SHIPMENT_BOOKED':
-      return record.status;
-    case 'UNDER_INSPECTION':
-      return 'SHIPMENT_BOOKED';
-    case 'AMENDMENT_REQUESTED':
-      return record.amendment?.returnTo;
-    default:
-      return undefined;
-  }
-}
 
 function shipByMillis(record: ExportRecord): number {
   return parseIsoMillis(record.registration?.shipBy ?? '') ?? Number.POSITIVE_INFINITY;
@@ -265,7 +230,7 @@ export class ExportContract extends Contract {
       fail('VALIDATION_FAILED', 'contract value must equal unit price × quantity');
     }
     requireDocuments(documents, ['SALES_CONTRACT', 'PROFORMA_INVOICE']);
-    const actor = await authorize(ctx, [EXPORTER], { purpose: 'EXPORT' });
+    const actor = await authorize(ctx, TRANSITIONS.CreateExport.actors, { purpose: 'EXPORT' });
     const exporterId =
       actor.exporterId ?? fail('FORBIDDEN_ROLE', `${actor.userId} is not linked to an exporter`);
     requireEligible(actor, exporterId);
@@ -312,8 +277,8 @@ export class ExportContract extends Contract {
     const registrationNumber = f.str('registrationNumber', REF);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [ECTA_OFFICER], 'EXPORT');
-    requireStatus(record, ['SUBMITTED'], 'RegisterContract');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.RegisterContract.actors, 'EXPORT');
+    requireStatus(record, TRANSITIONS.RegisterContract.from, 'RegisterContract');
     requireEligible(actor, record.exporterId);
     const terms = await readTerms(ctx, record);
     const minimum = await minimumPriceInForce(
@@ -371,8 +336,8 @@ export class ExportContract extends Contract {
     const documents = parseDocuments(f, 'documents', ['QUALITY_CERTIFICATE'], true);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [GRADER]);
-    requireStatus(record, ['CONTRACT_REGISTERED'], 'CertifyQuality');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.CertifyQuality.actors);
+    requireStatus(record, TRANSITIONS.CertifyQuality.from, 'CertifyQuality');
     if (gradeRank(quality.certifiedGrade) > gradeRank(record.contract.contractedGrade)) {
       fail(
         'GRADE_BELOW_CONTRACT',
@@ -416,8 +381,8 @@ export class ExportContract extends Contract {
       return fail('VALIDATION_FAILED', `transient '${TRANSIENT.fxApplication}' is required`);
     }
     const application = parseFxApplicationInput(fxInput, exportId);
-    const { actor, record } = await actOn(ctx, exportId, [BANK_OFFICER]);
-    requireStatus(record, ['QUALITY_CERTIFIED'], 'SubmitFxApplication');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.SubmitFxApplication.actors);
+    requireStatus(record, TRANSITIONS.SubmitFxApplication.from, 'SubmitFxApplication');
     const terms = await readTerms(ctx, record);
     requireDistinctSalts(application.salt, terms.salt, terms.valueSalt);
     if (application.paymentMethod !== terms.paymentMethod) {
@@ -450,8 +415,8 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [FX_OFFICER], 'FX');
-    requireStatus(record, ['FX_SUBMITTED'], 'ApproveFx');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.ApproveFx.actors, 'FX');
+    requireStatus(record, TRANSITIONS.ApproveFx.from, 'ApproveFx');
     requireEligible(actor, record.exporterId);
     const terms = await readTerms(ctx, record);
     const application = await readVerified(
@@ -503,8 +468,8 @@ export class ExportContract extends Contract {
     const documents = parseDocuments(f, 'documents', ['BOOKING_CONFIRMATION'], true);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [SHIPPING_AGENT]);
-    requireStatus(record, ['FX_APPROVED'], 'BookShipment');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.BookShipment.actors);
+    requireStatus(record, TRANSITIONS.BookShipment.from, 'BookShipment');
     requireBeforeShipBy(ctx, record);
     if (etdMillis >= shipByMillis(record)) {
       fail(
@@ -562,8 +527,8 @@ export class ExportContract extends Contract {
       return fail('VALIDATION_FAILED', `transient '${TRANSIENT.customsValue}' is required`);
     }
     const declaredValue = parseCustomsValueInput(valueInput);
-    const { actor, record } = await actOn(ctx, exportId, [CUSTOMS_OFFICER]);
-    requireStatus(record, ['SHIPMENT_BOOKED'], 'ClearCustoms');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.ClearCustoms.actors);
+    requireStatus(record, TRANSITIONS.ClearCustoms.from, 'ClearCustoms');
     requireBeforeShipBy(ctx, record);
     const allDocuments = appendDocuments(ctx, record.documents, documents, actor);
     requireDocuments(allDocuments, CUSTOMS_DOCUMENT_SET);
@@ -613,8 +578,8 @@ export class ExportContract extends Contract {
     const findings = f.str('findings', REASON);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [CUSTOMS_OFFICER]);
-    requireStatus(record, ['UNDER_INSPECTION'], 'CompleteInspection');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.CompleteInspection.actors);
+    requireStatus(record, TRANSITIONS.CompleteInspection.from, 'CompleteInspection');
     requireBeforeShipBy(ctx, record);
     const permitNumber = record.permit?.permitNumber ?? '';
     await this.#checkPermit(ctx, record, permitNumber, actor);
@@ -655,8 +620,8 @@ export class ExportContract extends Contract {
     const documents = parseDocuments(f, 'documents', ['BILL_OF_LADING'], true);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [SHIPPING_AGENT]);
-    requireStatus(record, ['CUSTOMS_CLEARED'], 'MarkShipped');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.MarkShipped.actors);
+    requireStatus(record, TRANSITIONS.MarkShipped.from, 'MarkShipped');
     requireBeforeShipBy(ctx, record);
     if (onBoardMillis > txMillis(ctx)) {
       fail('VALIDATION_FAILED', 'input.onBoardDate lies in the future of the transaction');
@@ -697,8 +662,8 @@ export class ExportContract extends Contract {
     const [, eventMillis] = readInstant(f, 'eventTime');
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [SHIPPING_AGENT]);
-    requireStatus(record, ['SHIPPED'], 'AddTrackingEvent');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.AddTrackingEvent.actors);
+    requireStatus(record, TRANSITIONS.AddTrackingEvent.from, 'AddTrackingEvent');
     if (eventMillis > txMillis(ctx)) {
       fail('VALIDATION_FAILED', 'input.eventTime lies in the future of the transaction');
     }
@@ -749,8 +714,8 @@ export class ExportContract extends Contract {
       return fail('VALIDATION_FAILED', `transient '${TRANSIENT.paymentProceeds}' is required`);
     }
     const proceeds = parseProceedsInput(proceedsInput, exportId, paymentReference);
-    const { actor, record } = await actOn(ctx, exportId, [BANK_OFFICER]);
-    requireStatus(record, ['SHIPPED'], 'RecordPayment');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.RecordPayment.actors);
+    requireStatus(record, TRANSITIONS.RecordPayment.from, 'RecordPayment');
     const terms = await readTerms(ctx, record);
     requireDistinctSalts(
       proceeds.salt,
@@ -785,8 +750,8 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [FX_OFFICER]);
-    requireStatus(record, ['PAYMENT_RECEIVED'], 'ConfirmRepatriation');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.ConfirmRepatriation.actors);
+    requireStatus(record, TRANSITIONS.ConfirmRepatriation.from, 'ConfirmRepatriation');
     const terms = await readTerms(ctx, record);
     const proceeds = await readVerified(
       ctx,
@@ -822,7 +787,10 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const { actor, record } = await identifyFor(ctx, exportId);
-    const review = record.status === 'AMENDMENT_REQUESTED' ? undefined : reviewStatusOf(record);
+    const review =
+      record.status === 'AMENDMENT_REQUESTED'
+        ? undefined
+        : pendingReview(record.status, record.amendment?.returnTo);
     permit(actor, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
     if (review === undefined) {
       return fail('INVALID_TRANSITION', `no review is pending while export ${exportId} is ${record.status}`);
@@ -868,7 +836,7 @@ export class ExportContract extends Contract {
     const { actor, record } = await identifyFor(ctx, exportId, 'EXPORT');
     const returnTo = record.amendment?.returnTo;
     permit(actor, returnTo === 'FX_SUBMITTED' ? [EXPORTER, BANK_OFFICER] : [EXPORTER]);
-    requireStatus(record, ['AMENDMENT_REQUESTED'], 'SubmitAmendment');
+    requireStatus(record, TRANSITIONS.SubmitAmendment.from, 'SubmitAmendment');
     if (returnTo === undefined) {
       return fail('CORRUPT_STATE', `export ${exportId} awaits an amendment without a recorded request`);
     }
@@ -967,7 +935,7 @@ export class ExportContract extends Contract {
     readTransient(ctx, []);
     const { actor, record } = await actOn(ctx, exportId, [EXPORTER]);
     // Frozen from customs on: while under inspection only a customs-requested amendment changes documents.
-    requireStatus(record, DOCUMENTS_OPEN_STATUSES, 'AttachDocuments');
+    requireStatus(record, TRANSITIONS.AttachDocuments.from, 'AttachDocuments');
     return commitExport(
       ctx,
       record,
@@ -992,7 +960,7 @@ export class ExportContract extends Contract {
     f.end();
     readTransient(ctx, []);
     const { actor, record } = await identifyFor(ctx, exportId);
-    const review = reviewStatusOf(record);
+    const review = pendingReview(record.status, record.amendment?.returnTo);
     permit(actor, review === undefined ? Object.values(REVIEWERS) : [REVIEWERS[review]]);
     if (review === undefined) {
       return fail('INVALID_TRANSITION', `no review is pending while export ${exportId} is ${record.status}`);
@@ -1009,8 +977,8 @@ export class ExportContract extends Contract {
     const reason = f.str('reason', REASON);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [EXPORTER, BANK_OFFICER]);
-    requireStatus(record, PRE_SHIPMENT_STATUSES, 'CancelExport');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.CancelExport.actors);
+    requireStatus(record, TRANSITIONS.CancelExport.from, 'CancelExport');
     return this.#close(ctx, record, 'CANCELLED', actor, { action: 'CancelExport', reason });
   }
 
@@ -1025,8 +993,8 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, 'ANY');
-    requireStatus(record, PRE_SHIPMENT_STATUSES, 'RecordDefault');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.RecordDefault.actors);
+    requireStatus(record, TRANSITIONS.RecordDefault.from, 'RecordDefault');
     if (record.registration === undefined) {
       return fail(
         'DEADLINE_NOT_PASSED',
@@ -1061,8 +1029,8 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [FX_OFFICER]);
-    requireStatus(record, ['SHIPPED'], 'MarkDelinquent');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.MarkDelinquent.actors);
+    requireStatus(record, TRANSITIONS.MarkDelinquent.from, 'MarkDelinquent');
     const due = record.shipment?.repatriationDueAt ?? '';
     if (txMillis(ctx) <= (parseIsoMillis(due) ?? Number.POSITIVE_INFINITY)) {
       fail('DEADLINE_NOT_PASSED', `the repatriation of export ${exportId} is due ${due}, not overdue`);
@@ -1096,8 +1064,8 @@ export class ExportContract extends Contract {
     const exportId = readExportId(f);
     f.end();
     readTransient(ctx, []);
-    const { actor, record } = await actOn(ctx, exportId, [FX_OFFICER]);
-    requireStatus(record, ['PAYMENT_RECEIVED', 'COMPLETED'], 'ClearDelinquency');
+    const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.ClearDelinquency.actors);
+    requireStatus(record, TRANSITIONS.ClearDelinquency.from, 'ClearDelinquency');
     const current = record.delinquency;
     if (current === undefined || current.clearedAt !== undefined) {
       return fail('INVALID_TRANSITION', `export ${exportId} is not recorded as delinquent`);

@@ -1,7 +1,6 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
   Fields,
-  MSP,
   emitEvent,
   isoFromMillis,
   readAll,
@@ -10,6 +9,7 @@ import {
   txIso,
   writeState,
 } from '@coffee/chaincode-common';
+import { MSP } from '@coffee/consortium';
 import { authorize } from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';

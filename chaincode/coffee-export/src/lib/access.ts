@@ -4,26 +4,15 @@
  * must be ACTIVE and carry the same role; exporter users carry the exporter id they act for.
  */
 import type { Context } from 'fabric-contract-api';
-import {
-  Fields,
-  ID_PATTERN,
-  MSP_IDS,
-  type MspId,
-  ROLES,
-  type Role,
-  asMspId,
-  asRole,
-  parseJsonBytes,
-} from '@coffee/chaincode-common';
+import type { Permission } from '@coffee/consortium';
+import { Fields, ID_PATTERN, parseJsonBytes } from '@coffee/chaincode-common';
+import { MSP_IDS, type MspId, ROLES, type Role, asMspId, asRole } from '@coffee/consortium';
 import { type ErrorCode, codeIn, fail } from './errors';
 import type { Actor } from '../model/common';
 
 export const USER_MANAGEMENT = 'user-management';
 
-export interface Permission {
-  msp: MspId;
-  roles: readonly Role[];
-}
+export type { Permission };
 
 /** Whose eligibility to check with the caller's record (users:GetCallerWithEligibility). */
 export interface EligibilityRequest {

@@ -8,9 +8,7 @@
 import type { Context } from 'fabric-contract-api';
 import { KeyEndorsementPolicy } from 'fabric-shim';
 import type { ExportStatus } from '../model/export';
-import { ENDORSERS_BY_STATUS, TRACKING_ENDORSERS } from './endorsers';
-
-export { ENDORSERS_BY_STATUS } from './endorsers';
+import { ENDORSERS_BY_STATUS, TRACKING_ENDORSERS } from '@coffee/consortium';
 
 export function policyFor(status: ExportStatus): Uint8Array {
   const policy = new KeyEndorsementPolicy();

@@ -3,39 +3,9 @@
  * refusals by code, never by prose.
  */
 import { ChaincodeError } from '@coffee/chaincode-common';
+import { EXPORT_ERROR_CODES, parseChaincodeMessage } from '@coffee/consortium';
 
-export const ERROR_CODES = [
-  'VALIDATION_FAILED',
-  'CORRUPT_STATE',
-  'EXPORT_NOT_FOUND',
-  'EXPORT_EXISTS',
-  'INVALID_TRANSITION',
-  'FORBIDDEN_ORG',
-  'FORBIDDEN_ROLE',
-  'USER_NOT_REGISTERED',
-  'USER_SUSPENDED',
-  'INVALID_IDENTITY',
-  'LICENSE_INVALID',
-  'EXPORTER_DELINQUENT',
-  'BELOW_MINIMUM_PRICE',
-  'NO_MINIMUM_PRICE',
-  'DOCUMENTS_MISSING',
-  'DECLARATION_INCONSISTENT',
-  'GRADE_BELOW_CONTRACT',
-  'QUANTITY_MISMATCH',
-  'VALUE_MISMATCH',
-  'PAYMENT_METHOD_MISMATCH',
-  'TERMS_MISSING',
-  'TERMS_TAMPERED',
-  'PERMIT_NOT_FOUND',
-  'PERMIT_MISMATCH',
-  'PERMIT_CONSUMED',
-  'PERMIT_VOIDED',
-  'DEADLINE_NOT_PASSED',
-  'DEADLINE_PASSED',
-  'REPATRIATION_SHORTFALL',
-  'UPSTREAM_ERROR',
-] as const;
+export const ERROR_CODES = EXPORT_ERROR_CODES;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -46,11 +16,6 @@ export function fail(code: ErrorCode, detail: string): never {
 
 /** The first known `CODE: ` in a message relayed from another chaincode (peers may prefix their own text). */
 export function codeIn(message: string): ErrorCode | undefined {
-  for (const match of message.matchAll(/\b([A-Z][A-Z_]{2,}): /g)) {
-    const found = ERROR_CODES.find((code) => code === match[1]);
-    if (found !== undefined) {
-      return found;
-    }
-  }
-  return undefined;
+  const code = parseChaincodeMessage(message)?.code;
+  return ERROR_CODES.find((c) => c === code);
 }

@@ -14,7 +14,7 @@ import { setKeyPolicy } from './endorsement';
 import { fail } from './errors';
 import type { EventName } from './events';
 import { type Actor, actorOf } from '../model/common';
-import { canSeeExport, progressOf, redactExport } from '../model/policy';
+import { canSeeExport, progressOf, redactExport } from '@coffee/consortium';
 import {
   type DocumentInput,
   type DocumentRecord,

@@ -1,21 +1,13 @@
 /** Value shapes shared by the coffee-export models. */
-import {
-  CODE_PATTERN,
-  Fields,
-  ID_PATTERN,
-  MSP_IDS,
-  type MspId,
-  ROLES,
-  type Role,
-  parseIsoMillis,
-} from '@coffee/chaincode-common';
+import { CODE_PATTERN, Fields, ID_PATTERN, parseIsoMillis } from '@coffee/chaincode-common';
+import { MSP_IDS, type MspId, ROLES, type Role } from '@coffee/consortium';
 import { fail } from '../lib/errors';
 
-import { GRADES } from './vocabulary';
+import { GRADES } from '@coffee/consortium';
 
 export { GRADES };
-export type { Grade } from './vocabulary';
-import type { Grade } from './vocabulary';
+import type { Grade } from '@coffee/consortium';
+export type { Grade };
 
 /** G1 is the best grade; "grade ≥ contracted" means a rank number ≤ the contracted one. */
 export function gradeRank(grade: Grade): number {

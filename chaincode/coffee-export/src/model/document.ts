@@ -2,7 +2,7 @@
 import { Fields } from '@coffee/chaincode-common';
 import { type Actor, GRADES, type Grade, MAX_QUANTITY_KG, parseActor } from './common';
 
-import { DOCUMENT_TYPES, type DocumentType } from './vocabulary';
+import { DOCUMENT_TYPES, type DocumentType } from '@coffee/consortium';
 
 export { DOCUMENT_TYPES, type DocumentType };
 

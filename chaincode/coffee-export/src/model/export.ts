@@ -15,43 +15,28 @@ import {
 } from './common';
 import { type DocumentRecord, MAX_DOCUMENTS, parseDocumentRecord } from './document';
 
-import { EXPORT_STATUSES, type ExportStatus } from './vocabulary';
-import { MAIN_LINE, progressOf } from './policy';
+import {
+  DOCUMENTS_OPEN_STATUSES,
+  EXPORT_STATUSES,
+  type ExportStatus,
+  MAIN_LINE,
+  PRE_SHIPMENT_STATUSES,
+  REVIEW_STATUSES,
+  type ReviewStatus,
+  TERMINAL_STATUSES,
+  progressOf,
+} from '@coffee/consortium';
 
-export { EXPORT_STATUSES, type ExportStatus };
+export {
+  DOCUMENTS_OPEN_STATUSES,
+  EXPORT_STATUSES,
+  type ExportStatus,
+  PRE_SHIPMENT_STATUSES,
+  REVIEW_STATUSES,
+  type ReviewStatus,
+  TERMINAL_STATUSES,
+};
 
-export const TERMINAL_STATUSES: readonly ExportStatus[] = ['COMPLETED', 'REJECTED', 'CANCELLED', 'DEFAULTED'];
-
-/** States from which CANCELLED and DEFAULTED are possible: alive and not yet SHIPPED. */
-export const PRE_SHIPMENT_STATUSES: readonly ExportStatus[] = [
-  'DRAFT',
-  'SUBMITTED',
-  'CONTRACT_REGISTERED',
-  'QUALITY_CERTIFIED',
-  'FX_SUBMITTED',
-  'FX_APPROVED',
-  'SHIPMENT_BOOKED',
-  'UNDER_INSPECTION',
-  'CUSTOMS_CLEARED',
-  'AMENDMENT_REQUESTED',
-];
-
-/**
- * States in which the exporter may attach shipping documents: frozen from customs on (under inspection only a
- * customs-requested amendment changes them, and that returns the export to SHIPMENT_BOOKED first).
- */
-export const DOCUMENTS_OPEN_STATUSES: readonly ExportStatus[] = PRE_SHIPMENT_STATUSES.filter(
-  (s) => s !== 'UNDER_INSPECTION' && s !== 'CUSTOMS_CLEARED',
-);
-
-/** The states reviewed at steps 2, 3, 5 and 7; an amendment returns to the same one. */
-export const REVIEW_STATUSES = [
-  'SUBMITTED',
-  'CONTRACT_REGISTERED',
-  'FX_SUBMITTED',
-  'SHIPMENT_BOOKED',
-] as const;
-export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 export const REVIEW_STEP: Readonly<Record<ReviewStatus, number>> = {
   SUBMITTED: 2,
   CONTRACT_REGISTERED: 3,
@@ -59,7 +44,7 @@ export const REVIEW_STEP: Readonly<Record<ReviewStatus, number>> = {
   SHIPMENT_BOOKED: 7,
 };
 
-import { INCOTERMS, PAYMENT_METHODS, PERMIT_STATUSES, RISK_LANES } from './vocabulary';
+import { INCOTERMS, PAYMENT_METHODS, PERMIT_STATUSES, RISK_LANES } from '@coffee/consortium';
 
 export { INCOTERMS, PAYMENT_METHODS, PERMIT_STATUSES, RISK_LANES };
 export const MAX_TRACKING_EVENTS = 500;

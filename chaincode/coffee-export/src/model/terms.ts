@@ -7,6 +7,7 @@
  */
 import type { Context } from 'fabric-contract-api';
 import { Fields } from '@coffee/chaincode-common';
+import { PRIVATE_INPUTS, type PrivateInput } from '@coffee/consortium';
 import { fail } from '../lib/errors';
 import { ID_PATTERN, MAX_USD, MAX_USD_PER_KG, REFERENCE_PATTERN, SALT_PATTERN, toCents } from './common';
 import { PAYMENT_METHODS } from './export';
@@ -15,12 +16,9 @@ export const TRADE_TERMS_COLLECTION = 'tradeTerms';
 export const CUSTOMS_VALUE_COLLECTION = 'customsValue';
 
 /** Transient map keys, one per kind of private input. */
-export const TRANSIENT = {
-  tradeTerms: 'tradeTerms',
-  fxApplication: 'fxApplication',
-  customsValue: 'customsValue',
-  paymentProceeds: 'paymentProceeds',
-} as const;
+export const TRANSIENT = Object.fromEntries(PRIVATE_INPUTS.map((k) => [k, k])) as {
+  readonly [K in PrivateInput]: K;
+};
 
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 

@@ -2,7 +2,6 @@ import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-a
 import {
   Fields,
   ID_PATTERN,
-  MSP,
   checkId,
   emitEvent,
   isoFromMillis,
@@ -15,6 +14,7 @@ import {
   txMillis,
   writeState,
 } from '@coffee/chaincode-common';
+import { MSP } from '@coffee/consortium';
 import { authorize } from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';

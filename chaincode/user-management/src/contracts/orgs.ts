@@ -1,14 +1,6 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
-import {
-  Fields,
-  MSP_IDS,
-  type MspId,
-  emitEvent,
-  readState,
-  toJson,
-  txIso,
-  writeState,
-} from '@coffee/chaincode-common';
+import { Fields, emitEvent, readState, toJson, txIso, writeState } from '@coffee/chaincode-common';
+import { MSP_IDS, type MspId } from '@coffee/consortium';
 import { authorize } from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';

@@ -2,9 +2,6 @@ import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-a
 import {
   Fields,
   ID_PATTERN,
-  MSP_IDS,
-  ROLES,
-  ROLES_BY_MSP,
   checkId,
   emitEvent,
   readPage,
@@ -15,6 +12,7 @@ import {
   txMillis,
   writeState,
 } from '@coffee/chaincode-common';
+import { MSP_IDS, ROLES, ROLES_BY_MSP } from '@coffee/consortium';
 import { authorize, readUser } from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';

@@ -3,7 +3,8 @@
  * caller's user record on this ledger. Nothing about the actor is ever taken from arguments.
  */
 import type { Context } from 'fabric-contract-api';
-import { type MspId, type Role, readState } from '@coffee/chaincode-common';
+import { readState } from '@coffee/chaincode-common';
+import { type MspId, type Role } from '@coffee/consortium';
 import { fail } from './errors';
 import { type CallerIdentity, callerIdentity } from './identity';
 import { parseUser, type UserRecord, userKey } from '../model/user';

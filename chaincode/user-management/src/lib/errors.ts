@@ -3,24 +3,9 @@
  * coffee-export chaincode, which calls this one) can branch on the code without parsing prose.
  */
 import { ChaincodeError } from '@coffee/chaincode-common';
+import { USER_ERROR_CODES } from '@coffee/consortium';
 
-export const ERROR_CODES = [
-  'VALIDATION_FAILED',
-  'CORRUPT_STATE',
-  'FORBIDDEN_ORG',
-  'FORBIDDEN_ROLE',
-  'FORBIDDEN_CALLER',
-  'USER_NOT_REGISTERED',
-  'USER_SUSPENDED',
-  'USER_EXISTS',
-  'USER_NOT_FOUND',
-  'INVALID_IDENTITY',
-  'EXPORTER_EXISTS',
-  'EXPORTER_NOT_FOUND',
-  'LICENSE_INVALID',
-  'EXPORTER_DELINQUENT',
-  'INVALID_TRANSITION',
-] as const;
+export const ERROR_CODES = USER_ERROR_CODES;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -5,7 +5,7 @@
  * so the pair (MSP, CN) names one user for the lifetime of the org's CA, across certificate renewals.
  */
 import type { Context } from 'fabric-contract-api';
-import { type MspId, type Role, asMspId, asRole } from '@coffee/chaincode-common';
+import { type MspId, type Role, asMspId, asRole } from '@coffee/consortium';
 import { fail } from './errors';
 
 /** What an enrollment id may look like on-chain (Fabric CA allows more; we keep ids printable). */

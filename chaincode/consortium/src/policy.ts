@@ -1,7 +1,7 @@
 /**
  * The need-to-know access policy (workflow.md, "Who sees what"), as data in one place. The chaincode's read
  * functions, every gateway route and the portal all decide from these tables and functions; nothing else
- * says who may read what. Import-free apart from the vocabulary, so the portal uses this very file.
+ * says who may read what.
  *
  * Three questions, each answered here:
  * - may this caller see this export at all? (canSeeExport: ownership for exporters, the org's entry step for
@@ -10,25 +10,13 @@
  *   fixed audience of organizations; within an org, its workflow roles and its auditors read)
  * - which documents may this caller upload? (the roles that attach each document type)
  */
-import { DOCUMENT_TYPES, type DocumentType, EXPORT_STATUSES, type ExportStatus } from './vocabulary';
+import { MSP, MSP_IDS, type MspId, byMsp } from './orgs.js';
+import { type DocumentType, EXPORT_STATUSES, type ExportStatus } from './vocabulary.js';
 
-export const POLICY_MSPS = [
-  'CommercialBankMSP',
-  'NationalBankMSP',
-  'ECTAMSP',
-  'ECXMSP',
-  'ShippingLineMSP',
-  'CustomsMSP',
-] as const;
-export type PolicyMsp = (typeof POLICY_MSPS)[number];
+type PolicyMsp = MspId;
 
-const CB: PolicyMsp = 'CommercialBankMSP';
-const NB: PolicyMsp = 'NationalBankMSP';
-const ECTA: PolicyMsp = 'ECTAMSP';
-const ECX: PolicyMsp = 'ECXMSP';
-const SL: PolicyMsp = 'ShippingLineMSP';
-const CUS: PolicyMsp = 'CustomsMSP';
-const ALL: readonly PolicyMsp[] = POLICY_MSPS;
+const { CommercialBank: CB, NationalBank: NB, ECTA, ECX, ShippingLine: SL, Customs: CUS } = MSP;
+const ALL: readonly PolicyMsp[] = MSP_IDS;
 
 /** Who is asking: the MSP and role of the caller's certificate, and (exporter users) the exporter it acts for. */
 export interface Viewer {
@@ -69,14 +57,9 @@ export function progressOf(before: string | undefined, status: string): ExportSt
  * The roles of each org that read exports: its workflow roles and its auditors (read-only). Org admins manage
  * their org's users and read no exports.
  */
-export const EXPORT_READERS: Readonly<Record<PolicyMsp, readonly string[]>> = {
-  CommercialBankMSP: ['exporter', 'bank_officer', 'auditor'],
-  NationalBankMSP: ['fx_officer', 'auditor'],
-  ECTAMSP: ['ecta_officer', 'auditor'],
-  ECXMSP: ['grader', 'auditor'],
-  ShippingLineMSP: ['shipping_agent', 'auditor'],
-  CustomsMSP: ['customs_officer', 'auditor'],
-};
+export const EXPORT_READERS: Readonly<Record<PolicyMsp, readonly string[]>> = byMsp((o) =>
+  o.roles.filter((r) => r !== 'admin'),
+);
 
 /**
  * The status from which each org's staff see an export: the step at which the org first takes part. The
@@ -94,7 +77,7 @@ export const VISIBLE_FROM: Readonly<Record<PolicyMsp, ExportStatus>> = {
 };
 
 function policyMsp(mspId: string): PolicyMsp | undefined {
-  return POLICY_MSPS.find((m) => m === mspId);
+  return MSP_IDS.find((m) => m === mspId);
 }
 
 /** Does the viewer read exports at all (a reader role of its org)? */
@@ -266,6 +249,3 @@ export function redactExport<T extends object>(viewer: Viewer, facts: ExportFact
   }
   return out as T;
 }
-
-/** Every document type has an audience and uploaders (checked by the chaincode's unit tests too). */
-export const POLICY_DOCUMENT_TYPES: readonly DocumentType[] = DOCUMENT_TYPES;

@@ -4,8 +4,8 @@
  * it to name the endorsers of transactions that carry private input or read private data (Fabric's gateway
  * will not pick endorsers itself when private data is involved).
  */
-import { MSP, MSP_IDS, type MspId } from '@coffee/chaincode-common';
-import type { ExportStatus } from '../model/export';
+import { MSP, MSP_IDS, type MspId } from './orgs.js';
+import type { ExportStatus } from './vocabulary.js';
 
 const { CommercialBank, NationalBank, ECTA, ECX, ShippingLine, Customs } = MSP;
 
@@ -35,3 +35,30 @@ export const CREATE_ENDORSERS: readonly MspId[] = [CommercialBank, ECTA];
 
 /** The tracking log of a shipped export (AddTrackingEvent): the shipping line appends, ECTA co-signs. */
 export const TRACKING_ENDORSERS: readonly MspId[] = [MSP.ShippingLine, MSP.ECTA];
+
+/** Transactions that write user-management's registry carry no private data: Fabric's discovery plans them. */
+const DISCOVERED: ReadonlySet<string> = new Set(['RecordDefault', 'MarkDelinquent', 'ClearDelinquency']);
+
+/**
+ * Which orgs' peers a client names as endorsers of coffee-export function `fn` on an export in `status`, or
+ * undefined where discovery plans it.
+ *
+ * Fabric's gateway plans endorsements through service discovery, which must satisfy the endorsement policy of
+ * every chaincode a transaction touches (including user-management, which coffee-export queries on every call)
+ * using only tradeTerms members whenever private data is read or sent. No plan can satisfy both, although
+ * validation only checks the keys actually written. So clients name the peers of the record's key-level policy,
+ * which are exactly what validation needs.
+ */
+export function exportEndorsers(status: string, fn: string): MspId[] | undefined {
+  if (DISCOVERED.has(fn)) return undefined;
+  if (fn === 'CreateExport') return [...CREATE_ENDORSERS];
+  if (fn === 'AddTrackingEvent') return [...TRACKING_ENDORSERS];
+  const orgs = (ENDORSERS_BY_STATUS as Readonly<Record<string, readonly MspId[]>>)[status];
+  if (!orgs) throw new Error(`unknown export status '${status}'`);
+  return [...orgs];
+}
+
+/** Does choosing the endorsers of `fn` need the export's current status? */
+export function endorsersNeedStatus(fn: string): boolean {
+  return !DISCOVERED.has(fn) && fn !== 'CreateExport' && fn !== 'AddTrackingEvent';
+}
