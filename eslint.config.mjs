@@ -94,7 +94,8 @@ export default tseslint.config(
       'network/test/**/*.ts',
       'network/bench/**/*.test.ts',
       'gateways/test/**/*.ts',
-      'frontend/e2e-runner/**/*.ts',
+      'frontend/e2e/*.integration.test.ts',
+      'frontend/server/**/*.test.ts',
       'scripts/**/*.test.ts',
     ],
     rules: {

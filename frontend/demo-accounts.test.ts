@@ -138,15 +138,13 @@ describe('demoAccountsMiddleware', () => {
     },
   );
 
-  it('is installed on both the dev server and the preview server', () => {
+  it('is installed on the dev server (the production server, server/server.ts, uses the middleware itself)', () => {
     const plugin = demoAccountsPlugin();
     const used: unknown[] = [];
     const server = { middlewares: { use: (m: unknown) => used.push(m) } };
-    for (const hook of [plugin.configureServer, plugin.configurePreviewServer]) {
-      expect(typeof hook).toBe('function');
-      (hook as (s: unknown) => void)(server);
-    }
-    expect(used).toHaveLength(2);
-    expect(used.every((m) => typeof m === 'function')).toBe(true);
+    expect(typeof plugin.configureServer).toBe('function');
+    (plugin.configureServer as (s: unknown) => void)(server);
+    expect(used).toHaveLength(1);
+    expect(typeof used[0]).toBe('function');
   });
 });

@@ -1,8 +1,8 @@
 /**
- * GET /demo-accounts.json on the portal server (vite dev and vite preview alike): the development seeder's
- * accounts, read at each request from the file named by PORTAL_DEMO_ACCOUNTS, and served only while that file
- * says `"mode": "development"`. Unset, unreadable, not JSON, or any other mode: 404, so a production portal says
- * nothing about demos.
+ * GET /demo-accounts.json on the portal server (`vite` dev and the production server, server/server.ts, alike):
+ * the development seeder's accounts, read at each request from the file named by PORTAL_DEMO_ACCOUNTS, and served
+ * only while that file says `"mode": "development"`. Unset, unreadable, not JSON, or any other mode: 404, so a
+ * production portal says nothing about demos.
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -86,9 +86,6 @@ export function demoAccountsPlugin(): Plugin {
   return {
     name: 'coffee-demo-accounts',
     configureServer(server) {
-      server.middlewares.use(demoAccountsMiddleware());
-    },
-    configurePreviewServer(server) {
       server.middlewares.use(demoAccountsMiddleware());
     },
   };

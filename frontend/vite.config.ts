@@ -1,43 +1,43 @@
 /// <reference types="vitest/config" />
-import { type ProxyOptions, defineConfig } from 'vite';
+import { type Plugin, defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { createProxyMiddleware } from 'http-proxy-middleware';
 import { demoAccountsPlugin } from './demo-accounts';
 
 const host = '127.0.0.1';
 const port = Number(process.env.PORTAL_PORT ?? 3000);
 
-const GATEWAY_PORTS = {
-  'commercial-bank': 3001,
-  'national-bank': 3002,
-  ecta: 3003,
-  ecx: 3004,
-  'shipping-line': 3005,
-  customs: 3006,
-} as const;
-
 /**
- * Same-origin paths /gw/<org>/... → that org's gateway, for gateways that send no CORS headers: point
- * /config.json's gateways at "/gw/<org>" (the shipped public/config.json does). Targets default to
- * 127.0.0.1:3001..3006; PORTAL_GATEWAY_<ORG> (e.g. PORTAL_GATEWAY_SHIPPING_LINE) overrides one.
+ * Same-origin paths /gw/<org>/... → that org's gateway, from server/gateways.ts (the production server's mapping
+ * too). Loaded through Vite itself: the org table is @coffee/consortium's TypeScript, which Node cannot load
+ * while it reads this file.
  */
-function gatewayProxies(): Record<string, ProxyOptions> {
-  return Object.fromEntries(
-    Object.entries(GATEWAY_PORTS).map(([org, gwPort]) => {
-      const target =
-        process.env[`PORTAL_GATEWAY_${org.toUpperCase().replace(/-/g, '_')}`] ?? `http://127.0.0.1:${gwPort}`;
-      const prefix = `/gw/${org}`;
-      return [prefix, { target, changeOrigin: true, rewrite: (p: string) => p.slice(prefix.length) || '/' }];
-    }),
-  );
+function gatewayProxyPlugin(): Plugin {
+  return {
+    name: 'coffee-gateway-proxy',
+    apply: 'serve',
+    async configureServer(server) {
+      if (process.env.VITEST) return;
+      const gateways = (await server.ssrLoadModule(
+        '/server/gateways.ts',
+      )) as typeof import('./server/gateways');
+      for (const [org, target] of Object.entries(gateways.gatewayTargets())) {
+        server.middlewares.use(
+          gateways.gatewayPrefix(org),
+          createProxyMiddleware({ target, changeOrigin: true }),
+        );
+      }
+    },
+  };
 }
 
-// Gateway URLs: /config.json (served from public/, editable after build) wins over VITE_GATEWAY_* env
-// (baked in at build time), which wins over the defaults http://127.0.0.1:3001..3006 (src/config.ts).
+// The development server (`vite`); the build is served in production by server/server.ts (`npm start`).
+// Gateway URLs: /config.json (optional, editable after build) wins over VITE_GATEWAY_* env (baked in at build
+// time), which wins over the same-origin proxy /gw/<org> (src/config.ts).
 // /demo-accounts.json: the development seeder's accounts from the file PORTAL_DEMO_ACCOUNTS names (else 404).
 export default defineConfig({
-  plugins: [react(), demoAccountsPlugin()],
-  server: { host, port, strictPort: true, proxy: gatewayProxies() },
-  preview: { host, port, strictPort: true, proxy: gatewayProxies() },
+  plugins: [react(), demoAccountsPlugin(), gatewayProxyPlugin()],
+  server: { host, port, strictPort: true },
   build: { outDir: 'dist', sourcemap: true },
   test: {
     projects: [

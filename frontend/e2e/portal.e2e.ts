@@ -27,6 +27,7 @@ import type * as Axe from 'axe-core';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportStatus, Role } from '../src/api/types';
+import { ORGS } from '@coffee/consortium';
 import { type OrgKey, orgByKey } from '../src/config';
 import { STATUS_LABELS } from '../src/lib/workflow';
 import { seriousFindings } from '../src/test/axeFindings';
@@ -67,30 +68,21 @@ interface DemoAccounts {
   exports: SeededExport[];
 }
 
-type WorkRole =
-  | 'exporter'
-  | 'bank_officer'
-  | 'fx_officer'
-  | 'ecta_officer'
-  | 'grader'
-  | 'shipping_agent'
-  | 'customs_officer';
+type WorkRole = Exclude<Role, 'admin' | 'auditor'>;
 
-const ROLE_ORG: Record<WorkRole, OrgKey> = {
-  exporter: 'commercial-bank',
-  bank_officer: 'commercial-bank',
-  fx_officer: 'national-bank',
-  ecta_officer: 'ecta',
-  grader: 'ecx',
-  shipping_agent: 'shipping-line',
-  customs_officer: 'customs',
-};
+/** The org whose CA issues each workflow role (@coffee/consortium's org table). */
+function roleOrg(role: WorkRole): OrgKey {
+  const org = ORGS.find((o) => o.roles.includes(role));
+  if (org === undefined) throw new Error(`no org issues role ${role}`);
+  return org.id;
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const frontendDir = resolve(here, '..');
 /** Failure screenshots and the walk's own (not the README's): always here, git-ignored. */
 const debugDir = join(here, 'screenshots');
-const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+/** axe-core's source, evaluated in the page (the portal's CSP refuses inline script tags, rightly). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const configPath = process.env.PORTAL_E2E_CONFIG;
 const run = Date.now().toString(36).toUpperCase();
 
@@ -184,7 +176,7 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
   const exporterA = (): Account => account('commercial-bank', 'exporter', 'EXPT-DEMO-YIRGA');
   const exporterB = (): Account => account('commercial-bank', 'exporter', 'EXPT-DEMO-SIDAMA');
   const workAccount = (role: WorkRole): Account =>
-    role === 'exporter' ? exporterA() : account(ROLE_ORG[role], role);
+    role === 'exporter' ? exporterA() : account(roleOrg(role), role);
 
   async function newContext(): Promise<BrowserContext> {
     const ctx = await browser.newContext({ viewport: DESKTOP });
@@ -293,7 +285,7 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
             `${label}: scrollWidth ${overflow.scrollWidth} > ${overflow.width}; look at ${overflow.culprits.join('; ')}`,
           );
       }
-      if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE_SCRIPT });
+      if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
       const violations = seriousFindings(
         await page.evaluate(async () => {
           const axe = (window as unknown as { axe: typeof Axe }).axe;

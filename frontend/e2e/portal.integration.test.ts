@@ -1,11 +1,12 @@
 /**
  * The portal end to end, on the stack `npm start` brings up — nothing else: a fresh run directory of its own
  * (.run/test-portal, ports +18000), then scripts/stack.mts stackUp() (the Fabric network, PostgreSQL, the IPFS
- * swarm, the six gateways, the demo consortium seeded through them, the built portal). A second `vite preview` of
- * the same build, without the demo accounts, stands for production. Then the browser test (../e2e/portal.e2e.ts,
- * Vitest project `e2e`, playwright-core in Debian's chromium) drives both; the stack is stopped at the end.
+ * swarm, the six gateways, the demo consortium seeded through them, the built portal served by
+ * frontend/server/server.ts). A second portal server of the same build, without the demo accounts, stands for
+ * production. Then the browser test (portal.e2e.ts, Vitest project `e2e`, playwright-core in Debian's chromium)
+ * drives both; the stack is stopped at the end.
  *
- * The walkthrough's screenshots (../e2e/shots.ts) go to PORTAL_SCREENSHOTS_DIR (relative to the repository;
+ * The walkthrough's screenshots (shots.ts) go to PORTAL_SCREENSHOTS_DIR (relative to the repository;
  * default frontend/e2e/screenshots, git-ignored); `npm run docs:screenshots` sets docs/img.
  */
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { DESKTOP, DOC_SHOTS, PHONE } from '../e2e/shots.ts';
+import { DESKTOP, DOC_SHOTS, PHONE } from './shots.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
@@ -24,42 +25,15 @@ process.env.COFFEE_PORT_OFFSET = process.env.COFFEE_PORTAL_TEST_PORT_OFFSET ?? '
 
 // Network modules read COFFEE_RUN_DIR at import time: import them after setting it.
 const { down } = await import('../../network/src/network.ts');
-const { logFile, startProcess, stopProcess, waitFor } = await import('../../network/src/proc.ts');
-const { PEER_ORGS } = await import('../../network/src/orgs.ts');
+const { stopProcess } = await import('../../network/src/proc.ts');
 const { RUN_DIR } = await import('../../network/src/paths.ts');
-const { portalPort, stackUp } = await import('../../scripts/stack.mts');
+const { portalPort, stackUp, startPortal } = await import('../../scripts/stack.mts');
 const { readState } = await import('../../scripts/demo/state.ts');
 
 const FRONTEND = join(REPO, 'frontend');
-const VITE = join(REPO, 'node_modules', 'vite', 'bin', 'vite.js');
-const DEBUG_SHOTS = join(FRONTEND, 'e2e', 'screenshots');
+const DEBUG_SHOTS = join(HERE, 'screenshots');
 const SHOTS = resolve(REPO, process.env.PORTAL_SCREENSHOTS_DIR ?? DEBUG_SHOTS);
 const PRODUCTION_PORTAL = 'portal-production';
-
-/** The built portal again, on its own port, as production serves it: no PORTAL_DEMO_ACCOUNTS. */
-async function startProductionPortal(gateways: Record<string, string>): Promise<string> {
-  const port = portalPort() + 10;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    PORTAL_PORT: String(port),
-  };
-  for (const org of PEER_ORGS) {
-    const url = gateways[org.id];
-    if (url) env[`PORTAL_GATEWAY_${org.id.toUpperCase().replace(/-/g, '_')}`] = url;
-  }
-  await startProcess({
-    name: PRODUCTION_PORTAL,
-    command: process.execPath,
-    args: [VITE, 'preview', '--strictPort'],
-    cwd: FRONTEND,
-    env,
-    ports: [{ port, what: 'production portal' }],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(PRODUCTION_PORTAL, async () => (await fetch(url)).ok, 30_000, logFile(PRODUCTION_PORTAL));
-  return url;
-}
 
 /** A PNG's width and height (IHDR). */
 function pngSize(file: string): { width: number; height: number } {
@@ -88,7 +62,12 @@ describe(
       assert.ok(readState(RUN_DIR)?.completedAt, 'the seeding completed');
       accountsFile = stack.demoAccounts;
       portalUrl = stack.portal;
-      productionPortalUrl = await startProductionPortal(stack.gateways);
+      // The same build again, on its own port, as production serves it: without the demo accounts.
+      productionPortalUrl = await startPortal(stack.gateways, {
+        name: PRODUCTION_PORTAL,
+        port: portalPort() + 10,
+        demoAccounts: false,
+      });
     });
 
     after(async () => {

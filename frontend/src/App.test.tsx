@@ -32,7 +32,7 @@ describe('App routing and session', () => {
     renderAt(<App />, '/');
     await userEvent.click(await screen.findByRole('button', { name: 'Sign out' }));
     expect(await screen.findByRole('button', { name: 'Sign in' })).toBeInTheDocument();
-    expect(calls.some((c) => c.url === 'http://127.0.0.1:3004/api/v1/auth/logout')).toBe(true);
+    expect(calls.some((c) => c.url === '/gw/ecx/api/v1/auth/logout')).toBe(true);
   });
 
   it('serves the public verification page without a session', async () => {
@@ -47,7 +47,7 @@ describe('App routing and session', () => {
     }));
     renderAt(<App />, '/verify/EXP-9');
     expect(await screen.findByRole('heading', { name: /Export EXP-9/ })).toHaveTextContent('Shipped');
-    expect(calls[0]?.url).toBe('http://127.0.0.1:3003/api/v1/verify/EXP-9');
+    expect(calls[0]?.url).toBe('/gw/ecta/api/v1/verify/EXP-9');
     expect(calls[0]?.headers.Authorization).toBeUndefined();
     expect(await screen.findByTestId('qr')).toHaveAttribute('alt', expect.stringContaining('EXP-9'));
   });

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig, mergeConfig } from './config';
 
 describe('runtime configuration', () => {
-  it('defaults to 127.0.0.1:3001..3006', () => {
+  it("defaults to the portal server's proxy at /gw/<org>, one per org of the consortium", () => {
     expect(defaultConfig({}).gateways).toEqual({
-      'commercial-bank': 'http://127.0.0.1:3001',
-      'national-bank': 'http://127.0.0.1:3002',
-      ecta: 'http://127.0.0.1:3003',
-      ecx: 'http://127.0.0.1:3004',
-      'shipping-line': 'http://127.0.0.1:3005',
-      customs: 'http://127.0.0.1:3006',
+      'commercial-bank': '/gw/commercial-bank',
+      'national-bank': '/gw/national-bank',
+      ecta: '/gw/ecta',
+      ecx: '/gw/ecx',
+      'shipping-line': '/gw/shipping-line',
+      customs: '/gw/customs',
     });
   });
 
@@ -21,11 +21,11 @@ describe('runtime configuration', () => {
 
   it.each([
     [{ gateways: { ecx: 'https://ecx.example/' } }, 'ecx', 'https://ecx.example'],
-    [{ gateways: { ecx: 'javascript:alert(1)' } }, 'ecx', 'http://127.0.0.1:3004'],
+    [{ gateways: { ecx: 'javascript:alert(1)' } }, 'ecx', '/gw/ecx'],
     [{ gateways: { ecx: '/gw/ecx' } }, 'ecx', '/gw/ecx'],
-    [{ gateways: { ecx: '//evil.example' } }, 'ecx', 'http://127.0.0.1:3004'],
-    [{ gateways: { nope: 'https://x' } }, 'ecx', 'http://127.0.0.1:3004'],
-    ['not an object', 'ecx', 'http://127.0.0.1:3004'],
+    [{ gateways: { ecx: '//evil.example' } }, 'ecx', '/gw/ecx'],
+    [{ gateways: { nope: 'https://x' } }, 'ecx', '/gw/ecx'],
+    ['not an object', 'ecx', '/gw/ecx'],
   ] as const)('/config.json %j → %s = %s', (raw, org, url) => {
     expect(mergeConfig(defaultConfig({}), raw).gateways[org]).toBe(url);
   });

@@ -1,15 +1,12 @@
-/** The six organizations and where their gateways live (runtime /config.json > VITE_ env > defaults). */
+/**
+ * The organizations (from @coffee/consortium, never a copy) and where their gateways live: runtime /config.json >
+ * VITE_ env > the portal server's same-origin proxy at /gw/<org>.
+ */
+import { ORGS as CONSORTIUM_ORGS, type OrgId } from '@coffee/consortium';
 
-export const ORGS = [
-  { key: 'commercial-bank', name: 'Commercial Bank', msp: 'CommercialBankMSP', port: 3001 },
-  { key: 'national-bank', name: 'National Bank', msp: 'NationalBankMSP', port: 3002 },
-  { key: 'ecta', name: 'ECTA (Coffee & Tea Authority)', msp: 'ECTAMSP', port: 3003 },
-  { key: 'ecx', name: 'ECX (Commodity Exchange)', msp: 'ECXMSP', port: 3004 },
-  { key: 'shipping-line', name: 'Shipping Line', msp: 'ShippingLineMSP', port: 3005 },
-  { key: 'customs', name: 'Customs', msp: 'CustomsMSP', port: 3006 },
-] as const;
+export const ORGS = CONSORTIUM_ORGS.map((o) => ({ key: o.id, name: o.displayName, msp: o.mspId }));
 
-export type OrgKey = (typeof ORGS)[number]['key'];
+export type OrgKey = OrgId;
 export type Org = (typeof ORGS)[number];
 
 export function isOrgKey(value: unknown): value is OrgKey {
@@ -39,7 +36,7 @@ function envName(key: OrgKey): string {
 export function defaultConfig(env: Record<string, string | undefined> = import.meta.env): RuntimeConfig {
   const gateways = {} as Record<OrgKey, string>;
   for (const org of ORGS) {
-    gateways[org.key] = env[envName(org.key)] ?? `http://127.0.0.1:${org.port}`;
+    gateways[org.key] = env[envName(org.key)] ?? `/gw/${org.key}`;
   }
   const verifyOrg = env.VITE_VERIFY_ORG;
   return { gateways, verifyOrg: isOrgKey(verifyOrg) ? verifyOrg : 'ecta' };

@@ -32,14 +32,14 @@ describe('api client', () => {
     const page = await listExports({ status: 'FX_SUBMITTED', limit: 10 });
     expect(page.items[0]?.exportId).toBe('E1');
     expect(page.nextCursor).toBe('c2');
-    expect(calls[0]?.url).toBe('http://127.0.0.1:3002/api/v1/exports?status=FX_SUBMITTED&limit=10');
+    expect(calls[0]?.url).toBe('/gw/national-bank/api/v1/exports?status=FX_SUBMITTED&limit=10');
     expect(calls[0]?.headers.Authorization).toBe('Bearer access-1');
   });
 
   it('listAllExports follows the cursor in pages the gateway accepts (≤ 100)', async () => {
     signIn('customs_officer', 'customs');
     const calls = stubFetch((c) => {
-      const cursor = new URL(c.url).searchParams.get('cursor');
+      const cursor = new URL(c.url, 'http://portal.test').searchParams.get('cursor');
       return cursor === null
         ? {
             status: 200,
@@ -56,8 +56,8 @@ describe('api client', () => {
     const all = await listAllExports({ status: 'SHIPPED' });
     expect(all.map((e) => e.exportId)).toEqual(['E1', 'E2']);
     expect(calls).toHaveLength(2);
-    for (const c of calls) expect(new URL(c.url).searchParams.get('limit')).toBe('100');
-    expect(new URL(calls[1]!.url).searchParams.get('cursor')).toBe('p2');
+    for (const c of calls) expect(new URL(c.url, 'http://portal.test').searchParams.get('limit')).toBe('100');
+    expect(new URL(calls[1]!.url, 'http://portal.test').searchParams.get('cursor')).toBe('p2');
   });
 
   it('refreshes once on 401 and retries with the rotated token', async () => {
@@ -73,7 +73,7 @@ describe('api client', () => {
     });
     const res = await runAction('E1', 'certify-quality', { lotNumber: 'L1' }, 'key-1');
     expect(res.status).toBe('QUALITY_CERTIFIED');
-    expect(calls.map((c) => c.url.replace('http://127.0.0.1:3004/api/v1', ''))).toEqual([
+    expect(calls.map((c) => c.url.replace('/gw/ecx/api/v1', ''))).toEqual([
       '/exports/E1/actions/certify-quality',
       '/auth/refresh',
       '/exports/E1/actions/certify-quality',
@@ -133,7 +133,7 @@ describe('api client', () => {
     const calls = stubFetch(() => ({ status: 204 }));
     await logout();
     expect(calls[0]).toMatchObject({
-      url: 'http://127.0.0.1:3001/api/v1/auth/logout',
+      url: '/gw/commercial-bank/api/v1/auth/logout',
       method: 'POST',
       body: { refreshToken: 'refresh-1' },
     });
@@ -148,7 +148,7 @@ describe('api client', () => {
     await vi.waitFor(() => expect(FakeXhr.instances).toHaveLength(1));
     const xhr = FakeXhr.last();
     expect(xhr.method).toBe('POST');
-    expect(xhr.url).toBe('http://127.0.0.1:3001/api/v1/exports/EXP-1/documents');
+    expect(xhr.url).toBe('/gw/commercial-bank/api/v1/exports/EXP-1/documents');
     expect(xhr.headers.Authorization).toBe('Bearer access-1');
     const form = xhr.body as FormData;
     expect(form.get('type')).toBe('SALES_CONTRACT');

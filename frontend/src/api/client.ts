@@ -26,7 +26,7 @@ import type {
   VerifyResult,
   WorkflowConfig,
 } from './types';
-import { progressOf } from '../../../chaincode/coffee-export/src/model/policy';
+import { progressOf } from '@coffee/consortium';
 
 export const API_BASE = '/api/v1';
 const STORAGE_KEY = 'coffee-portal.session';

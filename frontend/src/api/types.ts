@@ -1,20 +1,11 @@
 /** Wire shapes of the gateway API (gateways.md) and the ledger records it returns (chaincode model). */
 
-export const ROLES = [
-  'exporter',
-  'bank_officer',
-  'fx_officer',
-  'ecta_officer',
-  'grader',
-  'shipping_agent',
-  'customs_officer',
-  'admin',
-  'auditor',
-] as const;
-export type Role = (typeof ROLES)[number];
-
-// The workflow's vocabulary comes from the chaincode itself (an import-free module), never a copy.
+// The consortium's roles, actions and the workflow's vocabulary come from @coffee/consortium, never a copy.
 import {
+  ACTION_NAMES,
+  type ActionName,
+  ROLES,
+  type Role,
   DOCUMENT_TYPES,
   EXPORT_STATUSES,
   GRADES,
@@ -24,37 +15,22 @@ import {
   type DocumentType,
   type ExportStatus,
   type Grade,
-} from '../../../chaincode/coffee-export/src/model/vocabulary';
+} from '@coffee/consortium';
 
-export { DOCUMENT_TYPES, EXPORT_STATUSES, GRADES, INCOTERMS, PAYMENT_METHODS, RISK_LANES };
-export type { DocumentType, ExportStatus, Grade };
+export {
+  ACTION_NAMES,
+  DOCUMENT_TYPES,
+  EXPORT_STATUSES,
+  GRADES,
+  INCOTERMS,
+  PAYMENT_METHODS,
+  RISK_LANES,
+  ROLES,
+};
+export type { ActionName, DocumentType, ExportStatus, Grade, Role };
 export type Incoterm = (typeof INCOTERMS)[number];
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 export type RiskLane = (typeof RISK_LANES)[number];
-
-export const ACTIONS = [
-  'register-contract',
-  'request-amendment',
-  'amend',
-  'attach-documents',
-  'certify-quality',
-  'submit-fx',
-  'approve-fx',
-  'book-shipment',
-  'start-inspection',
-  'clear-customs',
-  'complete-inspection',
-  'ship',
-  'add-tracking-event',
-  'confirm-payment',
-  'confirm-repatriation',
-  'reject',
-  'cancel',
-  'mark-defaulted',
-  'mark-delinquent',
-  'clear-delinquency',
-] as const;
-export type ActionName = (typeof ACTIONS)[number];
 
 export interface User {
   id: string;

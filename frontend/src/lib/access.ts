@@ -16,7 +16,7 @@ import {
   canSeeExport,
   isExportReader,
   progressOf,
-} from '../../../chaincode/coffee-export/src/model/policy';
+} from '@coffee/consortium';
 
 export { PRIVATE_GROUPS, canReadDocument, canReadPrivate, canSeeExport, progressOf };
 export type { ExportFacts, PrivateGroup, Viewer };

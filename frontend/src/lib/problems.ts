@@ -3,6 +3,8 @@ import { ApiError } from '../api/client';
 
 const FRIENDLY: Record<string, string> = {
   NETWORK_ERROR: 'The gateway could not be reached. Check your connection or try again shortly.',
+  // The portal server's answer when an org's gateway is down (server/server.ts).
+  GATEWAY_UNREACHABLE: 'The gateway could not be reached. Try again shortly.',
   SESSION_EXPIRED: 'Your session has expired. Please sign in again.',
   INVALID_CREDENTIALS: 'Wrong username or password.',
   UNAUTHORIZED: 'Wrong username or password, or your session ended.',

@@ -1,4 +1,14 @@
 /** Who acts when (workflow.md): queues per role, actions per role and state, the agency holding each state. */
+import {
+  ACTIONS,
+  ORGS as CONSORTIUM_ORGS,
+  PRE_SHIPMENT_STATUSES,
+  REVIEWERS,
+  TERMINAL_STATUSES,
+  pendingReview,
+  rolesOf,
+  startsFrom,
+} from '@coffee/consortium';
 import type { ActionName, ExportRecord, ExportStatus, ExportSummary, Role } from '../api/types';
 
 export const ROLE_LABELS: Record<Role, string> = {
@@ -57,18 +67,8 @@ export const STATUS_LABELS: Record<ExportStatus, string> = {
   DEFAULTED: 'Defaulted',
 };
 
-export const TERMINAL: readonly ExportStatus[] = ['COMPLETED', 'REJECTED', 'CANCELLED', 'DEFAULTED'];
-export const PRE_SHIPMENT: readonly ExportStatus[] = [
-  'SUBMITTED',
-  'CONTRACT_REGISTERED',
-  'QUALITY_CERTIFIED',
-  'FX_SUBMITTED',
-  'FX_APPROVED',
-  'SHIPMENT_BOOKED',
-  'UNDER_INSPECTION',
-  'CUSTOMS_CLEARED',
-  'AMENDMENT_REQUESTED',
-];
+export const TERMINAL: readonly ExportStatus[] = TERMINAL_STATUSES;
+export const PRE_SHIPMENT: readonly ExportStatus[] = PRE_SHIPMENT_STATUSES;
 
 export interface QueueDef {
   status: ExportStatus;
@@ -203,13 +203,6 @@ export const AGENCIES = [
 ] as const;
 
 /** Reviewer role of each review state (steps 2, 3, 5, 7). */
-const REVIEWER: Partial<Record<ExportStatus, Role>> = {
-  SUBMITTED: 'ecta_officer',
-  CONTRACT_REGISTERED: 'grader',
-  FX_SUBMITTED: 'fx_officer',
-  SHIPMENT_BOOKED: 'customs_officer',
-  UNDER_INSPECTION: 'customs_officer',
-};
 
 function shipByPassed(record: ExportRecord, now: number): boolean {
   const shipBy = record.registration?.shipBy;
@@ -232,33 +225,49 @@ export function delinquencyClearable(record: ExportRecord): boolean {
   return (record.status === 'PAYMENT_RECEIVED' || record.status === 'COMPLETED') && isDelinquent(record);
 }
 
-/** The actions the UI offers this role on this record (the chaincode has the final word). */
+/** Actions offered wherever @coffee/consortium's table says the role may take them from the current state. */
+const BY_STATE: readonly ActionName[] = [
+  'register-contract',
+  'certify-quality',
+  'submit-fx',
+  'approve-fx',
+  'book-shipment',
+  'ship',
+  'add-tracking-event',
+  'confirm-payment',
+  'confirm-repatriation',
+];
+
+function may(role: Role, action: ActionName): boolean {
+  return rolesOf(ACTIONS[action]).includes(role);
+}
+
+function from(action: ActionName, status: ExportStatus): boolean {
+  return startsFrom(ACTIONS[action], status);
+}
+
+/**
+ * The actions the UI offers this role on this record, from @coffee/consortium's table of who may do what from
+ * which state (the chaincode enforces the same table and has the final word). Customs' one decision form
+ * ('clear-customs') posts clear-customs, start-inspection or complete-inspection.
+ */
 export function actionsFor(role: Role, record: ExportRecord, now = Date.now()): ActionName[] {
   const s = record.status;
-  const out: ActionName[] = [];
-  const main: Partial<Record<Role, Partial<Record<ExportStatus, ActionName[]>>>> = {
-    ecta_officer: { SUBMITTED: ['register-contract'] },
-    grader: { CONTRACT_REGISTERED: ['certify-quality'] },
-    bank_officer: { QUALITY_CERTIFIED: ['submit-fx'], SHIPPED: ['confirm-payment'] },
-    fx_officer: { FX_SUBMITTED: ['approve-fx'], PAYMENT_RECEIVED: ['confirm-repatriation'] },
-    shipping_agent: {
-      FX_APPROVED: ['book-shipment'],
-      CUSTOMS_CLEARED: ['ship'],
-      SHIPPED: ['add-tracking-event'],
-    },
-    customs_officer: { SHIPMENT_BOOKED: ['clear-customs'], UNDER_INSPECTION: ['clear-customs'] },
-  };
-  out.push(...(main[role]?.[s] ?? []));
-  if (REVIEWER[s] === role) out.push('request-amendment', 'reject');
-  if (s === 'AMENDMENT_REQUESTED') {
+  const out: ActionName[] = BY_STATE.filter((a) => may(role, a) && from(a, s));
+  if (may(role, 'clear-customs') && (from('clear-customs', s) || from('complete-inspection', s)))
+    out.push('clear-customs');
+  const review = s === 'AMENDMENT_REQUESTED' ? undefined : pendingReview(s);
+  if (review !== undefined && REVIEWERS[review].roles.includes(role)) out.push('request-amendment', 'reject');
+  if (from('amend', s)) {
     const back = record.amendment?.returnTo;
-    if (role === 'exporter' || (role === 'bank_officer' && back === 'FX_SUBMITTED')) out.push('amend');
+    if (role === 'exporter' || (may(role, 'amend') && back === 'FX_SUBMITTED')) out.push('amend');
   }
-  if (role === 'exporter' && PRE_SHIPMENT.includes(s)) out.push('attach-documents');
-  if ((role === 'exporter' || role === 'bank_officer') && PRE_SHIPMENT.includes(s)) out.push('cancel');
-  if (role !== 'auditor' && PRE_SHIPMENT.includes(s) && shipByPassed(record, now)) out.push('mark-defaulted');
-  if (role === 'fx_officer' && repatriationOverdue(record, now)) out.push('mark-delinquent');
-  if (role === 'fx_officer' && delinquencyClearable(record)) out.push('clear-delinquency');
+  if (may(role, 'attach-documents') && from('attach-documents', s)) out.push('attach-documents');
+  if (may(role, 'cancel') && from('cancel', s)) out.push('cancel');
+  if (may(role, 'mark-defaulted') && from('mark-defaulted', s) && shipByPassed(record, now))
+    out.push('mark-defaulted');
+  if (may(role, 'mark-delinquent') && repatriationOverdue(record, now)) out.push('mark-delinquent');
+  if (may(role, 'clear-delinquency') && delinquencyClearable(record)) out.push('clear-delinquency');
   return out;
 }
 
@@ -266,12 +275,7 @@ export function isTerminal(s: ExportStatus): boolean {
   return TERMINAL.includes(s);
 }
 
-/** Roles each org's admin may create (workflow.md "Actors"). */
-export const ORG_ROLES: Record<string, Role[]> = {
-  'commercial-bank': ['exporter', 'bank_officer', 'admin', 'auditor'],
-  'national-bank': ['fx_officer', 'admin', 'auditor'],
-  ecta: ['ecta_officer', 'admin', 'auditor'],
-  ecx: ['grader', 'admin', 'auditor'],
-  'shipping-line': ['shipping_agent', 'admin', 'auditor'],
-  customs: ['customs_officer', 'admin', 'auditor'],
-};
+/** Roles each org's admin may create (workflow.md "Actors"), by org id. */
+export const ORG_ROLES: Readonly<Record<string, readonly Role[]>> = Object.fromEntries(
+  CONSORTIUM_ORGS.map((o) => [o.id, o.roles]),
+);

@@ -59,7 +59,7 @@ describe('LoginPage', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     await screen.findByText('Dashboard here');
     expect(gatewayCalls(calls)[0]).toMatchObject({
-      url: 'http://127.0.0.1:3004/api/v1/auth/login',
+      url: '/gw/ecx/api/v1/auth/login',
       method: 'POST',
       body: { username: 'grader1', password: 'secret-pass-1' },
     });
@@ -111,7 +111,7 @@ describe('LoginPage', () => {
     await userEvent.type(screen.getByLabelText(/Username/), 'o');
     await userEvent.type(screen.getByLabelText(/Password/), 'p');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
-    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('http://127.0.0.1:3003'));
+    await waitFor(() => expect(screen.getByRole('alert')).toHaveTextContent('/gw/ecta'));
   });
 });
 
@@ -199,7 +199,7 @@ describe('LoginPage: demo accounts (development only)', () => {
     await userEvent.keyboard('{Enter}');
     await screen.findByText('Dashboard here');
     expect(gatewayCalls(calls)[0]).toMatchObject({
-      url: 'http://127.0.0.1:3003/api/v1/auth/login',
+      url: '/gw/ecta/api/v1/auth/login',
       body: { username: 'ecta.officer', password: 'pw-ecta-1' },
     });
   });

@@ -113,10 +113,10 @@ describe('CreateWizard', () => {
     });
 
     const id = await screen.findByTestId('created-export-id');
-    const post = calls.find((c) => c.method === 'POST' && c.url === 'http://127.0.0.1:3001/api/v1/exports');
+    const post = calls.find((c) => c.method === 'POST' && c.url === '/gw/commercial-bank/api/v1/exports');
     const body = post?.body as Record<string, unknown> & { exportId: string; tradeTerms: object };
     expect(id).toHaveTextContent(body.exportId);
-    expect(first.url).toBe('http://127.0.0.1:3001/api/v1/documents');
+    expect(first.url).toBe('/gw/commercial-bank/api/v1/documents');
     expect(Object.keys(body.details as object)).toEqual(['shipEarliest', 'shipLatest']);
     expect(body.exportId).toMatch(/^EXP-\d{8}-[0-9A-F]{6}$/);
     expect(body).toMatchObject({

@@ -4,7 +4,7 @@ import { Link } from 'react-router-dom';
 import { createExport } from '../../api/client';
 import { GRADES, INCOTERMS, PAYMENT_METHODS, type CreateResult } from '../../api/types';
 import { Field, options } from '../../components/Field';
-import { DocumentPicker, UploadProgress, useDocumentUploads } from '../../components/Documents';
+import { DocumentPicker, UploadProgress, useDocumentUploads } from '../../components/DocumentUploads';
 import { ProblemMessage, Success } from '../../components/ui';
 import { docLabel, formatUsd } from '../../lib/format';
 import { usePageTitle } from '../../lib/usePageTitle';

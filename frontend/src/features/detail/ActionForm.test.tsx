@@ -60,7 +60,7 @@ describe('ActionForm', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Certify quality' }));
 
     const xhr = await waitForXhr(1);
-    expect(xhr.url).toBe('http://127.0.0.1:3004/api/v1/documents');
+    expect(xhr.url).toBe('/gw/ecx/api/v1/documents');
     expect((xhr.body as FormData).get('type')).toBe('QUALITY_CERTIFICATE');
     act(() => xhr.progress(40, 100));
     const bar = await screen.findByRole('progressbar', { name: 'Uploading Quality certificate' });
@@ -156,7 +156,7 @@ describe('ActionForm', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Reject export' }));
     await screen.findByTestId('action-result-status');
     expect(calls[0]).toMatchObject({
-      url: 'http://127.0.0.1:3003/api/v1/exports/EXP-1/actions/reject',
+      url: '/gw/ecta/api/v1/exports/EXP-1/actions/reject',
       body: { reasonCode: 'PRICE_BELOW_MINIMUM', reason: 'Price 2.10 is below MP-000003' },
     });
   });
@@ -211,7 +211,7 @@ describe('ActionForm', () => {
       await Promise.resolve();
     });
     await screen.findByTestId('action-result-status');
-    expect(calls.at(-1)?.url).toBe('http://127.0.0.1:3006/api/v1/exports/EXP-1/actions/start-inspection');
+    expect(calls.at(-1)?.url).toBe('/gw/customs/api/v1/exports/EXP-1/actions/start-inspection');
     expect(calls.at(-1)?.body).toMatchObject({ riskLane: 'YELLOW' });
     expect((calls.at(-1)?.body as { customsValue: unknown }).customsValue).toEqual({
       declaredValueUsd: 81600,
@@ -265,7 +265,7 @@ describe('ActionForm: exporter shipping documents', () => {
     );
     await userEvent.click(screen.getByRole('button', { name: 'Attach documents' }));
     const xhr = await waitForXhr(1);
-    expect(xhr.url).toBe('http://127.0.0.1:3001/api/v1/exports/EXP-1/documents');
+    expect(xhr.url).toBe('/gw/commercial-bank/api/v1/exports/EXP-1/documents');
     const form = xhr.body as FormData;
     expect([form.get('type'), form.get('quantityKg'), form.get('grade')]).toEqual([
       'COMMERCIAL_INVOICE',

@@ -3,7 +3,7 @@ import { type FormEvent, type ReactElement, useEffect, useId, useMemo, useRef, u
 import { runAction } from '../../api/client';
 import type { ActionResult, DocumentType, ExportRecord, TradeTermsView } from '../../api/types';
 import { Field, options } from '../../components/Field';
-import { DocumentPicker, useDocumentUploads } from '../../components/Documents';
+import { DocumentPicker, useDocumentUploads } from '../../components/DocumentUploads';
 import { ProblemMessage, Success } from '../../components/ui';
 import { hasErrors, type Errors } from '../../lib/validation';
 import { type ActionSpec, initialValues, validateAction, type Values } from './actionSpecs';

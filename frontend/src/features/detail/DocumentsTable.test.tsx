@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DocumentRecord } from '../../api/types';
 import { downloadName, saveBlob } from '../../lib/download';
 import { renderAt, signIn } from '../../test/helpers';
-import { DocumentsTable, sha256Hex } from './Documents';
+import { DocumentsTable, sha256Hex } from './DocumentsTable';
 
 const content = '<html><script>alert(document.cookie)</script></html>';
 const doc = (sha256: string, version = 1, over: Partial<DocumentRecord> = {}): DocumentRecord => ({
@@ -66,7 +66,7 @@ describe('DocumentsTable', () => {
     await userEvent.click(screen.getByRole('button', { name: /Download Sales contract version 1/ }));
     expect(await screen.findByTestId('hash-verified')).toHaveTextContent('Hash verified');
     expect(fetchMock).toHaveBeenCalledWith(
-      'http://127.0.0.1:3003/api/v1/documents/QmDoc?exportId=EXP-1',
+      '/gw/ecta/api/v1/documents/QmDoc?exportId=EXP-1',
       expect.objectContaining({ headers: { Authorization: 'Bearer access-1' } }),
     );
     expect(seen.blobs).toHaveLength(1);

@@ -136,7 +136,7 @@ describe('ExportDetail', () => {
     await userEvent.click(within(form).getByRole('button', { name: title }));
     await screen.findByTestId('last-action-status');
     const post = calls.find((c) => c.method === 'POST');
-    expect(post?.url).toBe(`http://127.0.0.1:3002/api/v1/exports/EXP-1/actions/${action}`);
+    expect(post?.url).toBe(`/gw/national-bank/api/v1/exports/EXP-1/actions/${action}`);
     expect(post?.body).toEqual({});
     if (delinquency)
       expect(screen.getByRole('region', { name: 'Delinquency' })).toHaveTextContent('Delinquent');

@@ -19,7 +19,7 @@ import { useSession } from '../auth/session';
 import { VerifyLink } from '../verify/VerifyPage';
 import { ACTION_SPECS } from './actionSpecs';
 import { ActionForm } from './ActionForm';
-import { DocumentsTable } from './Documents';
+import { DocumentsTable } from './DocumentsTable';
 import { Timeline, TrackingList } from './Timeline';
 import { TradeTermsPanel } from './TradeTerms';
 

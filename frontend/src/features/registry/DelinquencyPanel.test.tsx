@@ -59,8 +59,8 @@ const EXPORTERS: Exporter[] = [
 
 function stub(): ReturnType<typeof stubFetch> {
   return stubFetch((c) => {
-    const url = new URL(c.url);
-    const path = url.pathname.replace('/api/v1', '');
+    const url = new URL(c.url, 'http://portal.test');
+    const path = url.pathname.replace(/^.*\/api\/v1/, '');
     if (c.method === 'POST') return { status: 200, body: { id: 'x', status: 'SHIPPED', txId: 'tx-d' } };
     if (path === '/workflow-config')
       return {
@@ -108,7 +108,7 @@ describe('National Bank delinquency, per export', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Confirm: Mark delinquent EXP-OVERDUE' }));
     await vi.waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true));
     const post = calls.find((c) => c.method === 'POST');
-    expect(post?.url).toBe('http://127.0.0.1:3002/api/v1/exports/EXP-OVERDUE/actions/mark-delinquent');
+    expect(post?.url).toBe('/gw/national-bank/api/v1/exports/EXP-OVERDUE/actions/mark-delinquent');
     expect(post?.body).toEqual({});
     expect(post?.headers['Idempotency-Key']).toBeTruthy();
     expect(calls.some((c) => c.url.includes('/exporters/') && c.url.includes('/delinquency'))).toBe(false);
@@ -126,7 +126,7 @@ describe('National Bank delinquency, per export', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Clear delinquency EXP-PAID' }));
     await vi.waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true));
     expect(calls.find((c) => c.method === 'POST')).toMatchObject({
-      url: 'http://127.0.0.1:3002/api/v1/exports/EXP-PAID/actions/clear-delinquency',
+      url: '/gw/national-bank/api/v1/exports/EXP-PAID/actions/clear-delinquency',
       body: {},
     });
   });

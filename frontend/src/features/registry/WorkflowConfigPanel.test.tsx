@@ -44,7 +44,7 @@ describe('workflow deadlines: ECTA and the National Bank decide together', () =>
     await within(panel).findByText(/Proposed; it applies once the other regulator approves it/);
     const put = calls.find((c) => c.method === 'PUT');
     expect(put).toMatchObject({
-      url: 'http://127.0.0.1:3003/api/v1/workflow-config',
+      url: '/gw/ecta/api/v1/workflow-config',
       body: { repatriationWindowSeconds: 43_200 },
     });
     expect(put?.body).not.toHaveProperty('shipByWindowSeconds');
@@ -61,7 +61,7 @@ describe('workflow deadlines: ECTA and the National Bank decide together', () =>
     await userEvent.click(within(pending).getByRole('button', { name: 'Approve version 4' }));
     await screen.findByText('Version 4 approved.');
     expect(calls.find((c) => c.method === 'POST')).toMatchObject({
-      url: 'http://127.0.0.1:3002/api/v1/workflow-config/approve',
+      url: '/gw/national-bank/api/v1/workflow-config/approve',
       body: { version: 4 },
     });
   });
@@ -81,9 +81,7 @@ describe('workflow deadlines: ECTA and the National Bank decide together', () =>
     renderAt(<MinimumPricesPage />);
     await userEvent.click(await screen.findByRole('button', { name: 'Approve version 4' }));
     await screen.findByText('Version 4 approved.');
-    expect(calls.find((c) => c.method === 'POST')?.url).toBe(
-      'http://127.0.0.1:3003/api/v1/workflow-config/approve',
-    );
+    expect(calls.find((c) => c.method === 'POST')?.url).toBe('/gw/ecta/api/v1/workflow-config/approve');
   });
 
   it.each([

@@ -85,7 +85,7 @@ describe('registry pages', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Register exporter' }));
     expect(await screen.findByText('Exporter EXP-ACME licensed.')).toBeInTheDocument();
     expect(calls.find((c) => c.method === 'POST')).toMatchObject({
-      url: 'http://127.0.0.1:3003/api/v1/exporters',
+      url: '/gw/ecta/api/v1/exporters',
       body: {
         exporterId: 'EXP-ACME',
         legalName: 'Acme Coffee PLC',
@@ -176,7 +176,7 @@ describe('registry pages', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Create user' }));
     expect(await screen.findByText(/User officer.two created/)).toBeInTheDocument();
     expect(calls.find((c) => c.method === 'POST')).toMatchObject({
-      url: 'http://127.0.0.1:3006/api/v1/users',
+      url: '/gw/customs/api/v1/users',
       body: { username: 'officer.two', password: 'customs-pass-2026', role: 'customs_officer' },
     });
   });

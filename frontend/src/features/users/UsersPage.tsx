@@ -45,7 +45,7 @@ export function userValidators(roles: readonly string[], role: string): Record<K
   };
 }
 
-function CreateUserForm({ roles, onDone }: { roles: Role[]; onDone: () => void }): ReactElement {
+function CreateUserForm({ roles, onDone }: { roles: readonly Role[]; onDone: () => void }): ReactElement {
   const empty: Record<Key, string> = {
     username: '',
     displayName: '',

@@ -4,7 +4,7 @@ import { Route, Routes } from 'react-router-dom';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { reloadSession } from '../../api/client';
 import { renderAt, stubFetch } from '../../test/helpers';
-import { sha256Hex } from '../detail/Documents';
+import { sha256Hex } from '../detail/DocumentsTable';
 import { VerifyPage, matchesOf } from './VerifyPage';
 
 const INVOICE = 'commercial invoice bytes';
@@ -73,7 +73,7 @@ describe('public verification page', () => {
     const calls = stubFetch(() => ({ status: 200, body: proof }));
     open();
     expect(await screen.findByRole('heading', { name: /Export EXP-9/ })).toHaveTextContent('Shipped');
-    expect(calls[0]?.url).toBe('http://127.0.0.1:3003/api/v1/verify/EXP-9');
+    expect(calls[0]?.url).toBe('/gw/ecta/api/v1/verify/EXP-9');
     expect(calls[0]?.headers.Authorization).toBeUndefined();
     const steps = screen.getByRole('list', { name: 'Steps' });
     expect(steps).toHaveTextContent('Contract registered');

@@ -14,7 +14,7 @@ import { useAsync } from '../../lib/useAsync';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { rules } from '../../lib/validation';
 import { STATUS_LABELS } from '../../lib/workflow';
-import { sha256Hex } from '../detail/Documents';
+import { sha256Hex } from '../detail/DocumentsTable';
 
 export function verifyUrl(exportId: string): string {
   return `${window.location.origin}/verify/${encodeURIComponent(exportId)}`;
