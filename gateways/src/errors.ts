@@ -3,14 +3,9 @@
  * from it). Chaincode refusals (`CODE: message`) keep the chaincode's code. Nothing else reaches the client:
  * unknown errors become a generic 500 without detail or stack.
  */
-import {
-  EndorseError,
-  CommitError,
-  CommitStatusError,
-  GatewayError,
-  StatusCode,
-  type SubmitError,
-} from '@hyperledger/fabric-gateway';
+import type { GatewayError } from '@hyperledger/fabric-gateway';
+import { findChaincodeRefusal, parseFabricError, type FabricFailure } from './fabric/chaincode-error.ts';
+import { httpStatusOf } from '@coffee/consortium';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const PROBLEM_TYPE_BASE = 'https://coffee-export.local/problems/';
@@ -56,10 +51,18 @@ export class UnavailableError extends AppError {
 
 /** A chaincode refusal with its own code (errors are `CODE: message`). */
 export class ChaincodeError extends AppError {
-  constructor(status: number, code: string, message: string, txId?: string) {
+  /** The code is one the consortium's chaincodes define. */
+  readonly known: boolean;
+  constructor(status: number, code: string, message: string, txId?: string, known = true) {
     super(status, code, message, { txId });
     this.name = 'ChaincodeError';
+    this.known = known;
   }
+}
+
+/** Did the chaincode refuse with this code? */
+export function refusedWith(e: unknown, code: string): boolean {
+  return e instanceof ChaincodeError && e.code === code;
 }
 
 const TITLES: Record<number, string> = {
@@ -78,69 +81,44 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-/** HTTP status of a chaincode error code. */
+/** HTTP status of a chaincode error code (@coffee/consortium's table; an unknown code is an upstream fault, 502). */
 export function statusOfChaincodeCode(code: string): number {
-  if (code === 'VALIDATION_FAILED') return 400;
-  if (code.endsWith('_NOT_FOUND') || code === 'TERMS_MISSING') return 404;
-  if (code.startsWith('FORBIDDEN_') || code === 'USER_NOT_REGISTERED' || code === 'USER_SUSPENDED')
-    return 403;
-  if (code.endsWith('_EXISTS') || code === 'INVALID_TRANSITION') return 409;
-  if (code === 'CORRUPT_STATE' || code === 'TERMS_TAMPERED') return 502;
-  return 422;
+  return httpStatusOf(code);
 }
-
-const CHAINCODE_MESSAGE = /chaincode response \d+, ([A-Z][A-Z0-9_]{2,63}): ([\s\S]*)$/;
-const BARE_MESSAGE = /^([A-Z][A-Z0-9_]{2,63}): ([\s\S]*)$/;
 
 /** The chaincode's `CODE: message` carried in a gateway error's details (or message), if any. */
 export function chaincodeRefusal(e: GatewayError): { code: string; message: string } | undefined {
-  const texts = [...e.details.map((d) => d.message), e.message];
-  for (const text of texts) {
-    const m = CHAINCODE_MESSAGE.exec(text) ?? BARE_MESSAGE.exec(text);
-    if (m) return { code: m[1]!, message: m[2]!.trim() };
-  }
-  return undefined;
+  const found = findChaincodeRefusal([...e.details.map((d) => d.message), e.message]);
+  return found && { code: found.code, message: found.detail };
 }
 
-const GRPC = { DEADLINE_EXCEEDED: 4, UNAVAILABLE: 14, ABORTED: 10 } as const;
+/** The AppError a ledger failure answers with (its message is the problem's detail). */
+export function appErrorOf(f: FabricFailure, cause?: unknown): AppError {
+  const txId = f.txId;
+  switch (f.kind) {
+    case 'chaincode':
+      return new ChaincodeError(statusOfChaincodeCode(f.code), f.code, f.detail, txId, f.known);
+    case 'conflict':
+    case 'invalid':
+      return new AppError(
+        f.kind === 'conflict' ? 409 : 502,
+        f.code,
+        `transaction ${txId} was not committed (validation code ${f.validationCode})`,
+        { txId },
+      );
+    case 'unavailable':
+      return new UnavailableError('the organization peer or the ordering service', cause);
+    case 'timeout':
+      return new AppError(504, 'LEDGER_TIMEOUT', 'the ledger did not answer in time', { txId, cause });
+    case 'upstream':
+      return new AppError(502, f.code, 'the ledger refused or failed the request', { txId, cause });
+  }
+}
 
 /** Maps any error thrown by fabric-gateway to an AppError (or returns undefined if it is not one). */
 export function fromFabricError(e: unknown): AppError | undefined {
-  if (e instanceof CommitError) {
-    const code =
-      e.code === StatusCode.MVCC_READ_CONFLICT
-        ? 'MVCC_READ_CONFLICT'
-        : e.code === StatusCode.ENDORSEMENT_POLICY_FAILURE
-          ? 'ENDORSEMENT_POLICY_FAILURE'
-          : `TX_INVALID_${e.code}`;
-    const status = e.code === StatusCode.MVCC_READ_CONFLICT ? 409 : 502;
-    return new AppError(
-      status,
-      code,
-      `transaction ${e.transactionId} was not committed (validation code ${e.code})`,
-      { txId: e.transactionId },
-    );
-  }
-  if (e instanceof GatewayError) {
-    const refusal = chaincodeRefusal(e);
-    const txId = (e as EndorseError | SubmitError | CommitStatusError).transactionId as string | undefined;
-    if (refusal)
-      return new ChaincodeError(statusOfChaincodeCode(refusal.code), refusal.code, refusal.message, txId);
-    if (e.code === GRPC.UNAVAILABLE)
-      return new UnavailableError('the organization peer or the ordering service', e);
-    if (e.code === GRPC.DEADLINE_EXCEEDED)
-      return new AppError(504, 'LEDGER_TIMEOUT', 'the ledger did not answer in time', { txId, cause: e });
-    const kind =
-      e instanceof EndorseError
-        ? 'ENDORSEMENT_FAILED'
-        : e.name === 'SubmitError'
-          ? 'SUBMIT_FAILED'
-          : e instanceof CommitStatusError
-            ? 'COMMIT_STATUS_FAILED'
-            : 'LEDGER_ERROR';
-    return new AppError(502, kind, 'the ledger refused or failed the request', { txId, cause: e });
-  }
-  return undefined;
+  const failure = parseFabricError(e);
+  return failure && appErrorOf(failure, e);
 }
 
 export function toProblem(e: unknown, instance?: string): Problem {

@@ -36,6 +36,9 @@ describe('chaincode error codes → HTTP', () => {
     ['BELOW_MINIMUM_PRICE', 422],
     ['PERMIT_CONSUMED', 422],
     ['TERMS_TAMPERED', 502],
+    ['UPSTREAM_ERROR', 502],
+    ['HEARTBEAT_NOT_FOUND', 404],
+    ['NOT_A_KNOWN_CODE', 502],
   ];
   for (const [code, status] of table) {
     it(`${code} → ${status}`, () => assert.equal(statusOfChaincodeCode(code), status));

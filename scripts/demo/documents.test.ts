@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DOCUMENT_TYPES } from '../../chaincode/coffee-export/src/model/vocabulary.ts';
+import { DOCUMENT_TYPES } from '@coffee/consortium';
 import { checkUploadMediaType } from '../../gateways/src/ipfs/sniff.ts';
 import { documentContent, renderPdf, wrap, type DocumentFacts } from './documents.ts';
 import { contractValueUsd, DEMO_EXPORTERS, DEMO_EXPORTS, referencesOf } from './plan.ts';

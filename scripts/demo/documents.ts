@@ -4,7 +4,7 @@
  * export's own numbers. Deterministic: the same inputs give the same bytes, so a resumed seeding re-sends the
  * very upload it sent before (and the gateway replays its answer for the same Idempotency-Key).
  */
-import type { DocumentType } from '../../chaincode/coffee-export/src/model/vocabulary.ts';
+import type { DocumentType } from '@coffee/consortium';
 import type { DemoContract } from './plan.ts';
 
 export interface PdfContent {

@@ -7,8 +7,7 @@
  * rebuilds exactly the requests it sent before; where an export stands is read back from the ledger
  * (firstPendingStep), never assumed.
  */
-import { asMspId, ROLES_BY_MSP, type Role } from '../../chaincode/common/src/orgs.ts';
-import type { DocumentType, ExportStatus } from '../../chaincode/coffee-export/src/model/vocabulary.ts';
+import { asMspId, ROLES_BY_MSP, type DocumentType, type ExportStatus, type Role } from '@coffee/consortium';
 import { PEER_ORGS } from '../../network/src/orgs.ts';
 
 export interface DemoExporter {

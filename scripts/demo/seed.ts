@@ -11,7 +11,7 @@
  * Idempotency-Key, so nothing is created twice.
  */
 import { pathToFileURL } from 'node:url';
-import type { DocumentType } from '../../chaincode/coffee-export/src/model/vocabulary.ts';
+import type { DocumentType } from '@coffee/consortium';
 import { info, UserError } from '../../network/src/log.ts';
 import { RUN_DIR } from '../../network/src/paths.ts';
 import { expectStatus, Gateway, GatewayError, Session } from './client.ts';

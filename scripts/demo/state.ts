@@ -11,8 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Role } from '../../chaincode/common/src/orgs.ts';
-import type { ExportStatus } from '../../chaincode/coffee-export/src/model/vocabulary.ts';
+import type { ExportStatus, Role } from '@coffee/consortium';
 import { UserError } from '../../network/src/log.ts';
 import { PEER_ORGS } from '../../network/src/orgs.ts';
 import { DEMO_EXPORTS, queueOf, type DemoUser } from './plan.ts';
@@ -56,7 +55,7 @@ export interface DemoAccounts {
   exports: DemoExportEntry[];
 }
 
-/** The part of RUN_DIR/endpoints.json (gateways/src/launch.ts) the seeding reads. */
+/** The part of RUN_DIR/endpoints.json (network/src/nodes/gateway.ts) the seeding reads. */
 export interface Endpoints {
   mode?: string;
   gateways: Record<string, { url: string; mspId?: string; admin?: { username: string; password: string } }>;

@@ -11,6 +11,7 @@
 import { common, ledger, peer } from '@hyperledger/fabric-protos';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import { withTx } from '../db/pool.ts';
 import type { CoffeeLedger, FabricIdentity } from '../fabric/ledger.ts';
 
@@ -27,6 +28,52 @@ export interface BlockEvent {
   writes: { exportId: string; kind: 'record' | 'tracking'; value: Record<string, unknown> }[];
 }
 
+/**
+ * A payload the projector could not read, in a valid transaction: a transaction it cannot decode (skipped), a
+ * chaincode event payload that is not a JSON object (the event projects with an empty payload), or an export
+ * record or tracking log in the write set that is not a JSON object (left out of the projection).
+ */
+export interface BadPayload {
+  blockNumber: bigint;
+  txIndex: number;
+  /** Empty when the transaction's header itself could not be read. */
+  txId: string;
+  part: 'transaction' | 'event' | 'write';
+  chaincode?: string;
+  reason: string;
+}
+
+export type BadPayloadReporter = (bad: Omit<BadPayload, 'blockNumber' | 'txIndex' | 'txId'>) => void;
+
+export const BAD_PAYLOADS_METRIC = 'coffee_projector_bad_payloads_total';
+
+/** The counter of unreadable payloads, registered once per registry (several projectors may share one). */
+export function badPayloadsCounter(registry?: Registry): Counter<'part'> {
+  const existing = registry?.getSingleMetric(BAD_PAYLOADS_METRIC);
+  if (existing instanceof Counter) return existing;
+  return new Counter({
+    name: BAD_PAYLOADS_METRIC,
+    help: 'Transactions, chaincode event payloads and written records the projector could not parse and skipped',
+    labelNames: ['part'],
+    registers: registry ? [registry] : [],
+  });
+}
+
+/** A JSON object, or why the bytes are not one. */
+function jsonObject(bytes: Uint8Array): { value: Record<string, unknown> } | { reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (e: unknown) {
+    return { reason: `not JSON (${e instanceof Error ? e.message : String(e)})` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return {
+      reason: `not a JSON object (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`,
+    };
+  return { value: value as Record<string, unknown> };
+}
+
 /** A composite key `\u0000<type>\u0000<attribute>\u0000` of one attribute: [type, attribute]. */
 function compositeKey(key: string): [string, string] | undefined {
   const parts = key.split('\u0000');
@@ -34,7 +81,7 @@ function compositeKey(key: string): [string, string] | undefined {
 }
 
 /** coffee-export's export records and tracking logs in a chaincode action's write set. */
-function exportWrites(resultsBytes: Uint8Array): BlockEvent['writes'] {
+function exportWrites(resultsBytes: Uint8Array, report: BadPayloadReporter): BlockEvent['writes'] {
   const out: BlockEvent['writes'] = [];
   const rwset = ledger.rwset.TxReadWriteSet.deserializeBinary(resultsBytes);
   for (const ns of rwset.getNsRwsetList()) {
@@ -44,19 +91,75 @@ function exportWrites(resultsBytes: Uint8Array): BlockEvent['writes'] {
       if (w.getIsDelete()) continue;
       const [type, exportId] = compositeKey(w.getKey()) ?? [];
       if (!exportId || (type !== 'export' && type !== 'tracking')) continue;
-      try {
-        const value = JSON.parse(Buffer.from(w.getValue_asU8()).toString('utf8')) as Record<string, unknown>;
-        out.push({ exportId, kind: type === 'export' ? 'record' : 'tracking', value });
-      } catch {
-        // Not JSON: not one of ours (the chaincode writes only canonical JSON); the event still projects.
-      }
+      // The chaincode writes only canonical JSON objects: anything else is reported and left out (the event
+      // still projects).
+      const parsed = jsonObject(w.getValue_asU8());
+      if ('value' in parsed)
+        out.push({ exportId, kind: type === 'export' ? 'record' : 'tracking', value: parsed.value });
+      else
+        report({
+          part: 'write',
+          chaincode: 'coffee-export',
+          reason: `${type} ${exportId}: ${parsed.reason}`,
+        });
     }
   }
   return out;
 }
 
-/** Chaincode events of the block's valid endorser transactions, in block order. */
-export function eventsOfBlock(block: common.Block): BlockEvent[] {
+/** The chaincode events of one valid transaction (reporting what it cannot read). */
+function eventsOfTransaction(
+  envBytes: Uint8Array,
+  txIndex: number,
+  onTxId: (txId: string) => void,
+  report: BadPayloadReporter,
+): BlockEvent[] {
+  const payload = common.Payload.deserializeBinary(
+    common.Envelope.deserializeBinary(envBytes).getPayload_asU8(),
+  );
+  const header = common.ChannelHeader.deserializeBinary(
+    payload.getHeader()?.getChannelHeader_asU8() ?? new Uint8Array(),
+  );
+  onTxId(header.getTxId());
+  if (header.getType() !== common.HeaderType.ENDORSER_TRANSACTION) return [];
+  const out: BlockEvent[] = [];
+  const tx = peer.Transaction.deserializeBinary(payload.getData_asU8());
+  for (const action of tx.getActionsList()) {
+    const cap = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8());
+    const prp = peer.ProposalResponsePayload.deserializeBinary(
+      cap.getAction()?.getProposalResponsePayload_asU8() ?? new Uint8Array(),
+    );
+    const cca = peer.ChaincodeAction.deserializeBinary(prp.getExtension_asU8());
+    const ev = peer.ChaincodeEvent.deserializeBinary(cca.getEvents_asU8());
+    const name = ev.getEventName();
+    const chaincode = ev.getChaincodeId();
+    if (!name || !PROJECTED_CHAINCODES.has(chaincode)) continue;
+    // An unreadable payload still projects the event (with an empty payload): it happened on the ledger.
+    const parsed = jsonObject(ev.getPayload_asU8());
+    if ('reason' in parsed) report({ part: 'event', chaincode, reason: `event ${name}: ${parsed.reason}` });
+    out.push({
+      txIndex,
+      txId: header.getTxId(),
+      chaincode,
+      name,
+      payload: 'value' in parsed ? parsed.value : {},
+      writes: exportWrites(cca.getResults_asU8(), report),
+    });
+  }
+  return out;
+}
+
+/**
+ * Chaincode events of the block's valid endorser transactions, in block order. Nothing unreadable stops the
+ * projection: each payload that cannot be parsed is told to `onBadPayload` and skipped (a transaction that
+ * cannot be decoded at all contributes no events; an event whose payload is not a JSON object projects with an
+ * empty one; a written record that is not a JSON object is left out).
+ */
+export function eventsOfBlock(
+  block: common.Block,
+  onBadPayload: (bad: BadPayload) => void = () => undefined,
+): BlockEvent[] {
+  const blockNumber = BigInt(block.getHeader()?.getNumber() ?? 0);
   const data = block.getData()?.getDataList_asU8() ?? [];
   const flags =
     block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER] ??
@@ -64,37 +167,12 @@ export function eventsOfBlock(block: common.Block): BlockEvent[] {
   const out: BlockEvent[] = [];
   data.forEach((envBytes, txIndex) => {
     if (flags[txIndex] !== peer.TxValidationCode.VALID) return;
-    const payload = common.Payload.deserializeBinary(
-      common.Envelope.deserializeBinary(envBytes).getPayload_asU8(),
-    );
-    const header = common.ChannelHeader.deserializeBinary(
-      payload.getHeader()?.getChannelHeader_asU8() ?? new Uint8Array(),
-    );
-    if (header.getType() !== common.HeaderType.ENDORSER_TRANSACTION) return;
-    const tx = peer.Transaction.deserializeBinary(payload.getData_asU8());
-    for (const action of tx.getActionsList()) {
-      const cap = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8());
-      const prp = peer.ProposalResponsePayload.deserializeBinary(
-        cap.getAction()?.getProposalResponsePayload_asU8() ?? new Uint8Array(),
-      );
-      const cca = peer.ChaincodeAction.deserializeBinary(prp.getExtension_asU8());
-      const ev = peer.ChaincodeEvent.deserializeBinary(cca.getEvents_asU8());
-      const name = ev.getEventName();
-      if (!name || !PROJECTED_CHAINCODES.has(ev.getChaincodeId())) continue;
-      let parsed: Record<string, unknown> = {};
-      try {
-        parsed = JSON.parse(Buffer.from(ev.getPayload_asU8()).toString('utf8')) as Record<string, unknown>;
-      } catch {
-        parsed = {};
-      }
-      out.push({
-        txIndex,
-        txId: header.getTxId(),
-        chaincode: ev.getChaincodeId(),
-        name,
-        payload: parsed,
-        writes: exportWrites(cca.getResults_asU8()),
-      });
+    let txId = '';
+    const report: BadPayloadReporter = (bad) => onBadPayload({ blockNumber, txIndex, txId, ...bad });
+    try {
+      out.push(...eventsOfTransaction(envBytes, txIndex, (id) => (txId = id), report));
+    } catch (e: unknown) {
+      report({ part: 'transaction', reason: e instanceof Error ? e.message : String(e) });
     }
   });
   return out;
@@ -245,6 +323,8 @@ export interface ProjectorOptions {
   blockDelayMs?: number;
   /** Told of every block applied (the gateway's read-your-writes wait). */
   watch?: ProjectionWatch;
+  /** Where coffee_projector_bad_payloads_total is registered (the gateway's /metrics registry). */
+  metrics?: Registry;
 }
 
 /** The projector loop: follows the chain until stopped; reconnects from the checkpoint after any failure. */
@@ -254,9 +334,11 @@ export class Projector {
   #iterator: { close(): void } | undefined;
   #done: Promise<void> | undefined;
   #lastApplied = -1n;
+  readonly #badPayloads: Counter<'part'>;
 
   constructor(o: ProjectorOptions) {
     this.#o = o;
+    this.#badPayloads = badPayloadsCounter(o.metrics);
   }
 
   start(): void {
@@ -287,8 +369,15 @@ export class Projector {
         backoff = 500;
         for await (const block of blocks) {
           const number = BigInt(block.getHeader()?.getNumber() ?? 0);
-          const applied = await applyBlock(pool, number, eventsOfBlock(block));
+          const bad: BadPayload[] = [];
+          const applied = await applyBlock(
+            pool,
+            number,
+            eventsOfBlock(block, (b) => bad.push(b)),
+          );
           if (!applied) break; // someone else moved the checkpoint: restart from it
+          // Told once the block is applied (a block read again after a failure is not counted twice).
+          for (const b of bad) this.#reportBadPayload(b);
           this.#lastApplied = number;
           this.#o.watch?.advance(number);
           if (this.#o.blockDelayMs) await new Promise((r) => setTimeout(r, this.#o.blockDelayMs));
@@ -302,6 +391,21 @@ export class Projector {
         backoff = Math.min(backoff * 2, 10_000);
       }
     }
+  }
+
+  #reportBadPayload(b: BadPayload): void {
+    this.#badPayloads.inc({ part: b.part });
+    this.#o.logger.warn(
+      {
+        block: b.blockNumber.toString(),
+        txIndex: b.txIndex,
+        txId: b.txId,
+        part: b.part,
+        chaincode: b.chaincode,
+        reason: b.reason,
+      },
+      'projector: skipped a payload it cannot parse',
+    );
   }
 
   async stop(): Promise<void> {

@@ -21,9 +21,10 @@ import {
 } from '@hyperledger/fabric-gateway';
 import { common } from '@hyperledger/fabric-protos';
 import { createHash } from 'node:crypto';
-import { endorsersNeedStatus, exportEndorsers } from '../../../network/src/endorsers.ts';
+import { type ExportFunction, endorsersNeedStatus, exportEndorsers } from '@coffee/consortium';
 import type { Config } from '../config.ts';
-import { AppError, fromFabricError } from '../errors.ts';
+import { AppError, appErrorOf, fromFabricError } from '../errors.ts';
+import { GrpcStatus, grpcStatusOf, parseFabricError } from './chaincode-error.ts';
 import { newNodeCryptoSigner } from './signer.ts';
 
 export const CHANNEL = 'coffee-export-channel';
@@ -45,7 +46,6 @@ export interface SubmitResult {
 
 type Chaincode = 'coffee-export' | 'user-management' | 'qscc';
 
-const GRPC_UNAVAILABLE = 14;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class Ledger {
@@ -165,23 +165,18 @@ export class Ledger {
           blockNumber: status.blockNumber,
         };
       } catch (e: unknown) {
+        const failure = parseFabricError(e);
         // A policy failure on the first attempt: the named endorsers were planned from a status that had moved on
         // (a read model a block behind); once more, planned afresh.
         const replan =
-          e instanceof CommitError &&
-          e.code === StatusCode.ENDORSEMENT_POLICY_FAILURE &&
+          failure?.validationCode === StatusCode.ENDORSEMENT_POLICY_FAILURE &&
           endorsingOrganizations !== undefined &&
           attempt === 0;
-        if (
-          replan ||
-          (e instanceof CommitError &&
-            e.code === StatusCode.MVCC_READ_CONFLICT &&
-            attempt < this.#maxMvccRetries)
-        ) {
+        if (replan || (failure?.kind === 'conflict' && attempt < this.#maxMvccRetries)) {
           await sleep(50 * 2 ** attempt + Math.random() * 50);
           continue;
         }
-        throw fromFabricError(e) ?? e;
+        throw failure ? appErrorOf(failure, e) : e;
       }
     }
   }
@@ -221,7 +216,7 @@ export class Ledger {
       try {
         return await tx.submit();
       } catch (e: unknown) {
-        if ((e as { code?: unknown }).code !== GRPC_UNAVAILABLE || Date.now() > deadline) throw e;
+        if (grpcStatusOf(e) !== GrpcStatus.UNAVAILABLE || Date.now() > deadline) throw e;
         await sleep(200);
       }
     }
@@ -381,27 +376,7 @@ export class CoffeeLedger {
   }
 }
 
-export type ExportFunction =
-  | 'CreateExport'
-  | 'RegisterContract'
-  | 'CertifyQuality'
-  | 'SubmitFxApplication'
-  | 'ApproveFx'
-  | 'BookShipment'
-  | 'ClearCustoms'
-  | 'CompleteInspection'
-  | 'MarkShipped'
-  | 'AddTrackingEvent'
-  | 'RecordPayment'
-  | 'ConfirmRepatriation'
-  | 'RequestAmendment'
-  | 'SubmitAmendment'
-  | 'AttachDocuments'
-  | 'RejectExport'
-  | 'CancelExport'
-  | 'RecordDefault'
-  | 'MarkDelinquent'
-  | 'ClearDelinquency';
+export type { ExportFunction };
 
 export interface LedgerDocument {
   type: string;

@@ -1,6 +1,7 @@
 /** Every /api/v1 route of gateways.md: access rules, schemas, and the service each one calls. */
 import type { RequestHandler } from 'express';
 import multer from 'multer';
+import { WORKFLOW_ROLES } from '@coffee/consortium';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
@@ -8,8 +9,7 @@ import type { AuthService } from '../services/auth.ts';
 import type { ExportService } from '../services/exports.ts';
 import type { RegistryService } from '../services/registries.ts';
 import type { UserService } from '../services/users.ts';
-import type { RouteDef } from './http.ts';
-import { parse } from './http.ts';
+import { route, type RouteDef } from './http.ts';
 import * as S from './schemas.ts';
 import { newExportId } from '../services/idempotency.ts';
 
@@ -26,17 +26,6 @@ const IDEMPOTENCY_HEADER = {
   description:
     'a retry with the same key (8-128 of A-Z a-z 0-9 . _ : -) has exactly one effect: the first answer is replayed, an unfinished first attempt is resolved from the ledger',
 };
-/** Roles that take part in (or audit) exports; org admins manage users and read no exports (policy.ts). */
-const WORKFLOW_ROLES = [
-  'exporter',
-  'bank_officer',
-  'fx_officer',
-  'ecta_officer',
-  'grader',
-  'shipping_agent',
-  'customs_officer',
-  'auditor',
-];
 
 function uploadMiddleware(config: Config): RequestHandler {
   const upload = multer({
@@ -76,7 +65,7 @@ export function apiRoutes(
   const upload = uploadMiddleware(config);
   return [
     // ------------------------------------------------------------ auth
-    {
+    route({
       method: 'post',
       path: '/auth/login',
       tag: 'auth',
@@ -84,12 +73,9 @@ export function apiRoutes(
       access: { kind: 'public' },
       body: S.LoginBody,
       before: [loginLimiter],
-      handler: async ({ body, caller }) => {
-        const b = body as z.infer<typeof S.LoginBody>;
-        return s.auth.login(b.username, b.password, caller.requestId);
-      },
-    },
-    {
+      handler: async ({ body, caller }) => s.auth.login(body.username, body.password, caller.requestId),
+    }),
+    route({
       method: 'post',
       path: '/auth/refresh',
       tag: 'auth',
@@ -97,9 +83,9 @@ export function apiRoutes(
       access: { kind: 'public' },
       body: S.RefreshBody,
       before: [loginLimiter],
-      handler: async ({ body }) => s.auth.refresh((body as z.infer<typeof S.RefreshBody>).refreshToken),
-    },
-    {
+      handler: async ({ body }) => s.auth.refresh(body.refreshToken),
+    }),
+    route({
       method: 'post',
       path: '/auth/logout',
       tag: 'auth',
@@ -108,28 +94,28 @@ export function apiRoutes(
       body: S.LogoutBody,
       status: 204,
       handler: async ({ caller, body }) => {
-        await s.auth.logout(caller, (body as z.infer<typeof S.LogoutBody>).refreshToken);
+        await s.auth.logout(caller, body.refreshToken);
         return undefined;
       },
-    },
-    {
+    }),
+    route({
       method: 'get',
       path: '/auth/me',
       tag: 'auth',
       summary: 'The current user',
       access: ANY_USER,
       handler: async ({ caller }) => s.users.me(caller.userId),
-    },
+    }),
     // ------------------------------------------------------------ users (org admin)
-    {
+    route({
       method: 'get',
       path: '/users',
       tag: 'users',
       summary: "The org's users",
       access: { kind: 'user', roles: ['admin', 'auditor'] },
       handler: async () => ({ items: await s.users.list() }),
-    },
-    {
+    }),
+    route({
       method: 'post',
       path: '/users',
       tag: 'users',
@@ -141,35 +127,32 @@ export function apiRoutes(
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,
-      handler: async ({ caller, body }) => s.users.create(caller, body as z.infer<typeof S.CreateUserBody>),
-    },
-    {
+      handler: async ({ caller, body }) => s.users.create(caller, body),
+    }),
+    route({
       method: 'patch',
       path: '/users/:id',
       tag: 'users',
       summary: 'Suspend/reactivate (on-chain too), reset password, edit profile',
       access: { kind: 'user', roles: ['admin'] },
       body: S.UpdateUserBody,
+      params: { id: z.string().uuid() },
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,
-      handler: async ({ caller, body, params }) => {
-        const id = parse(z.string().uuid(), params.id, 'path.id');
-        return s.users.update(caller, id, body as z.infer<typeof S.UpdateUserBody>);
-      },
-    },
+      handler: async ({ caller, body, params }) => s.users.update(caller, params.id, body),
+    }),
     // ------------------------------------------------------------ exporters (ECTA writes, all read)
-    {
+    route({
       method: 'get',
       path: '/exporters',
       tag: 'exporters',
       summary: 'Exporter licences (ledger)',
       access: ANY_USER,
       query: S.PageQuery,
-      handler: async ({ caller, query }) =>
-        s.registries.listExporters(caller, query as z.infer<typeof S.PageQuery>),
-    },
-    {
+      handler: async ({ caller, query }) => s.registries.listExporters(caller, query),
+    }),
+    route({
       method: 'post',
       path: '/exporters',
       tag: 'exporters',
@@ -180,47 +163,41 @@ export function apiRoutes(
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,
-      handler: async ({ caller, body }) =>
-        s.registries.registerExporter(caller, body as Record<string, unknown>),
-    },
-    {
+      handler: async ({ caller, body }) => s.registries.registerExporter(caller, body),
+    }),
+    route({
       method: 'get',
       path: '/exporters/:id',
       tag: 'exporters',
       summary: 'One exporter licence (ledger)',
       access: ANY_USER,
-      handler: async ({ caller, params }) =>
-        s.registries.getExporter(caller, parse(S.ID, params.id, 'path.id')),
-    },
-    {
+      params: { id: S.ID },
+      handler: async ({ caller, params }) => s.registries.getExporter(caller, params.id),
+    }),
+    route({
       method: 'patch',
       path: '/exporters/:id',
       tag: 'exporters',
       summary: 'Update a licence (ECTA)',
       access: { kind: 'user', roles: ['ecta_officer', 'admin'], orgs: ['ecta'] },
       body: S.UpdateExporterBody,
+      params: { id: S.ID },
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,
-      handler: async ({ caller, body, params }) =>
-        s.registries.updateExporter(
-          caller,
-          parse(S.ID, params.id, 'path.id'),
-          body as Record<string, unknown>,
-        ),
-    },
+      handler: async ({ caller, body, params }) => s.registries.updateExporter(caller, params.id, body),
+    }),
     // ------------------------------------------------------------ minimum prices
-    {
+    route({
       method: 'get',
       path: '/minimum-prices',
       tag: 'minimum-prices',
       summary: 'Published minimum prices (ledger)',
       access: ANY_USER,
       query: S.GradeQuery,
-      handler: async ({ caller, query }) =>
-        s.registries.listMinimumPrices(caller, (query as z.infer<typeof S.GradeQuery>).grade),
-    },
-    {
+      handler: async ({ caller, query }) => s.registries.listMinimumPrices(caller, query.grade),
+    }),
+    route({
       method: 'post',
       path: '/minimum-prices',
       tag: 'minimum-prices',
@@ -231,18 +208,17 @@ export function apiRoutes(
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,
-      handler: async ({ caller, body }) =>
-        s.registries.publishMinimumPrice(caller, body as Record<string, unknown>),
-    },
-    {
+      handler: async ({ caller, body }) => s.registries.publishMinimumPrice(caller, body),
+    }),
+    route({
       method: 'get',
       path: '/workflow-config',
       tag: 'minimum-prices',
       summary: 'The workflow deadlines in force, and an open proposal to change them',
       access: ANY_USER,
       handler: async ({ caller }) => s.registries.getWorkflowConfig(caller),
-    },
-    {
+    }),
+    route({
       method: 'put',
       path: '/workflow-config',
       tag: 'minimum-prices',
@@ -252,10 +228,9 @@ export function apiRoutes(
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,
-      handler: async ({ caller, body }) =>
-        s.registries.proposeWorkflowConfig(caller, body as Record<string, unknown>),
-    },
-    {
+      handler: async ({ caller, body }) => s.registries.proposeWorkflowConfig(caller, body),
+    }),
+    route({
       method: 'post',
       path: '/workflow-config/approve',
       tag: 'minimum-prices',
@@ -265,11 +240,10 @@ export function apiRoutes(
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,
-      handler: async ({ caller, body }) =>
-        s.registries.approveWorkflowConfig(caller, body as z.infer<typeof S.ApproveConfigBody>),
-    },
+      handler: async ({ caller, body }) => s.registries.approveWorkflowConfig(caller, body),
+    }),
     // ------------------------------------------------------------ exports
-    {
+    route({
       method: 'post',
       path: '/exports',
       tag: 'exports',
@@ -278,55 +252,49 @@ export function apiRoutes(
       access: { kind: 'user', roles: ['exporter'], orgs: ['commercial-bank'] },
       body: S.CreateExportBody,
       headers: [IDEMPOTENCY_HEADER],
-      idempotent: {
-        resourceId: (b) => (b as z.infer<typeof S.CreateExportBody>).exportId ?? newExportId(),
-      },
+      idempotent: { resourceId: (b) => b.exportId ?? newExportId() },
       submits: true,
-      handler: async ({ caller, body, idempotency }) =>
-        s.exports.create(caller, body as z.infer<typeof S.CreateExportBody>, idempotency),
-    },
-    {
+      handler: async ({ caller, body, idempotency }) => s.exports.create(caller, body, idempotency),
+    }),
+    route({
       method: 'get',
       path: '/exports',
       tag: 'exports',
       summary: 'List exports (read model): status, exporterId, q, cursor, limit',
       access: { kind: 'user', roles: WORKFLOW_ROLES },
       query: S.ListExportsQuery,
-      handler: async ({ caller, query }) =>
-        s.exports.list(caller, query as z.infer<typeof S.ListExportsQuery>),
-    },
-    {
+      handler: async ({ caller, query }) => s.exports.list(caller, query),
+    }),
+    route({
       method: 'get',
       path: '/exports/:id',
       tag: 'exports',
       summary: "One export: from the org's read model, or ?source=ledger for the ledger-verified view",
       access: { kind: 'user', roles: WORKFLOW_ROLES },
       query: S.GetExportQuery,
-      handler: async ({ caller, params, query }) =>
-        s.exports.get(
-          caller,
-          parse(S.ID, params.id, 'path.id'),
-          (query as z.infer<typeof S.GetExportQuery>).source,
-        ),
-    },
-    {
+      params: { id: S.ID },
+      handler: async ({ caller, params, query }) => s.exports.get(caller, params.id, query.source),
+    }),
+    route({
       method: 'get',
       path: '/exports/:id/trade-terms',
       tag: 'exports',
       summary:
         'The private trade terms the caller is entitled to (evaluated on the peer, never submitted; no salts)',
       access: { kind: 'user', roles: WORKFLOW_ROLES },
-      handler: async ({ caller, params }) => s.exports.tradeTerms(caller, parse(S.ID, params.id, 'path.id')),
-    },
-    {
+      params: { id: S.ID },
+      handler: async ({ caller, params }) => s.exports.tradeTerms(caller, params.id),
+    }),
+    route({
       method: 'get',
       path: '/exports/:id/history',
       tag: 'exports',
       summary: 'Every committed version of the export (ledger)',
       access: { kind: 'user', roles: WORKFLOW_ROLES },
-      handler: async ({ caller, params }) => s.exports.history(caller, parse(S.ID, params.id, 'path.id')),
-    },
-    {
+      params: { id: S.ID },
+      handler: async ({ caller, params }) => s.exports.history(caller, params.id),
+    }),
+    route({
       method: 'post',
       path: '/exports/:id/actions/:action',
       tag: 'exports',
@@ -334,19 +302,14 @@ export function apiRoutes(
         'A workflow step: register-contract, certify-quality, submit-fx, approve-fx, book-shipment, clear-customs, start-inspection, complete-inspection, ship, add-tracking-event, confirm-payment, confirm-repatriation, request-amendment, amend, attach-documents, reject, cancel, mark-defaulted',
       access: { kind: 'user', roles: WORKFLOW_ROLES },
       body: S.ActionBody,
+      params: { id: S.ID, action: z.string().regex(/^[a-z-]{2,32}$/) },
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,
       handler: async ({ caller, body, params, idempotency }) =>
-        s.exports.action(
-          caller,
-          parse(S.ID, params.id, 'path.id'),
-          parse(z.string().regex(/^[a-z-]{2,32}$/), params.action, 'path.action'),
-          body as Record<string, unknown>,
-          idempotency,
-        ),
-    },
-    {
+        s.exports.action(caller, params.id, params.action, body, idempotency),
+    }),
+    route({
       method: 'post',
       path: '/exports/:id/documents',
       tag: 'documents',
@@ -355,16 +318,15 @@ export function apiRoutes(
         'Upload a document (multipart: type, file); exporter shipping documents are attached on-chain at once',
       access: { kind: 'user', roles: WORKFLOW_ROLES },
       multipart: S.UploadFields,
+      params: { id: S.ID },
       before: [upload],
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,
-      handler: async ({ caller, body, params, req }) => {
-        const f = body as z.infer<typeof S.UploadFields>;
-        return s.exports.upload(caller, parse(S.ID, params.id, 'path.id'), fileOf(req), f);
-      },
-    },
-    {
+      handler: async ({ caller, body, params, req }) =>
+        s.exports.upload(caller, params.id, fileOf(req), body),
+    }),
+    route({
       method: 'post',
       path: '/documents',
       tag: 'documents',
@@ -377,23 +339,18 @@ export function apiRoutes(
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,
-      handler: async ({ caller, body, req }) =>
-        s.exports.upload(caller, undefined, fileOf(req), body as z.infer<typeof S.UploadFields>),
-    },
-    {
+      handler: async ({ caller, body, req }) => s.exports.upload(caller, undefined, fileOf(req), body),
+    }),
+    route({
       method: 'get',
       path: '/documents/:cid',
       tag: 'documents',
       summary: 'Download a document after checking its SHA-256 against the ledger',
       access: { kind: 'user', roles: WORKFLOW_ROLES },
       query: S.DocumentQuery,
+      params: { cid: S.DocumentRef.shape.cid },
       handler: async ({ caller, params, query, res }) => {
-        const cid = parse(S.DocumentRef.shape.cid, params.cid, 'path.cid');
-        const { bytes, doc } = await s.exports.download(
-          caller,
-          cid,
-          (query as z.infer<typeof S.DocumentQuery>).exportId,
-        );
+        const { bytes, doc } = await s.exports.download(caller, params.cid, query.exportId);
         res.setHeader('Content-Type', doc.mediaType);
         res.setHeader('X-Content-SHA256', doc.sha256);
         res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -406,17 +363,18 @@ export function apiRoutes(
         res.status(200).end(bytes);
         return undefined;
       },
-    },
+    }),
     // ------------------------------------------------------------ public
-    {
+    route({
       method: 'get',
       path: '/verify/:exportId',
       tag: 'public',
       summary:
         "Public proof of an export's state, step times and document hashes (no login; no CIDs, private values or user names; rate-limited)",
       access: { kind: 'public' },
+      params: { exportId: S.ID },
       before: [verifyLimiter],
-      handler: async ({ params }) => s.exports.verify(parse(S.ID, params.exportId, 'path.exportId')),
-    },
+      handler: async ({ params }) => s.exports.verify(params.exportId),
+    }),
   ];
 }

@@ -15,39 +15,122 @@ import type { UserService } from '../services/users.ts';
 export type Access =
   { kind: 'public' } | { kind: 'user'; roles?: readonly string[]; orgs?: readonly string[] };
 
-export interface RouteContext {
+/** A zod schema whose parsed (output) value is `T`, whatever its input. */
+export type Schema<T> = z.ZodType<T, z.ZodTypeDef, unknown>;
+
+/** The `:name` parameters of an Express path, e.g. `'id' | 'action'` for `/exports/:id/actions/:action`. */
+export type PathParams<Path extends string> = Path extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | PathParams<`/${Rest}`>
+  : Path extends `${string}:${infer Name}`
+    ? Name
+    : never;
+
+/** What a handler is given besides its parsed input. */
+export interface RequestContext {
   caller: Caller;
   /** Set when the request carries an Idempotency-Key: the resource id fixed at the claim, and whether this is a
    * retry taking over an earlier request that never finished (resolve from the ledger before acting again). */
   idempotency?: { key: string; resourceId: string | null; recovering: boolean };
-  body: unknown;
-  query: unknown;
-  params: Record<string, string>;
   req: Request;
   res: Response;
 }
 
-export interface RouteDef {
+/** A handler's context: its body, query and path parameters as its route's schemas parse them. */
+export interface RouteContext<B = undefined, Q = undefined, P = Record<never, never>> extends RequestContext {
+  body: B;
+  query: Q;
+  params: P;
+}
+
+interface RouteMeta {
   method: 'get' | 'post' | 'patch' | 'put';
   /** Express path (`:id`); OpenAPI gets `{id}`. */
   path: string;
   summary: string;
   tag: string;
   access: Access;
-  body?: ZodTypeAny;
-  query?: ZodTypeAny;
-  /** Multipart upload (file + fields). */
-  multipart?: ZodTypeAny;
   /** Status of the success response (default 200). */
   status?: number;
   /** Extra middleware before validation (rate limits, uploads). */
   before?: RequestHandler[];
   headers?: { name: string; description: string }[];
-  /** Accepts an Idempotency-Key (mutating routes); `resourceId` fixes the id the request will create. */
-  idempotent?: { resourceId?: (body: unknown) => string };
   /** Submits to the ledger: counted against the gateway's admission limit. */
   submits?: boolean;
-  handler: (ctx: RouteContext) => Promise<unknown>;
+}
+
+/**
+ * One route as written in the table: its schemas fix the types its handler sees (`body` is the parsed JSON or
+ * multipart fields, `query` the parsed query, `params` each path parameter parsed by its own schema).
+ */
+export interface RouteSpec<Path extends string, B, Q, P> extends RouteMeta {
+  path: Path;
+  body?: Schema<B>;
+  query?: Schema<Q>;
+  /** Multipart upload (file + fields): the fields' schema. */
+  multipart?: Schema<B>;
+  /** One schema per path parameter (validated in order, as `path.<name>`, just before the handler runs). */
+  params?: { [K in keyof P]: Schema<P[K]> } & Record<Exclude<keyof P, PathParams<Path>>, never>;
+  /** Accepts an Idempotency-Key (mutating routes); `resourceId` fixes the id the request will create. */
+  idempotent?: { resourceId?: (body: B) => string };
+  handler: (ctx: RouteContext<B, Q, P>) => Promise<unknown>;
+}
+
+/** A request whose body and query passed validation, bound to its route's handler. */
+export interface AcceptedRequest {
+  /** The id the request will create (an idempotent route with `resourceId`), fixed when its key is claimed. */
+  resourceId(): string | null;
+  /** Validates the path parameters (400) and runs the handler. */
+  run(ctx: RequestContext): Promise<unknown>;
+}
+
+/** A route as mount() and the OpenAPI document read it: its schemas, and the handler bound to them. */
+export interface RouteDef extends RouteMeta {
+  body?: ZodTypeAny;
+  query?: ZodTypeAny;
+  multipart?: ZodTypeAny;
+  params?: Readonly<Record<string, ZodTypeAny>>;
+  /** Accepts an Idempotency-Key (its resource id comes from accept()). */
+  idempotent?: object;
+  /** Validates the body and query (400 otherwise). */
+  accept(req: Request): AcceptedRequest;
+}
+
+/**
+ * Declares a route: `body`, `query` and `params` in the handler are inferred from the route's schemas
+ * (`body: S.LoginBody` gives the handler `z.infer<typeof S.LoginBody>`), so no handler casts its input.
+ */
+export function route<
+  Path extends string,
+  B = undefined,
+  Q = undefined,
+  P extends Record<string, unknown> = Record<never, never>,
+>(spec: RouteSpec<Path, B, Q, P>): RouteDef {
+  const { body, query, multipart, params, idempotent, handler, ...meta } = spec;
+  const bodySchema = body ?? multipart;
+  const paramSchemas: readonly [string, Schema<unknown>][] = params ? Object.entries(params) : [];
+  return {
+    ...meta,
+    ...(body ? { body } : {}),
+    ...(query ? { query } : {}),
+    ...(multipart ? { multipart } : {}),
+    ...(params ? { params } : {}),
+    ...(idempotent ? { idempotent } : {}),
+    accept(req) {
+      const parsedBody = optional(bodySchema, req.body ?? {}, 'body');
+      const parsedQuery = optional(query, req.query, 'query');
+      return {
+        resourceId: () => idempotent?.resourceId?.(parsedBody) ?? null,
+        run: (ctx) => {
+          const raw: Record<string, unknown> = req.params;
+          const parsedParams: Record<string, unknown> = {};
+          for (const [name, schema] of paramSchemas)
+            parsedParams[name] = parse(schema, raw[name], `path.${name}`);
+          // Each key of P was parsed by its own schema just above.
+          return handler({ ...ctx, body: parsedBody, query: parsedQuery, params: parsedParams as P });
+        },
+      };
+    },
+  };
 }
 
 declare module 'express-serve-static-core' {
@@ -67,10 +150,18 @@ function requestIdOf(req: Request): string {
   return typeof id === 'string' || typeof id === 'number' ? String(id) : '';
 }
 
-export function parse<T extends ZodTypeAny>(schema: T, value: unknown, where: string): z.infer<T> {
+export function parse<T>(schema: Schema<T>, value: unknown, where: string): T {
   const r = schema.safeParse(value);
   if (!r.success) throw zodProblem(r.error, where);
-  return r.data as z.infer<T>;
+  return r.data;
+}
+
+/**
+ * The parsed value of an input a route may leave undeclared. `T` is only ever inferred from the schema, so a
+ * route without one has `T` at its default, `undefined`: the one fact here the compiler cannot see.
+ */
+function optional<T>(schema: Schema<T> | undefined, value: unknown, where: string): T {
+  return schema ? parse(schema, value, where) : (undefined as T);
 }
 
 /** Verifies the bearer token (RS256, this gateway's iss/aud) and that the user is still active. */
@@ -117,10 +208,7 @@ export function mount(
           }
         }
         const rawBody: unknown = req.body ?? {};
-        const schema = route.body ?? route.multipart;
-        const body: unknown = schema ? parse(schema, rawBody, 'body') : undefined;
-        const query: unknown = route.query ? parse(route.query, req.query, 'query') : undefined;
-        const params = req.params as Record<string, string>;
+        const accepted = route.accept(req);
         const key = route.idempotent ? req.get('idempotency-key') : undefined;
         let claim: Claim | undefined;
         if (key !== undefined && route.idempotent) {
@@ -131,7 +219,7 @@ export function mount(
             key,
             `${route.method.toUpperCase()} ${route.path}`,
             hash,
-            route.idempotent.resourceId?.(body) ?? null,
+            accepted.resourceId(),
           );
           if (claim.kind === 'replay') {
             res.setHeader('Idempotent-Replayed', 'true');
@@ -142,11 +230,8 @@ export function mount(
         const releaseSlot = route.submits ? opts.admission.acquire() : undefined;
         let result: unknown;
         try {
-          result = await route.handler({
+          result = await accepted.run({
             caller,
-            body,
-            query,
-            params,
             req,
             res,
             idempotency:

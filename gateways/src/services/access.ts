@@ -1,5 +1,5 @@
 /**
- * The gateway's side of the need-to-know policy (chaincode/coffee-export/src/model/policy.ts, the one place it
+ * The gateway's side of the need-to-know policy (@coffee/consortium, the one place it
  * is defined): who the caller is as a viewer, and the refusals every route gives. The chaincode enforces the
  * same policy on its reads; the gateway enforces it too, on the read model and on IPFS, which the chaincode
  * never sees. An export the caller may not know exists answers 404, exactly as a missing one.
@@ -11,7 +11,7 @@ import {
   canSeeExport,
   canUploadDocument,
   isExportReader,
-} from '../../../chaincode/coffee-export/src/model/policy.ts';
+} from '@coffee/consortium';
 import { AppError } from '../errors.ts';
 import type { Caller, Deps } from './deps.ts';
 import type { UserService } from './users.ts';

@@ -7,7 +7,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import type { Logger } from 'pino';
-import { documentAudience } from '../../../chaincode/coffee-export/src/model/policy.ts';
+import { documentAudience } from '@coffee/consortium';
 import { type OrgKeyring, keyId } from '../crypto/org-keys.ts';
 import { AppError, UnavailableError } from '../errors.ts';
 import type { CoffeeLedger, FabricIdentity } from '../fabric/ledger.ts';

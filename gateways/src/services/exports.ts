@@ -7,12 +7,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  ACTIONS,
+  PRIVATE_INPUTS,
   canReadGroup,
+  isActionName,
+  mayCall,
   redactExport,
   visibleReachedStatuses,
-} from '../../../chaincode/coffee-export/src/model/policy.ts';
+} from '@coffee/consortium';
 import { dbReachable, query, withTx } from '../db/pool.ts';
-import { AppError, UnavailableError } from '../errors.ts';
+import { AppError, refusedWith, UnavailableError } from '../errors.ts';
 import type { ExportFunction, ExportRecord, LedgerDocument } from '../fabric/ledger.ts';
 import { checkUploadMediaType, safeDownloadType } from '../ipfs/sniff.ts';
 import { sha256Hex } from '../ipfs/store.ts';
@@ -54,50 +58,6 @@ function salted(key: string, value: unknown): unknown {
   if (key === 'fxApplication' || key === 'paymentProceeds') return { ...v, salt: freshSalt() };
   return v;
 }
-
-/** Body members that are private inputs: sent in the transient map, salted here, never in the proposal's arguments. */
-const PRIVATE_INPUTS = ['tradeTerms', 'fxApplication', 'customsValue', 'paymentProceeds'] as const;
-
-/**
- * URL action → chaincode function and who may call it (role). A body's private parts (PRIVATE_INPUTS) travel in
- * the transient map whatever the action; the route's schema says which an action accepts.
- */
-export const ACTIONS: Readonly<Record<string, { fn: ExportFunction; roles: readonly string[] }>> = {
-  'register-contract': { fn: 'RegisterContract', roles: ['ecta_officer'] },
-  'certify-quality': { fn: 'CertifyQuality', roles: ['grader'] },
-  'submit-fx': { fn: 'SubmitFxApplication', roles: ['bank_officer'] },
-  'approve-fx': { fn: 'ApproveFx', roles: ['fx_officer'] },
-  'book-shipment': { fn: 'BookShipment', roles: ['shipping_agent'] },
-  'clear-customs': { fn: 'ClearCustoms', roles: ['customs_officer'] },
-  'start-inspection': { fn: 'ClearCustoms', roles: ['customs_officer'] },
-  'complete-inspection': { fn: 'CompleteInspection', roles: ['customs_officer'] },
-  ship: { fn: 'MarkShipped', roles: ['shipping_agent'] },
-  'add-tracking-event': { fn: 'AddTrackingEvent', roles: ['shipping_agent'] },
-  'confirm-payment': { fn: 'RecordPayment', roles: ['bank_officer'] },
-  'confirm-repatriation': { fn: 'ConfirmRepatriation', roles: ['fx_officer'] },
-  'mark-delinquent': { fn: 'MarkDelinquent', roles: ['fx_officer'] },
-  'clear-delinquency': { fn: 'ClearDelinquency', roles: ['fx_officer'] },
-  'request-amendment': {
-    fn: 'RequestAmendment',
-    roles: ['ecta_officer', 'grader', 'fx_officer', 'customs_officer'],
-  },
-  amend: { fn: 'SubmitAmendment', roles: ['exporter', 'bank_officer'] },
-  'attach-documents': { fn: 'AttachDocuments', roles: ['exporter'] },
-  reject: { fn: 'RejectExport', roles: ['ecta_officer', 'grader', 'fx_officer', 'customs_officer'] },
-  cancel: { fn: 'CancelExport', roles: ['exporter', 'bank_officer'] },
-  'mark-defaulted': {
-    fn: 'RecordDefault',
-    roles: [
-      'exporter',
-      'bank_officer',
-      'fx_officer',
-      'ecta_officer',
-      'grader',
-      'shipping_agent',
-      'customs_officer',
-    ],
-  },
-};
 
 /** Document types an exporter attaches on their own (AttachDocuments) right at upload. */
 const SELF_ATTACHED = new Set([
@@ -229,7 +189,7 @@ export class ExportService {
     const identity = await this.#users.identityOf(caller.userId);
     const onLedger = async (): Promise<ExportRecord | undefined> =>
       ledger.getExport(identity, exportId).catch((e: unknown) => {
-        if (e instanceof AppError && e.code === 'EXPORT_NOT_FOUND') return undefined;
+        if (refusedWith(e, 'EXPORT_NOT_FOUND')) return undefined;
         throw e;
       });
     const existing = idempotency?.recovering ? await onLedger() : undefined;
@@ -248,7 +208,7 @@ export class ExportService {
       return await this.#created(caller, body, exportId, tx.txId, record.status, tx.blockNumber.toString());
     } catch (e: unknown) {
       // Did it commit after all (a lost commit status, or a retry racing the first attempt)? The ledger says.
-      const ambiguous = !(e instanceof AppError) || e.status >= 500 || e.code === 'EXPORT_EXISTS';
+      const ambiguous = !(e instanceof AppError) || e.status >= 500 || refusedWith(e, 'EXPORT_EXISTS');
       const found = idempotency && ambiguous ? await onLedger().catch(() => undefined) : undefined;
       if (found && found.exporterId === (await this.#access.viewer(caller)).exporterId) {
         return this.#created(caller, body, exportId, found.lastAction.txId, found.status);
@@ -334,15 +294,17 @@ export class ExportService {
     body: Record<string, unknown>,
     idempotency?: { recovering: boolean },
   ): Promise<ActionResult> {
-    const spec = ACTIONS[action];
-    if (!spec) throw new AppError(404, 'UNKNOWN_ACTION', `unknown action '${action}'`);
-    if (!spec.roles.includes(caller.role))
+    // Who may call what is @coffee/consortium's table, which the chaincode enforces too: refuse before endorsing.
+    if (!isActionName(action)) throw new AppError(404, 'UNKNOWN_ACTION', `unknown action '${action}'`);
+    const spec = { fn: ACTIONS[action] };
+    if (!mayCall(spec.fn, this.#deps.config.org.mspId, caller.role))
       throw new AppError(403, 'FORBIDDEN_ROLE', `role ${caller.role} cannot ${action}`);
     const { documents: refs, ...rest } = body as { documents?: DocumentRef[] } & Record<string, unknown>;
     await this.#requireOffChain(refs !== undefined && refs.length > 0);
     const transient: Record<string, unknown> = {};
     const input: Record<string, unknown> = { exportId };
     for (const [k, v] of Object.entries(rest)) {
+      // A body's private parts travel in the transient map, salted; the route's schema says which it accepts.
       if ((PRIVATE_INPUTS as readonly string[]).includes(k)) transient[k] = salted(k, v);
       else if (k !== 'exportId') input[k] = v;
     }
@@ -374,7 +336,7 @@ export class ExportService {
     } catch (e: unknown) {
       // A retry of an unfinished request (or an ambiguous outcome) whose transition is already the record's last
       // action by this very user committed the first time: answer that, never act twice.
-      const ambiguous = !(e instanceof AppError) || e.status >= 500 || e.code === 'INVALID_TRANSITION';
+      const ambiguous = !(e instanceof AppError) || e.status >= 500 || refusedWith(e, 'INVALID_TRANSITION');
       if (idempotency && ambiguous) {
         const record = await this.#deps.ledger.getExport(identity, exportId).catch(() => undefined);
         const last = record?.lastAction as
