@@ -22,10 +22,8 @@ function gatewayProxyPlugin(): Plugin {
         '/server/gateways.ts',
       )) as typeof import('./server/gateways');
       for (const [org, target] of Object.entries(gateways.gatewayTargets())) {
-        server.middlewares.use(
-          gateways.gatewayPrefix(org),
-          createProxyMiddleware({ target, changeOrigin: true }),
-        );
+        const proxy = createProxyMiddleware({ target, changeOrigin: true });
+        server.middlewares.use(gateways.gatewayPrefix(org), (req, res, next) => void proxy(req, res, next));
       }
     },
   };

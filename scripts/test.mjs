@@ -74,6 +74,8 @@ const unit = [
   ...testFiles(join(root, 'network/test'), '.test.ts').filter((f) => !f.includes('.integration.')),
   ...testFiles(join(root, 'gateways/test'), '.test.ts').filter((f) => !f.includes('.integration.')),
   ...testFiles(join(root, 'scripts'), '.test.ts').filter((f) => !f.includes('.integration.')),
+  // The portal's production server (static files, /gw proxy, headers) against a fake upstream.
+  join(root, 'frontend/server/server.test.ts'),
 ];
 // Real network, Postgres, kubo: the network from nothing first, then what runs on it.
 const integration = [

@@ -7,8 +7,13 @@
  * rebuilds exactly the requests it sent before; where an export stands is read back from the ledger
  * (firstPendingStep), never assumed.
  */
-import { asMspId, ROLES_BY_MSP, type DocumentType, type ExportStatus, type Role } from '@coffee/consortium';
-import { PEER_ORGS } from '../../network/src/orgs.ts';
+import {
+  ORGS,
+  type DocumentType,
+  type ExportStatus,
+  type OrgId,
+  type Role,
+} from '@coffee/consortium';
 
 export interface DemoExporter {
   readonly exporterId: string;
@@ -48,7 +53,7 @@ export interface DemoUser {
 }
 
 /** Usernames and names of the staff roles (exporters come from DEMO_EXPORTERS; admins exist already). */
-const STAFF: Readonly<Record<string, Partial<Record<Role, readonly [string, string]>>>> = {
+const STAFF: Readonly<Record<OrgId, Partial<Record<Role, readonly [string, string]>>>> = {
   'commercial-bank': {
     bank_officer: ['bank-officer', 'Hanna Girma (trade finance)'],
     auditor: ['cb-auditor', 'Yonas Alemu (internal audit)'],
@@ -76,15 +81,13 @@ const STAFF: Readonly<Record<string, Partial<Record<Role, readonly [string, stri
 };
 
 /**
- * The users the org admins create: one for every role of every org (chaincode/common ROLES_BY_MSP), two
+ * The users the org admins create: one for every role of every org (@coffee/consortium's org table), two
  * exporters at the commercial bank. The `admin` role is each org's existing bootstrap admin (endpoints.json).
  */
 export function demoUsers(): DemoUser[] {
   const users: DemoUser[] = [];
-  for (const org of PEER_ORGS) {
-    const msp = asMspId(org.mspId);
-    if (!msp) throw new Error(`${org.mspId} is not a consortium MSP`);
-    for (const role of ROLES_BY_MSP[msp]) {
+  for (const org of ORGS) {
+    for (const role of org.roles) {
       if (role === 'admin') continue;
       if (role === 'exporter') {
         for (const x of DEMO_EXPORTERS)

@@ -128,6 +128,22 @@ export const ACTIONS = {
 
 export type ActionName = keyof typeof ACTIONS;
 
+/**
+ * The actions that move an export one step along the main line: one actor, from one state. The others are
+ * reviews (request-amendment, reject), customs' decision, answers to an amendment, documents, and exceptions.
+ */
+export const STEP_ACTIONS = [
+  'register-contract',
+  'certify-quality',
+  'submit-fx',
+  'approve-fx',
+  'book-shipment',
+  'ship',
+  'add-tracking-event',
+  'confirm-payment',
+  'confirm-repatriation',
+] as const satisfies readonly ActionName[];
+
 export const ACTION_NAMES = Object.keys(ACTIONS) as ActionName[];
 
 export function isActionName(value: string): value is ActionName {

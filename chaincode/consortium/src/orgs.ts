@@ -143,6 +143,11 @@ export function byMsp<T>(value: (org: OrgDefinition) => T): Readonly<Record<MspI
 /** Which roles exist in which organization (workflow.md, "Actors"). */
 export const ROLES_BY_MSP: Readonly<Record<MspId, readonly Role[]>> = byMsp((o) => o.roles);
 
+/** Which roles exist in which organization, by org id. */
+export const ROLES_BY_ORG: Readonly<Record<OrgId, readonly Role[]>> = Object.fromEntries(
+  ORGS.map((o) => [o.id, o.roles]),
+) as Record<OrgId, readonly Role[]>;
+
 export function asMspId(value: string): MspId | undefined {
   return MSP_IDS.find((id) => id === value);
 }

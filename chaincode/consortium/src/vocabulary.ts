@@ -71,6 +71,26 @@ export const DOCUMENT_TYPES = [
 ] as const;
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 
+/** Shipping documents the exporter attaches before customs (AttachDocuments, or right at upload). */
+export const EXPORTER_SHIPPING_DOCUMENTS: readonly DocumentType[] = [
+  'COMMERCIAL_INVOICE',
+  'PACKING_LIST',
+  'CERTIFICATE_OF_ORIGIN',
+  'PHYTOSANITARY_CERTIFICATE',
+];
+
+/** Everything the exporter supplies: the contract and invoice at creation, then the shipping documents. */
+export const EXPORTER_DOCUMENTS: readonly DocumentType[] = [
+  'SALES_CONTRACT',
+  'PROFORMA_INVOICE',
+  ...EXPORTER_SHIPPING_DOCUMENTS,
+];
+
+/** What customs needs before clearance (step 7), the export declaration included. */
+export const CUSTOMS_DOCUMENT_SET: readonly DocumentType[] = DOCUMENT_TYPES.filter(
+  (t) => t !== 'BILL_OF_LADING' && t !== 'PAYMENT_ADVICE',
+);
+
 /** G1 is the best grade. */
 export const GRADES = ['G1', 'G2', 'G3', 'G4', 'G5', 'G6', 'G7', 'G8', 'G9'] as const;
 export type Grade = (typeof GRADES)[number];

@@ -1,9 +1,10 @@
 /** Who acts when (workflow.md): queues per role, actions per role and state, the agency holding each state. */
 import {
   ACTIONS,
-  ORGS as CONSORTIUM_ORGS,
   PRE_SHIPMENT_STATUSES,
   REVIEWERS,
+  ROLES_BY_ORG,
+  STEP_ACTIONS,
   TERMINAL_STATUSES,
   pendingReview,
   rolesOf,
@@ -225,19 +226,6 @@ export function delinquencyClearable(record: ExportRecord): boolean {
   return (record.status === 'PAYMENT_RECEIVED' || record.status === 'COMPLETED') && isDelinquent(record);
 }
 
-/** Actions offered wherever @coffee/consortium's table says the role may take them from the current state. */
-const BY_STATE: readonly ActionName[] = [
-  'register-contract',
-  'certify-quality',
-  'submit-fx',
-  'approve-fx',
-  'book-shipment',
-  'ship',
-  'add-tracking-event',
-  'confirm-payment',
-  'confirm-repatriation',
-];
-
 function may(role: Role, action: ActionName): boolean {
   return rolesOf(ACTIONS[action]).includes(role);
 }
@@ -253,7 +241,7 @@ function from(action: ActionName, status: ExportStatus): boolean {
  */
 export function actionsFor(role: Role, record: ExportRecord, now = Date.now()): ActionName[] {
   const s = record.status;
-  const out: ActionName[] = BY_STATE.filter((a) => may(role, a) && from(a, s));
+  const out: ActionName[] = STEP_ACTIONS.filter((a) => may(role, a) && from(a, s));
   if (may(role, 'clear-customs') && (from('clear-customs', s) || from('complete-inspection', s)))
     out.push('clear-customs');
   const review = s === 'AMENDMENT_REQUESTED' ? undefined : pendingReview(s);
@@ -276,6 +264,4 @@ export function isTerminal(s: ExportStatus): boolean {
 }
 
 /** Roles each org's admin may create (workflow.md "Actors"), by org id. */
-export const ORG_ROLES: Readonly<Record<string, readonly Role[]>> = Object.fromEntries(
-  CONSORTIUM_ORGS.map((o) => [o.id, o.roles]),
-);
+export const ORG_ROLES: Readonly<Record<string, readonly Role[]>> = ROLES_BY_ORG;

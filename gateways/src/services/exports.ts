@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ACTIONS,
+  EXPORTER_SHIPPING_DOCUMENTS,
   PRIVATE_INPUTS,
   canReadGroup,
   isActionName,
@@ -17,7 +18,7 @@ import {
 } from '@coffee/consortium';
 import { dbReachable, query, withTx } from '../db/pool.ts';
 import { AppError, refusedWith, UnavailableError } from '../errors.ts';
-import type { ExportFunction, ExportRecord, LedgerDocument } from '../fabric/ledger.ts';
+import type { ExportRecord, LedgerDocument } from '../fabric/ledger.ts';
 import { checkUploadMediaType, safeDownloadType } from '../ipfs/sniff.ts';
 import { sha256Hex } from '../ipfs/store.ts';
 import { AccessPolicy } from './access.ts';
@@ -60,12 +61,7 @@ function salted(key: string, value: unknown): unknown {
 }
 
 /** Document types an exporter attaches on their own (AttachDocuments) right at upload. */
-const SELF_ATTACHED = new Set([
-  'COMMERCIAL_INVOICE',
-  'PACKING_LIST',
-  'CERTIFICATE_OF_ORIGIN',
-  'PHYTOSANITARY_CERTIFICATE',
-]);
+const SELF_ATTACHED: ReadonlySet<string> = new Set(EXPORTER_SHIPPING_DOCUMENTS);
 
 export interface DocumentRef {
   type: string;

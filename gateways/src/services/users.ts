@@ -7,19 +7,11 @@
 import { openKey, sealKey } from '../auth/custody.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { dbReachable, query, withTx } from '../db/pool.ts';
+import { ROLES_BY_ORG, isOrgId } from '@coffee/consortium';
 import { AppError, UnavailableError } from '../errors.ts';
 import type { FabricIdentity } from '../fabric/ledger.ts';
 import { audit, auditQuietly } from './audit.ts';
 import type { Caller, Deps } from './deps.ts';
-
-export const ORG_ROLES: Readonly<Record<string, readonly string[]>> = {
-  'commercial-bank': ['exporter', 'bank_officer', 'admin', 'auditor'],
-  'national-bank': ['fx_officer', 'admin', 'auditor'],
-  ecta: ['ecta_officer', 'admin', 'auditor'],
-  ecx: ['grader', 'admin', 'auditor'],
-  'shipping-line': ['shipping_agent', 'admin', 'auditor'],
-  customs: ['customs_officer', 'admin', 'auditor'],
-};
 
 export interface UserRow {
   id: string;
@@ -170,7 +162,7 @@ export class UserService {
     },
   ): Promise<PublicUser> {
     const { config, pool, ledger, orgAdmin } = this.#deps;
-    const roles = ORG_ROLES[config.org.id] ?? [];
+    const roles: readonly string[] = isOrgId(config.org.id) ? ROLES_BY_ORG[config.org.id] : [];
     if (!roles.includes(input.role)) {
       throw new AppError(
         400,

@@ -2,31 +2,15 @@
 import { Fields } from '@coffee/chaincode-common';
 import { type Actor, GRADES, type Grade, MAX_QUANTITY_KG, parseActor } from './common';
 
-import { DOCUMENT_TYPES, type DocumentType } from '@coffee/consortium';
+import {
+  CUSTOMS_DOCUMENT_SET,
+  DOCUMENT_TYPES,
+  type DocumentType,
+  EXPORTER_SHIPPING_DOCUMENTS,
+} from '@coffee/consortium';
 
-export { DOCUMENT_TYPES, type DocumentType };
+export { CUSTOMS_DOCUMENT_SET, DOCUMENT_TYPES, type DocumentType, EXPORTER_SHIPPING_DOCUMENTS };
 
-/** What customs needs before clearance (step 7), the export declaration included. */
-export const CUSTOMS_DOCUMENT_SET: readonly DocumentType[] = [
-  'SALES_CONTRACT',
-  'PROFORMA_INVOICE',
-  'QUALITY_CERTIFICATE',
-  'LC_OR_ADVANCE_ADVICE',
-  'BOOKING_CONFIRMATION',
-  'EXPORT_DECLARATION',
-  'COMMERCIAL_INVOICE',
-  'PACKING_LIST',
-  'CERTIFICATE_OF_ORIGIN',
-  'PHYTOSANITARY_CERTIFICATE',
-];
-
-/** Shipping documents the exporter attaches before customs (AttachDocuments). */
-export const EXPORTER_SHIPPING_DOCUMENTS: readonly DocumentType[] = [
-  'COMMERCIAL_INVOICE',
-  'PACKING_LIST',
-  'CERTIFICATE_OF_ORIGIN',
-  'PHYTOSANITARY_CERTIFICATE',
-];
 
 // CIDv0 (base58btc multihash) or CIDv1 in base32 (b...).
 export const CID_PATTERN = /^(?:Qm[1-9A-HJ-NP-Za-km-z]{44}|b[a-z2-7]{50,120})$/;

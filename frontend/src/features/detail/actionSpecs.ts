@@ -5,6 +5,7 @@
  * (tradeTerms, fxApplication, customsValue, paymentProceeds); the gateway moves them to the transient map and
  * generates every commitment's salt itself (the portal never generates, asks for or keeps one).
  */
+import { EXPORTER_DOCUMENTS, EXPORTER_SHIPPING_DOCUMENTS } from '@coffee/consortium';
 import {
   type ActionName,
   type DocumentRef,
@@ -48,8 +49,8 @@ export interface FieldSpec {
 }
 
 export interface DocSpec {
-  required: DocumentType[];
-  optional: DocumentType[];
+  required: readonly DocumentType[];
+  optional: readonly DocumentType[];
 }
 
 export interface ActionSpec {
@@ -128,20 +129,8 @@ export const TRACKING_STATUSES = [
   'DELIVERED',
 ];
 
-export const EXPORTER_DOCS: DocumentType[] = [
-  'SALES_CONTRACT',
-  'PROFORMA_INVOICE',
-  'COMMERCIAL_INVOICE',
-  'PACKING_LIST',
-  'CERTIFICATE_OF_ORIGIN',
-  'PHYTOSANITARY_CERTIFICATE',
-];
-export const SHIPPING_DOCS: DocumentType[] = [
-  'COMMERCIAL_INVOICE',
-  'PACKING_LIST',
-  'CERTIFICATE_OF_ORIGIN',
-  'PHYTOSANITARY_CERTIFICATE',
-];
+export const EXPORTER_DOCS: readonly DocumentType[] = EXPORTER_DOCUMENTS;
+export const SHIPPING_DOCS: readonly DocumentType[] = EXPORTER_SHIPPING_DOCUMENTS;
 export const CUSTOMS_SET: DocumentType[] = [
   'SALES_CONTRACT',
   'PROFORMA_INVOICE',
