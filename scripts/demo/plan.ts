@@ -7,13 +7,7 @@
  * rebuilds exactly the requests it sent before; where an export stands is read back from the ledger
  * (firstPendingStep), never assumed.
  */
-import {
-  ORGS,
-  type DocumentType,
-  type ExportStatus,
-  type OrgId,
-  type Role,
-} from '@coffee/consortium';
+import { ORGS, type DocumentType, type ExportStatus, type OrgId, type Role } from '@coffee/consortium';
 
 export interface DemoExporter {
   readonly exporterId: string;

@@ -11,7 +11,6 @@ import {
 
 export { CUSTOMS_DOCUMENT_SET, DOCUMENT_TYPES, type DocumentType, EXPORTER_SHIPPING_DOCUMENTS };
 
-
 // CIDv0 (base58btc multihash) or CIDv1 in base32 (b...).
 export const CID_PATTERN = /^(?:Qm[1-9A-HJ-NP-Za-km-z]{44}|b[a-z2-7]{50,120})$/;
 export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
