@@ -9,19 +9,21 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startGateways } from '../gateways/src/launch.ts';
 import { info, step, UserError, warn } from '../network/src/log.ts';
 import { down, up } from '../network/src/network.ts';
+import { startGateways } from '../network/src/nodes/gateway.ts';
 import { ensureIpfsAll } from '../network/src/nodes/ipfs.ts';
 import { ensurePostgres } from '../network/src/nodes/postgres.ts';
 import { PEER_ORGS, portOffset } from '../network/src/orgs.ts';
 import { REPO_ROOT, RUN_DIR } from '../network/src/paths.ts';
 import { allRecords, logFile, run, startProcess, waitFor } from '../network/src/proc.ts';
+import { gatewayEnv } from '../frontend/server/gateways.ts';
 import { seedDemo } from './demo/seed.ts';
 import { demoWanted, portalDemoAccounts, productionReason, readEndpoints } from './demo/state.ts';
 
 const FRONTEND = join(REPO_ROOT, 'frontend');
 const VITE = join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+const PORTAL_SERVER = join(FRONTEND, 'server', 'server.ts');
 
 export const portalPort = (): number => 3000 + portOffset();
 
@@ -35,40 +37,46 @@ function newestMtime(path: string): number {
 async function buildPortal(): Promise<void> {
   const built = join(FRONTEND, 'dist', 'index.html');
   const sources = [
-    ...['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) => join(FRONTEND, p)),
-    // The portal imports the workflow's vocabulary from the chaincode.
-    join(REPO_ROOT, 'chaincode', 'coffee-export', 'src', 'model', 'vocabulary.ts'),
+    ...['src', 'index.html', 'vite.config.ts', 'package.json'].map((p) => join(FRONTEND, p)),
+    // The portal imports the consortium's definitions (orgs, vocabulary, actions, policy).
+    join(REPO_ROOT, 'chaincode', 'consortium', 'src'),
   ];
   if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
   await run(process.execPath, [VITE, 'build'], { cwd: FRONTEND });
 }
 
-/** The portal (vite preview of the built app), proxying /gw/<org> to each org's gateway. */
-export async function startPortal(gatewayUrls: Record<string, string>): Promise<string> {
+/**
+ * The portal: the built app served by frontend/server/server.ts on 127.0.0.1, proxying /gw/<org> to each org's
+ * gateway, with the demo accounts (development, once seeded) unless `demoAccounts: false` — production's portal.
+ * `name` and `port` start another one beside it (the portal e2e test's production portal).
+ */
+export async function startPortal(
+  gatewayUrls: Record<string, string>,
+  opts: { name?: string; port?: number; demoAccounts?: boolean } = {},
+): Promise<string> {
   await buildPortal();
-  const port = portalPort();
+  const name = opts.name ?? 'portal';
+  const port = opts.port ?? portalPort();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    PORTAL_PORT: String(port),
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    ...gatewayEnv(gatewayUrls),
   };
-  for (const org of PEER_ORGS) {
-    const url = gatewayUrls[org.id];
-    if (url) env[`PORTAL_GATEWAY_${org.id.toUpperCase().replace(/-/g, '_')}`] = url;
-  }
   // The login page lists the demo accounts (development only, once seeded).
-  const demoAccounts = portalDemoAccounts(RUN_DIR, process.env);
+  const demoAccounts = opts.demoAccounts === false ? undefined : portalDemoAccounts(RUN_DIR, process.env);
   if (demoAccounts) env.PORTAL_DEMO_ACCOUNTS = demoAccounts;
   await startProcess({
-    name: 'portal',
+    name,
     command: process.execPath,
-    args: [VITE, 'preview', '--strictPort'],
+    args: ['--import', 'tsx', PORTAL_SERVER],
     cwd: FRONTEND,
     env,
-    ports: [{ port, what: 'portal' }],
+    ports: [{ port, what: name }],
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('portal', async () => (await fetch(url)).ok, 30_000, logFile('portal'));
+  await waitFor(name, async () => (await fetch(url)).ok, 30_000, logFile(name));
   return url;
 }
 

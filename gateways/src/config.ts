@@ -1,20 +1,20 @@
 /**
- * The gateway's configuration: read from the environment once, validated, frozen. Anything wrong stops the
- * process at start-up with one clear message (ConfigError), never later at the first request.
+ * The gateway's configuration, read once, validated, frozen. It comes from the environment and, optionally, a
+ * JSON file named by COFFEE_GATEWAY_CONFIG holding the same keys (the environment wins; relative paths in the
+ * file are relative to the file). Anything wrong stops the process at start-up with a ConfigError naming each
+ * variable, never later at the first request.
  *
- * Development mode (default) fills gaps with generated secrets under RUN_DIR/gateways/<org>/ (mode 0600);
- * production mode (NODE_ENV=production) takes every secret from the environment and refuses development
- * defaults.
+ * The gateway knows nothing of how its peer, CA, database or IPFS node were started: every endpoint, TLS CA and
+ * identity is configured. Only the org's MSP id and display name come from @coffee/consortium (`orgOf(ORG)`).
+ *
+ * Development mode (default) fills missing secrets with ones generated once under SECRETS_DIR (mode 0600);
+ * production mode (NODE_ENV=production) takes every secret from the configuration and refuses development ones.
  */
-import { generateKeyPairSync, hkdfSync, randomBytes } from 'node:crypto';
+import { ORG_IDS, orgOf, type OrgDefinition } from '@coffee/consortium';
+import { generateKeyPairSync, hkdfSync, randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { z } from 'zod';
-import { cryptoPaths } from '../../network/src/crypto.ts';
-import { PEER_ORGS, peerPorts, type PeerOrg } from '../../network/src/orgs.ts';
-import { RUN_DIR } from '../../network/src/paths.ts';
-import { databaseUrl } from '../../network/src/nodes/postgres.ts';
-import { ipfsApiUrl } from '../../network/src/nodes/ipfs.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -25,9 +25,21 @@ export class ConfigError extends Error {
 
 export type Mode = 'development' | 'production';
 
+/** An identity held as files (certificate and private key PEM). */
+export interface IdentityFiles {
+  readonly certificate: string;
+  readonly privateKey: string;
+}
+
+/** An identity enrolled at the org's CA when the gateway starts. */
+export interface EnrollmentCredentials {
+  readonly enrollmentId: string;
+  readonly secret: string;
+}
+
 export interface Config {
   readonly mode: Mode;
-  readonly org: PeerOrg;
+  readonly org: OrgDefinition;
   readonly host: '127.0.0.1';
   readonly port: number;
   /** iss and aud of this gateway's tokens. */
@@ -35,6 +47,16 @@ export interface Config {
   readonly databaseUrl: string;
   readonly ipfsApiUrl: string;
   readonly peer: { readonly endpoint: string; readonly tlsCaCert: Buffer; readonly hostAlias: string };
+  /** The org's Fabric CA: users are registered and enrolled there. */
+  readonly ca: {
+    readonly url: string;
+    readonly tlsCaCert?: Buffer;
+    readonly caName?: string;
+    /** Registers users; the org admin's identity when absent. */
+    readonly registrar?: EnrollmentCredentials;
+  };
+  /** The org admin's Fabric identity (role=admin in its certificate): files, or enrolled at start. */
+  readonly orgAdmin: IdentityFiles | EnrollmentCredentials;
   readonly jwt: {
     readonly privateKey: string;
     readonly publicKey: string;
@@ -62,6 +84,8 @@ export interface Config {
     readonly commitMs: number;
   };
   readonly logLevel: string;
+  /** Test knob: a pause after each projected block (the fault tests kill a gateway mid-projection). */
+  readonly projectorBlockDelayMs?: number;
 }
 
 export const DEFAULT_MEDIA_TYPES = [
@@ -73,20 +97,15 @@ export const DEFAULT_MEDIA_TYPES = [
 ];
 const WEAK_PASSWORDS = new Set(['admin', 'password', 'changeme', 'admin123', 'adminpw', 'secret']);
 
-export function devSecretsDir(orgId: string): string {
-  return join(RUN_DIR, 'gateways', orgId);
-}
-
 interface DevSecrets {
   adminPassword: string;
   custodyKey: string;
 }
 
-/** Development secrets of one org's gateway, generated once (0600). */
+/** Development secrets of one gateway, generated once under `dir` (0600): secrets.json and the JWT key pair. */
 export function devSecrets(
-  orgId: string,
+  dir: string,
 ): DevSecrets & { jwtPrivateKeyFile: string; jwtPublicKeyFile: string } {
-  const dir = devSecretsDir(orgId);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'secrets.json');
   if (!existsSync(file)) {
@@ -113,12 +132,13 @@ const intFromEnv = (min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
 
-const EnvSchema = z.object({
-  ORG: z.enum(PEER_ORGS.map((o) => o.id) as [string, ...string[]], {
-    errorMap: () => ({ message: `must be one of ${PEER_ORGS.map((o) => o.id).join(', ')}` }),
-  }),
+const nonEmpty = z.string().min(1, 'must not be empty');
+
+const Schema = z.object({
+  ORG: z.enum(ORG_IDS, { errorMap: () => ({ message: `must be one of ${ORG_IDS.join(', ')}` }) }),
   NODE_ENV: z.string().optional(),
   PORT: intFromEnv(1, 65535).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
@@ -128,10 +148,23 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[\w.-]+:\d+$/, 'must be host:port')
     .optional(),
-  PEER_TLS_CA_FILE: z.string().optional(),
-  PEER_HOST_ALIAS: z.string().optional(),
-  JWT_PRIVATE_KEY_FILE: z.string().optional(),
-  JWT_PUBLIC_KEY_FILE: z.string().optional(),
+  PEER_TLS_CA_FILE: nonEmpty.optional(),
+  PEER_HOST_ALIAS: nonEmpty.optional(),
+  CA_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/]+/, 'must be an https:// (or http://) URL')
+    .optional(),
+  CA_TLS_CA_FILE: nonEmpty.optional(),
+  CA_NAME: nonEmpty.optional(),
+  CA_REGISTRAR_ID: nonEmpty.optional(),
+  CA_REGISTRAR_SECRET: nonEmpty.optional(),
+  ORG_ADMIN_CERT_FILE: nonEmpty.optional(),
+  ORG_ADMIN_KEY_FILE: nonEmpty.optional(),
+  ORG_ADMIN_ENROLLMENT_ID: nonEmpty.optional(),
+  ORG_ADMIN_ENROLLMENT_SECRET: nonEmpty.optional(),
+  SECRETS_DIR: nonEmpty.optional(),
+  JWT_PRIVATE_KEY_FILE: nonEmpty.optional(),
+  JWT_PUBLIC_KEY_FILE: nonEmpty.optional(),
   ACCESS_TOKEN_TTL_SECONDS: intFromEnv(60, 86_400).optional(),
   REFRESH_TOKEN_TTL_SECONDS: intFromEnv(300, 90 * 86_400).optional(),
   CUSTODY_KEY: z.string().optional(),
@@ -145,12 +178,63 @@ const EnvSchema = z.object({
   JSON_BODY_LIMIT_BYTES: intFromEnv(1024, 10 * 1024 * 1024).optional(),
   LOGIN_RATE_LIMIT_MAX: intFromEnv(1, 10_000).optional(),
   LOGIN_RATE_LIMIT_WINDOW_MS: intFromEnv(1000, 3_600_000).optional(),
-  DOCUMENT_KEYS_DIR: z.string().optional(),
+  DOCUMENT_KEYS_DIR: nonEmpty.optional(),
   VERIFY_RATE_LIMIT_MAX: intFromEnv(1, 100_000).optional(),
   SUBMIT_CONCURRENCY: intFromEnv(1, 10_000).optional(),
   IDEMPOTENCY_LEASE_SECONDS: intFromEnv(1, 3600).optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  COFFEE_PROJECTOR_BLOCK_DELAY_MS: intFromEnv(0, 10_000).optional(),
 });
+
+type Key = keyof typeof Schema.shape;
+
+/** Every configuration key: what the environment and a COFFEE_GATEWAY_CONFIG file may set. */
+export const CONFIG_KEYS: readonly Key[] = Object.keys(Schema.shape) as Key[];
+
+/** The file named by COFFEE_GATEWAY_CONFIG, its values as strings; paths made absolute against the file. */
+function readConfigFile(file: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e: unknown) {
+    throw new ConfigError(`COFFEE_GATEWAY_CONFIG: cannot read ${file} as JSON (${(e as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ConfigError(`COFFEE_GATEWAY_CONFIG: ${file} must hold one JSON object of settings`);
+  const out: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+      problems.push(`${key} (in ${file}): unknown setting`);
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      const text = String(value);
+      out[key] = /_(FILE|DIR)$/.test(key) && text !== '' ? resolve(dirname(file), text) : text;
+    } else {
+      problems.push(`${key} (in ${file}): must be a string or a number`);
+    }
+  }
+  if (problems.length > 0)
+    throw new ConfigError(`invalid gateway configuration:\n  ${problems.join('\n  ')}`);
+  return out;
+}
+
+/** The settings in force: the COFFEE_GATEWAY_CONFIG file's, overridden by the environment's. */
+export function configSource(env: NodeJS.ProcessEnv = process.env): {
+  values: Record<string, string | undefined>;
+  fromFile: ReadonlySet<string>;
+  file?: string;
+} {
+  const file = env.COFFEE_GATEWAY_CONFIG || undefined;
+  const fromFileValues = file ? readConfigFile(resolve(file)) : {};
+  const values: Record<string, string | undefined> = {};
+  const fromFile = new Set<string>();
+  for (const key of CONFIG_KEYS) {
+    const v = env[key] ?? fromFileValues[key];
+    if (v === undefined) continue;
+    values[key] = v;
+    if (env[key] === undefined) fromFile.add(key);
+  }
+  return { values, fromFile, ...(file ? { file: resolve(file) } : {}) };
+}
 
 function readFile(what: string, file: string): string {
   try {
@@ -160,69 +244,145 @@ function readFile(what: string, file: string): string {
   }
 }
 
-/** Validates the environment once; throws ConfigError listing every problem. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid gateway configuration:\n  ${problems.join('\n  ')}`);
+function identityFiles(certFile: string, keyFile: string): IdentityFiles {
+  const certificate = readFile('ORG_ADMIN_CERT_FILE', certFile);
+  const privateKey = readFile('ORG_ADMIN_KEY_FILE', keyFile);
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certificate);
+  } catch {
+    throw new ConfigError(`ORG_ADMIN_CERT_FILE: ${certFile} is not a PEM certificate`);
   }
-  const e = parsed.data;
-  const org = PEER_ORGS.find((o) => o.id === e.ORG)!;
+  try {
+    if (!cert.checkPrivateKey(createPrivateKey(privateKey)))
+      throw new ConfigError(`ORG_ADMIN_KEY_FILE: ${keyFile} is not the key of ${certFile}`);
+  } catch (e: unknown) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`ORG_ADMIN_KEY_FILE: ${keyFile} is not a PEM private key`);
+  }
+  return { certificate, privateKey };
+}
+
+/** Both of a pair, or neither; a half-set pair is named. */
+function pair(
+  e: Partial<Record<Key, unknown>>,
+  a: Key,
+  b: Key,
+  problems: string[],
+): [string, string] | undefined {
+  const va = e[a] as string | undefined;
+  const vb = e[b] as string | undefined;
+  if (va && vb) return [va, vb];
+  if (va) problems.push(`${b} is required with ${a}`);
+  if (vb) problems.push(`${a} is required with ${b}`);
+  return undefined;
+}
+
+const fail = (problems: string[]): never => {
+  throw new ConfigError(`invalid gateway configuration:\n  ${problems.join('\n  ')}`);
+};
+
+/**
+ * Validates the configuration once: the environment (`env`), over the file it names in COFFEE_GATEWAY_CONFIG.
+ * Throws a ConfigError listing every problem, one line each, naming the variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const source = configSource(env);
+  const parsed = Schema.safeParse(source.values);
+  if (!parsed.success) {
+    fail(
+      parsed.error.issues.map((i) => {
+        const key = i.path.join('.');
+        const where = source.fromFile.has(key) ? ` (in ${source.file})` : '';
+        return `${key}${where}: ${i.message}`;
+      }),
+    );
+  }
+  const e = parsed.data!;
+  const org = orgOf(e.ORG);
   const mode: Mode = e.NODE_ENV === 'production' ? 'production' : 'development';
   const problems: string[] = [];
+  const required: [Key, string][] = [
+    ['DATABASE_URL', 'the org database'],
+    ['IPFS_API_URL', "the org's kubo RPC API"],
+    ['PEER_ENDPOINT', "the org's peer, host:port"],
+    ['PEER_TLS_CA_FILE', "the CA certificate of the peer's TLS"],
+    ['CA_URL', "the org's Fabric CA"],
+  ];
+  for (const [key, what] of required) if (!e[key]) problems.push(`${key} is required (${what})`);
+  if (e.CA_URL?.startsWith('https:') && !e.CA_TLS_CA_FILE)
+    problems.push("CA_TLS_CA_FILE is required with an https CA_URL (the CA certificate of the CA's TLS)");
+  const adminFiles = pair(e, 'ORG_ADMIN_CERT_FILE', 'ORG_ADMIN_KEY_FILE', problems);
+  const adminEnrollment = pair(e, 'ORG_ADMIN_ENROLLMENT_ID', 'ORG_ADMIN_ENROLLMENT_SECRET', problems);
+  if (adminFiles && adminEnrollment)
+    problems.push('ORG_ADMIN_CERT_FILE and ORG_ADMIN_ENROLLMENT_ID: give the org admin one way, not both');
+  if (!adminFiles && !adminEnrollment && !problems.some((p) => p.startsWith('ORG_ADMIN')))
+    problems.push(
+      "ORG_ADMIN_CERT_FILE and ORG_ADMIN_KEY_FILE (or ORG_ADMIN_ENROLLMENT_ID and ORG_ADMIN_ENROLLMENT_SECRET) are required (the org admin's identity)",
+    );
+  const registrar = pair(e, 'CA_REGISTRAR_ID', 'CA_REGISTRAR_SECRET', problems);
+  const secrets = [
+    'JWT_PRIVATE_KEY_FILE',
+    'JWT_PUBLIC_KEY_FILE',
+    'CUSTODY_KEY',
+    'ADMIN_INITIAL_PASSWORD',
+  ] as const;
   if (mode === 'production') {
-    for (const key of [
-      'DATABASE_URL',
-      'IPFS_API_URL',
-      'JWT_PRIVATE_KEY_FILE',
-      'JWT_PUBLIC_KEY_FILE',
-      'CUSTODY_KEY',
-      'ADMIN_INITIAL_PASSWORD',
-      'DOCUMENT_KEYS_DIR',
-    ] as const) {
+    for (const key of [...secrets, 'DOCUMENT_KEYS_DIR'] as const)
       if (!e[key]) problems.push(`${key} is required in production`);
-    }
-    const dev = join(RUN_DIR, 'gateways');
-    if (e.JWT_PRIVATE_KEY_FILE?.startsWith(dev))
-      problems.push('JWT_PRIVATE_KEY_FILE points at a generated development key');
+    const devDir = e.SECRETS_DIR ? resolve(e.SECRETS_DIR) + sep : undefined;
+    if (devDir && e.JWT_PRIVATE_KEY_FILE && resolve(e.JWT_PRIVATE_KEY_FILE).startsWith(devDir))
+      problems.push('JWT_PRIVATE_KEY_FILE points at a generated development key (in SECRETS_DIR)');
     if (
       e.ADMIN_INITIAL_PASSWORD &&
       (e.ADMIN_INITIAL_PASSWORD.length < 12 || WEAK_PASSWORDS.has(e.ADMIN_INITIAL_PASSWORD))
     ) {
       problems.push('ADMIN_INITIAL_PASSWORD must be at least 12 characters and not a well-known default');
     }
+  } else if (!e.SECRETS_DIR && ([...secrets, 'DOCUMENT_KEYS_DIR'] as const).some((k) => !e[k])) {
+    problems.push(
+      `SECRETS_DIR is required in development unless ${[...secrets, 'DOCUMENT_KEYS_DIR'].join(', ')} are all set (generated secrets are kept there)`,
+    );
   }
-  if (problems.length > 0)
-    throw new ConfigError(`invalid gateway configuration:\n  ${problems.join('\n  ')}`);
-  const dev = mode === 'development' ? devSecrets(org.id) : undefined;
+  if (problems.length > 0) fail(problems);
+  const dev = mode === 'development' && e.SECRETS_DIR ? devSecrets(resolve(e.SECRETS_DIR)) : undefined;
   const custodyKey = Buffer.from(e.CUSTODY_KEY ?? dev!.custodyKey, 'base64');
-  if (custodyKey.length !== 32) throw new ConfigError('CUSTODY_KEY must be 32 bytes, base64-encoded');
+  if (custodyKey.length !== 32) fail(['CUSTODY_KEY must be 32 bytes, base64-encoded']);
   const mediaTypes = e.UPLOAD_MEDIA_TYPES
     ? e.UPLOAD_MEDIA_TYPES.split(',')
         .map((s) => s.trim())
         .filter(Boolean)
     : DEFAULT_MEDIA_TYPES;
   if (mediaTypes.some((m) => !/^[a-z]+\/[a-z0-9.+-]+$/.test(m)))
-    throw new ConfigError('UPLOAD_MEDIA_TYPES must be a comma-separated list of media types');
-  const port = e.PORT ?? org.gatewayPort;
+    fail(['UPLOAD_MEDIA_TYPES must be a comma-separated list of media types']);
   const privateKey = readFile('JWT_PRIVATE_KEY_FILE', e.JWT_PRIVATE_KEY_FILE ?? dev!.jwtPrivateKeyFile);
   const publicKey = readFile('JWT_PUBLIC_KEY_FILE', e.JWT_PUBLIC_KEY_FILE ?? dev!.jwtPublicKeyFile);
   if (!privateKey.includes('PRIVATE KEY') || !publicKey.includes('PUBLIC KEY'))
-    throw new ConfigError('JWT key files must be PEM (PKCS#8 private, SPKI public)');
+    fail(['JWT_PRIVATE_KEY_FILE / JWT_PUBLIC_KEY_FILE must be PEM (PKCS#8 private, SPKI public)']);
+  const orgAdmin: IdentityFiles | EnrollmentCredentials = adminFiles
+    ? identityFiles(adminFiles[0], adminFiles[1])
+    : { enrollmentId: adminEnrollment![0], secret: adminEnrollment![1] };
+  const peerEndpoint = e.PEER_ENDPOINT!;
   return Object.freeze({
     mode,
     org,
     host: '127.0.0.1',
-    port,
+    port: e.PORT ?? org.defaultGatewayPort,
     issuer: `urn:coffee-export:gateway:${org.id}`,
-    databaseUrl: e.DATABASE_URL ?? databaseUrl(org.id, env),
-    ipfsApiUrl: e.IPFS_API_URL ?? ipfsApiUrl(org, env),
+    databaseUrl: e.DATABASE_URL!,
+    ipfsApiUrl: e.IPFS_API_URL!,
     peer: {
-      endpoint: e.PEER_ENDPOINT ?? `127.0.0.1:${peerPorts(org).listen}`,
-      tlsCaCert: Buffer.from(readFile('PEER_TLS_CA_FILE', e.PEER_TLS_CA_FILE ?? cryptoPaths.tlsCaCert(org))),
-      hostAlias: e.PEER_HOST_ALIAS ?? 'localhost',
+      endpoint: peerEndpoint,
+      tlsCaCert: Buffer.from(readFile('PEER_TLS_CA_FILE', e.PEER_TLS_CA_FILE!)),
+      hostAlias: e.PEER_HOST_ALIAS ?? peerEndpoint.slice(0, peerEndpoint.lastIndexOf(':')),
     },
+    ca: {
+      url: e.CA_URL!,
+      ...(e.CA_TLS_CA_FILE ? { tlsCaCert: Buffer.from(readFile('CA_TLS_CA_FILE', e.CA_TLS_CA_FILE)) } : {}),
+      ...(e.CA_NAME ? { caName: e.CA_NAME } : {}),
+      ...(registrar ? { registrar: { enrollmentId: registrar[0], secret: registrar[1] } } : {}),
+    },
+    orgAdmin,
     jwt: {
       privateKey,
       publicKey,
@@ -236,7 +396,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     uploads: { maxBytes: e.UPLOAD_MAX_BYTES ?? 10 * 1024 * 1024, mediaTypes },
     documentKeys: {
-      dir: e.DOCUMENT_KEYS_DIR ?? join(devSecretsDir(org.id), 'document-keys'),
+      dir: e.DOCUMENT_KEYS_DIR ?? join(resolve(e.SECRETS_DIR!), 'document-keys'),
       // Derived from the custody key: one secret protects every key the gateway holds at rest.
       passphrase: Buffer.from(
         hkdfSync('sha256', custodyKey, Buffer.alloc(0), 'coffee-export/document-keys', 32),
@@ -249,5 +409,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: { windowMs: e.LOGIN_RATE_LIMIT_WINDOW_MS ?? 60_000, max: e.LOGIN_RATE_LIMIT_MAX ?? 20 },
     deadlines: { evaluateMs: 10_000, endorseMs: 30_000, submitMs: 10_000, commitMs: 60_000 },
     logLevel: e.LOG_LEVEL ?? 'info',
+    ...(e.COFFEE_PROJECTOR_BLOCK_DELAY_MS
+      ? { projectorBlockDelayMs: e.COFFEE_PROJECTOR_BLOCK_DELAY_MS }
+      : {}),
   });
 }

@@ -3,17 +3,20 @@
  * starts the projector, listens on 127.0.0.1, and on SIGTERM/SIGINT stops accepting, drains, and closes
  * the projector, the Gateways and gRPC connection, and the Postgres pool.
  *
- *   ORG=ecta node --import tsx gateways/src/server.ts
+ *   COFFEE_GATEWAY_CONFIG=gateway.json node --import tsx gateways/src/server.ts
+ *
+ * (or every setting in the environment; config.ts lists them). It stands alone: its peer, CA, database and IPFS
+ * node are wherever the configuration says; the launcher starts it like any other node.
  */
+import { X509Certificate } from 'node:crypto';
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
-import { ensureBinaries } from '../../network/src/binaries.ts';
-import { orgAdmin, registerAndEnroll } from '../../network/src/identities.ts';
 import { createApp, type AppHandle } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createPool } from './db/pool.ts';
 import { migrate } from './db/migrations.ts';
 import { ProjectionWatch, Projector } from './events/projector.ts';
+import { FabricCaClient, UserEnroller, certificateAttributes } from './fabric/ca-client.ts';
 import { CoffeeLedger, Ledger, type FabricIdentity } from './fabric/ledger.ts';
 import { OrgKeyring } from './crypto/org-keys.ts';
 import { DocumentStore } from './ipfs/store.ts';
@@ -28,16 +31,37 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** The org admin's certificate and key: from the configured files, or enrolled at the CA now. */
+async function orgAdminEnrollment(
+  config: Config,
+  ca: FabricCaClient,
+): Promise<{ certificate: string; privateKey: string }> {
+  const source = config.orgAdmin;
+  const identity = 'certificate' in source ? source : await ca.enroll(source.enrollmentId, source.secret);
+  const role = certificateAttributes(identity.certificate).role;
+  if (role !== 'admin')
+    throw new ConfigError(`the org admin's certificate must carry role=admin (it has ${role ?? 'no role'})`);
+  return identity;
+}
+
+/** The certificate's subject CN: the enrollment id, and the on-chain user id's second half. */
+function commonName(certificate: string): string {
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(certificate).subject)?.[1];
+  if (!cn) throw new ConfigError("the org admin's certificate has no CN");
+  return cn;
+}
+
 /** Everything but the listening socket (the reproject CLI and tests reuse it). */
 export async function buildDeps(config: Config, logger: Logger): Promise<Deps> {
-  const bins = await ensureBinaries();
-  const admin = await orgAdmin(bins, config.org);
+  const ca = new FabricCaClient(config.ca);
+  const admin = await orgAdminEnrollment(config, ca);
   const orgAdminIdentity: FabricIdentity = {
-    id: `${config.org.mspId}::${admin.username}`,
-    mspId: admin.mspId,
+    id: `${config.org.mspId}::${commonName(admin.certificate)}`,
+    mspId: config.org.mspId,
     certificate: admin.certificate,
     privateKey: admin.privateKey,
   };
+  const enroller = new UserEnroller(ca, config.ca.registrar ?? admin);
   const pool = createPool(config.databaseUrl);
   const applied = await migrate(pool);
   if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
@@ -55,7 +79,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<Deps> {
     ),
     logger,
     orgAdmin: orgAdminIdentity,
-    enroll: (username, role) => registerAndEnroll(bins, config.org, { username, role }),
+    enroll: (username, role) => enroller.enroll(username, role),
     projection: new ProjectionWatch(),
   };
 }
@@ -69,14 +93,14 @@ export async function startGateway(
   if (await handle.services.users.ensureBootstrapAdmin())
     logger.info({ username: config.admin.username }, 'bootstrap admin created');
   await deps.documentKeys.publishOwnKey(logger);
-  const blockDelayMs = Number(process.env.COFFEE_PROJECTOR_BLOCK_DELAY_MS ?? '0') || undefined;
   const projector = new Projector({
     pool: deps.pool,
     ledger: deps.ledger,
     identity: deps.orgAdmin,
     logger,
-    blockDelayMs,
+    blockDelayMs: config.projectorBlockDelayMs,
     watch: deps.projection,
+    metrics: handle.metrics,
   });
   projector.start();
   const server = await new Promise<Server>((resolve, reject) => {
@@ -127,6 +151,6 @@ async function main(): Promise<void> {
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   main().catch((e: unknown) => {
     process.stderr.write(`gateway: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
+    process.exit(e instanceof ConfigError ? 78 : 1);
   });
 }

@@ -13,11 +13,23 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.env.COFFEE_RUN_DIR ??= join(REPO, '.run', 'test');
 process.env.COFFEE_PORT_OFFSET ??= '20000';
 
-const { PEER_ORGS } = await import('../../network/src/orgs.ts');
-const { killProcess, running } = await import('../../network/src/proc.ts');
-const { startGatewayProcess, gatewayNodeName, gatewayUrl } = await import('../src/launch.ts');
-const { TEST_GATEWAY_ENV, adminOf, bringUp, expectStatus, http, newUser, org, statuses, upload, waitStatus } =
-  await import('./support/stack.ts');
+const {
+  PEER_ORGS,
+  TEST_GATEWAY_ENV,
+  adminOf,
+  bringUp,
+  expectStatus,
+  gatewayRunning,
+  gatewayUrl,
+  http,
+  killGateway,
+  newUser,
+  org,
+  startGateway,
+  statuses,
+  upload,
+  waitStatus,
+} = await import('./support/stack.ts');
 type Session = import('./support/stack.ts').Session;
 
 const RUN = randomBytes(3).toString('hex').toUpperCase();
@@ -229,7 +241,6 @@ describe('creates under concurrency, retries and crashes (real stack)', { timeou
 
   it('SIGKILL of the gateway in the middle of a create, then a retry with the same key: exactly one export', async () => {
     const ex = exporters[CLIENTS]!;
-    const node = gatewayNodeName(cb);
     for (const [n, delayMs] of [
       [1, 40],
       [2, 150],
@@ -245,18 +256,18 @@ describe('creates under concurrency, retries and crashes (real stack)', { timeou
         headers: { 'Idempotency-Key': key },
       }).catch((e: unknown) => ({ status: 0, body: String(e) }));
       await sleep(delayMs);
-      killProcess(node);
+      killGateway(cb);
       const outcome = await first;
-      while (running(node)) await sleep(50);
+      while (gatewayRunning(cb)) await sleep(50);
       // A short lease, so the retry may take the unfinished request over within the test.
-      await startGatewayProcess(cb, { ...TEST_GATEWAY_ENV, IDEMPOTENCY_LEASE_SECONDS: '3' });
+      await startGateway(cb, { ...TEST_GATEWAY_ENV, IDEMPOTENCY_LEASE_SECONDS: '3' });
       const retried = await createWithRetries(ex, body, key);
       expectStatus(retried, 201, `retry after the kill at ${delayMs} ms (first answer: ${outcome.status})`);
       const found = await exportsOf(ex, contractNumber);
       assert.equal(found.length, 1, `exactly one export after the kill at ${delayMs} ms`);
       assert.equal(found[0].id, retried.body.id);
     }
-    await startGatewayProcess(cb, TEST_GATEWAY_ENV).catch(() => undefined);
+    await startGateway(cb, TEST_GATEWAY_ENV).catch(() => undefined);
   });
 
   it('overload past the admission limit is refused at once with 503 + Retry-After, and the gateway recovers', async () => {

@@ -22,16 +22,25 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.env.COFFEE_RUN_DIR ??= join(REPO, '.run', 'test');
 process.env.COFFEE_PORT_OFFSET ??= '20000';
 
-const { PEER_ORGS } = await import('../../network/src/orgs.ts');
-const { ensureBinaries } = await import('../../network/src/binaries.ts');
-const { createUser } = await import('../../network/src/identities.ts');
-const { connectOrg, identityCredentials, waitForBlock, peerHeight } =
-  await import('../../network/src/gateway.ts');
-const { ipfsApiUrl } = await import('../../network/src/nodes/ipfs.ts');
-const { CHANNEL } = await import('../../network/src/orgs.ts');
-const P = await import('../../chaincode/coffee-export/src/model/policy.ts');
-const { act, adminOf, bringUp, expectStatus, http, newUser, org, pdf, statuses, upload, waitStatus } =
-  await import('./support/stack.ts');
+const P = await import('@coffee/consortium');
+const {
+  PEER_ORGS,
+  act,
+  adminOf,
+  bringUp,
+  expectStatus,
+  gatewayConfig,
+  gatewaySettings,
+  http,
+  newUser,
+  org,
+  pdf,
+  statuses,
+  upload,
+  waitStatus,
+} = await import('./support/stack.ts');
+const { CHANNEL, connectAs, createUser, peerHeight, waitForBlock } = await import('./support/fabric.ts');
+const ipfsApiUrl = (o: Org): string => gatewaySettings(o).IPFS_API_URL!;
 type Session = import('./support/stack.ts').Session;
 type Org = import('./support/stack.ts').Org;
 
@@ -289,8 +298,8 @@ const VALID_IN: Record<string, readonly string[]> = {
   SHIPPED: ['add-tracking-event'],
   COMPLETED: [],
 };
-/** Gateway roles of each action (services/exports.ts ACTIONS), read from the module itself. */
-const { ACTIONS } = await import('../src/services/exports.ts');
+/** Who may take each action: @coffee/consortium's table, which the gateways and the chaincode both enforce. */
+const { ACTIONS, rolesOf } = await import('@coffee/consortium');
 
 before(
   async () => {
@@ -553,7 +562,7 @@ describe('need-to-know confidentiality on the real stack', { timeout: 1_800_000 
       const v = viewerOf(p);
       for (const f of Object.values(fixtures)) {
         for (const [action, body] of Object.entries(ACTION_BODIES)) {
-          const roleActs = ACTIONS[action]!.roles.includes(p.role);
+          const roleActs = rolesOf(ACTIONS[action as keyof typeof ACTIONS]).includes(p.role as never);
           const sees = P.canSeeExport(v, f);
           // Never let an entitled caller change a fixture; everyone else must be refused even where the
           // action would be valid (an invisible export answers 404, not "wrong org", so its existence stays hidden).
@@ -577,7 +586,6 @@ describe('need-to-know confidentiality on the real stack', { timeout: 1_800_000 
   });
 
   it('the same reads straight at the chaincode: each identity asks its own org peer', async () => {
-    const bins = await ensureBinaries();
     const mismatches: string[] = [];
     const roles: [string, string, string | undefined][] = [
       ['commercial-bank', 'exporter', EXP_A],
@@ -587,12 +595,12 @@ describe('need-to-know confidentiality on the real stack', { timeout: 1_800_000 
     ];
     for (const [orgId, role, exporterId] of roles) {
       const o = org(orgId);
-      const identity = await createUser(bins, o, {
+      const identity = await createUser(o, {
         username: `cc-${role.replace('_', '-')}-${orgId}-${exporterId ?? 'x'}-${RUN}`.toLowerCase(),
         role,
         exporterId,
       });
-      const conn = connectOrg(o, identityCredentials(identity));
+      const conn = connectAs(o, identity);
       try {
         const cc = conn.gateway.getNetwork(CHANNEL).getContract('coffee-export', 'export');
         const v = { mspId: o.mspId, role, exporterId };
@@ -663,7 +671,7 @@ describe('need-to-know confidentiality on the real stack', { timeout: 1_800_000 
       ['PAYMENT_ADVICE', 'shipping-line'],
     ] as const) {
       const d = (type === 'PAYMENT_ADVICE' ? fixtures.done! : f).docs[type]!;
-      assert.ok(!P.documentAudience(type).includes(org(outsider).mspId as never), `${outsider} is outside`);
+      assert.ok(!P.documentAudience(type).includes(org(outsider).mspId), `${outsider} is outside`);
       const res = await fetch(`${ipfsApiUrl(org(outsider))}/api/v0/cat?arg=${d.cid}`, {
         method: 'POST',
         signal: AbortSignal.timeout(60_000),
@@ -683,13 +691,12 @@ describe('need-to-know confidentiality on the real stack', { timeout: 1_800_000 
   });
 
   it('commitments: the brute force that recovered an unsalted value finds nothing; no salt serves twice', async () => {
-    const bins = await ensureBinaries();
     const o = org('commercial-bank');
-    const reader = await createUser(bins, o, {
+    const reader = await createUser(o, {
       username: `salts-${RUN}`.toLowerCase(),
       role: 'bank_officer',
     });
-    const conn = connectOrg(o, identityCredentials(reader));
+    const conn = connectAs(o, reader);
     const salts: string[] = [];
     try {
       const cc = conn.gateway.getNetwork(CHANNEL).getContract('coffee-export', 'export');
@@ -830,7 +837,7 @@ describe('need-to-know confidentiality on the real stack', { timeout: 1_800_000 
 
   it('key rotation while the gateways run: old documents still open, new ones are wrapped for the new key', async () => {
     const { rotateDocumentKey } = await import('../src/cli/rotate-document-key.ts');
-    const rotated = await rotateDocumentKey('ecta', true);
+    const rotated = await rotateDocumentKey(gatewayConfig(org('ecta')), true);
     assert.notEqual(rotated.previous, rotated.current);
     const ecta = by('ecta_officer').session;
     const old = fixtures.own!.docs.SALES_CONTRACT!;

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -18,43 +17,44 @@ process.env.COFFEE_RUN_DIR ??= join(REPO, '.run', 'test');
 process.env.COFFEE_PORT_OFFSET ??= '20000';
 process.env.UPLOAD_MAX_BYTES = String(1024 * 1024);
 
-// Network modules read COFFEE_RUN_DIR at import time: import them after setting it.
-const { PEER_ORGS, findOrg } = await import('../../network/src/orgs.ts');
-const { RUN_DIR } = await import('../../network/src/paths.ts');
-const { killProcess, running } = await import('../../network/src/proc.ts');
-const { ensurePostgres, stopPostgres, databaseUrl } = await import('../../network/src/nodes/postgres.ts');
-const { ensureIpfs, stopIpfs } = await import('../../network/src/nodes/ipfs.ts');
-const { ensureBinaries } = await import('../../network/src/binaries.ts');
-const { createUser } = await import('../../network/src/identities.ts');
-const { connectOrg, identityCredentials, submitWithRetry } = await import('../../network/src/gateway.ts');
-const { startGatewayProcess, gatewayNodeName, gatewayUrl } = await import('../src/launch.ts');
 const {
+  PEER_ORGS,
   TEST_GATEWAY_ENV,
   act,
   adminOf,
   bringUp,
   endpoints,
   expectStatus,
+  gatewayConfig,
+  gatewayRunning,
+  gatewaySettings,
+  gatewayUrl,
   http,
+  killGateway,
   newUser,
+  offChain,
+  org,
   pdf,
+  runDir,
+  startGateway,
   statuses,
+  stopGateway,
   upload,
   waitStatus,
 } = await import('./support/stack.ts');
+const { connectAs, createUser, submitWithRetry } = await import('./support/fabric.ts');
 type Session = import('./support/stack.ts').Session;
 const { resetReadModel } = await import('../src/events/projector.ts');
 const { default: pg } = await import('pg');
 
-type Org = (typeof PEER_ORGS)[number];
+type Org = import('./support/stack.ts').Org;
 const RUN = randomBytes(3).toString('hex').toUpperCase();
 const QUANTITY = 19200;
 const PRICE = 10;
 const VALUE = PRICE * QUANTITY;
-const org = (id: string): Org => findOrg(id);
 
 function pool(o: Org): InstanceType<typeof pg.Pool> {
-  const p = new pg.Pool({ connectionString: databaseUrl(o.id), max: 2 });
+  const p = new pg.Pool({ connectionString: gatewaySettings(o).DATABASE_URL, max: 2 });
   p.on('error', () => undefined);
   return p;
 }
@@ -113,13 +113,18 @@ before(
 
 describe('gateways on the real network', { timeout: 1_800_000 }, () => {
   it('endpoints.json lists every gateway, admin credentials in development, mode 0600', async () => {
-    const file = join(RUN_DIR, 'endpoints.json');
+    const file = join(runDir(), 'endpoints.json');
     const { statSync } = await import('node:fs');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const e = endpoints();
+    const offset = Number(process.env.COFFEE_PORT_OFFSET);
     for (const o of PEER_ORGS) {
-      assert.equal(e.gateways[o.id]!.url, `http://127.0.0.1:${o.gatewayPort}`);
-      assert.ok(o.gatewayPort > 3000);
+      assert.equal(e.gateways[o.id]!.url, `http://127.0.0.1:${o.defaultGatewayPort + offset}`);
+      assert.equal(
+        statSync(e.gateways[o.id]!.configFile!).mode & 0o777,
+        0o600,
+        'the gateway config is private',
+      );
       assert.ok(e.gateways[o.id]!.admin!.password.length >= 12);
       const ready = await http(o, 'GET', '/ready');
       expectStatus(ready, 200, `${o.id} ready`);
@@ -322,12 +327,11 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
   });
 
   it('measures: a submit over HTTP vs the bare fabric-gateway client; GET /exports vs an on-chain evaluate', async () => {
-    const bins = await ensureBinaries();
-    const bare = await createUser(bins, org('shipping-line'), {
+    const bare = await createUser(org('shipping-line'), {
       username: `bare-agent-${RUN.toLowerCase()}`,
       role: 'shipping_agent',
     });
-    const conn = connectOrg(org('shipping-line'), identityCredentials(bare));
+    const conn = connectAs(org('shipping-line'), bare);
     const N = 15;
     const httpMs: number[] = [];
     const bareMs: number[] = [];
@@ -487,17 +491,17 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
     const p = pool(nb);
     await resetReadModel(p);
     await p.end();
-    await startGatewayProcess(nb, { ...TEST_GATEWAY_ENV, COFFEE_PROJECTOR_BLOCK_DELAY_MS: '60' });
+    await startGateway(nb, { ...TEST_GATEWAY_ENV, COFFEE_PROJECTOR_BLOCK_DELAY_MS: '60' });
     const deadline = Date.now() + 60_000;
     while ((await checkpointOf(nb)) < height / 3n) {
       assert.ok(Date.now() < deadline, 'projection started');
       await new Promise((r) => setTimeout(r, 50));
     }
-    killProcess(gatewayNodeName(nb));
+    killGateway(nb);
     const atKill = await checkpointOf(nb);
     assert.ok(atKill < height, `killed mid-projection (checkpoint ${atKill} of ${height})`);
-    while (running(gatewayNodeName(nb))) await new Promise((r) => setTimeout(r, 50));
-    await startGatewayProcess(nb, TEST_GATEWAY_ENV);
+    while (gatewayRunning(nb)) await new Promise((r) => setTimeout(r, 50));
+    await startGateway(nb, TEST_GATEWAY_ENV);
     await waitProjected(nb, height);
     const after = await rows(nb);
     assert.equal(JSON.stringify(after), reference, 'identical to a gateway that never crashed');
@@ -513,7 +517,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
     await waitProjected(ecta, height);
     const before = await rows(ecta);
     const { reproject } = await import('../src/cli/reproject.ts');
-    const r = await reproject('ecta');
+    const r = await reproject(gatewayConfig(ecta));
     assert.ok(r.height >= height);
     const afterRows = await rows(ecta);
     // Blocks committed meanwhile may add rows; compare the prefix up to the earlier height.
@@ -736,7 +740,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
     const staged = await upload(S.exporter!, 'SALES_CONTRACT', `contract pg-outage ${RUN}`);
     const proforma = await upload(S.exporter!, 'PROFORMA_INVOICE', `proforma pg-outage ${RUN}`);
     const id = `EX-${RUN}-PG`;
-    await stopPostgres();
+    await offChain.stopPostgres();
     try {
       expectStatus(await http(cb, 'GET', '/ready'), 503, 'ready without Postgres');
       const r = await http(cb, 'POST', '/api/v1/exports', {
@@ -752,7 +756,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
       );
       await deps.close();
     } finally {
-      await ensurePostgres();
+      await offChain.startPostgres();
     }
     await waitReady(cb);
     const ok = await http(cb, 'POST', '/api/v1/exports', {
@@ -767,7 +771,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
     const staged = await upload(S.exporter!, 'SALES_CONTRACT', `contract ipfs-outage ${RUN}`);
     const proforma = await upload(S.exporter!, 'PROFORMA_INVOICE', `proforma ipfs-outage ${RUN}`);
     const id = `EX-${RUN}-IPFS`;
-    await stopIpfs(cb);
+    await offChain.stopIpfs(cb);
     try {
       expectStatus(await http(cb, 'GET', '/ready'), 503, 'ready without IPFS');
       const form = new FormData();
@@ -794,7 +798,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
       );
       await deps.close();
     } finally {
-      await ensureIpfs(cb);
+      await offChain.startIpfs(cb);
     }
     await waitReady(cb);
     expectStatus(
@@ -815,11 +819,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
 
 after(async () => {
   // The network stays up for the other test files; what this file started is stopped by pid.
-  const { stopGateways } = await import('../src/launch.ts');
-  const { stopIpfsAll } = await import('../../network/src/nodes/ipfs.ts');
-  await stopGateways();
-  await stopIpfsAll();
-  await stopPostgres();
+  await offChain.stopAll();
 });
 
 function exportBody(id: string, contractCid: string, proformaCid: string): Record<string, unknown> {
@@ -864,8 +864,7 @@ async function waitReady(o: Org): Promise<void> {
 }
 
 async function stopGatewaySafely(o: Org): Promise<void> {
-  const { stopProcess } = await import('../../network/src/proc.ts');
-  await stopProcess(gatewayNodeName(o), 10_000);
+  await stopGateway(o);
 }
 
 /** A direct ledger reader (ECTA's org admin) for comparisons with what the gateways say. */
@@ -879,9 +878,8 @@ async function ledgerProbe(): Promise<{
   deps: { chainHeight(): Promise<bigint>; getExport(id: string): Promise<any>; close(): Promise<void> };
 }> {
   const { CoffeeLedger, Ledger } = await import('../src/fabric/ledger.ts');
-  const { cryptoPaths } = await import('../../network/src/crypto.ts');
   const o = org('commercial-bank');
-  probeIdentity ??= await createUser(await ensureBinaries(), o, {
+  probeIdentity ??= await createUser(o, {
     username: `probe-auditor-${RUN.toLowerCase()}`,
     role: 'auditor',
   });
@@ -893,14 +891,12 @@ async function ledgerProbe(): Promise<{
     privateKey: admin.privateKey,
   };
   const ledger = new CoffeeLedger(
-    new Ledger(
-      {
-        endpoint: `127.0.0.1:${o.portBase + 1}`,
-        tlsCaCert: readFileSync(cryptoPaths.tlsCaCert(o)),
-        hostAlias: 'localhost',
-      },
-      { evaluateMs: 10_000, endorseMs: 10_000, submitMs: 10_000, commitMs: 30_000 },
-    ),
+    new Ledger(gatewayConfig(o).peer, {
+      evaluateMs: 10_000,
+      endorseMs: 10_000,
+      submitMs: 10_000,
+      commitMs: 30_000,
+    }),
   );
   return {
     deps: {

@@ -1,7 +1,7 @@
-/** Unit-test helpers: a complete Config without touching RUN_DIR, and an app on stub dependencies. */
+/** Unit-test helpers: a complete Config without touching the disk, and an app on stub dependencies. */
+import { orgOf } from '@coffee/consortium';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { PEER_ORGS } from '../../network/src/orgs.ts';
 import type { Config } from '../src/config.ts';
 
 export function rsaPair(): { privateKey: string; publicKey: string } {
@@ -13,7 +13,7 @@ export function rsaPair(): { privateKey: string; publicKey: string } {
 }
 
 export function testConfig(orgId = 'ecta', overrides: Partial<Config> = {}): Config {
-  const org = PEER_ORGS.find((o) => o.id === orgId)!;
+  const org = orgOf(orgId);
   const keys = rsaPair();
   return {
     mode: 'development',
@@ -24,6 +24,8 @@ export function testConfig(orgId = 'ecta', overrides: Partial<Config> = {}): Con
     databaseUrl: 'postgres://nobody:nothing@127.0.0.1:1/none',
     ipfsApiUrl: 'http://127.0.0.1:1',
     peer: { endpoint: '127.0.0.1:1', tlsCaCert: Buffer.from(''), hostAlias: 'localhost' },
+    ca: { url: 'https://127.0.0.1:1', registrar: { enrollmentId: 'admin', secret: 'unused' } },
+    orgAdmin: { enrollmentId: 'org-admin', secret: 'unused' },
     jwt: { ...keys, accessTtlSeconds: 900, refreshTtlSeconds: 3600 },
     custodyKey: randomBytes(32),
     admin: { username: 'admin', initialPassword: 'x'.repeat(16) },

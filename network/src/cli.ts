@@ -13,6 +13,17 @@ import { createUser } from './identities.ts';
 import { logFile } from './proc.ts';
 import { allRecords } from './proc.ts';
 import {
+  ensureGatewayConfig,
+  gatewayProcessEnv,
+  startGateway,
+  startGateways,
+  stopGateway,
+  stopGateways,
+  type GatewaySettings,
+} from './nodes/gateway.ts';
+import { ensureIpfs, ensureIpfsAll, stopIpfs, stopIpfsAll } from './nodes/ipfs.ts';
+import { ensurePostgres, stopPostgres } from './nodes/postgres.ts';
+import {
   findOrg,
   CHANNEL,
   ORDERER_ORG,
@@ -22,7 +33,7 @@ import {
   ordererPorts,
   peerPorts,
 } from './orgs.ts';
-import { RUN_DIR } from './paths.ts';
+import { REPO_ROOT, RUN_DIR } from './paths.ts';
 
 function printEndpoints(): void {
   const lines = [
@@ -51,9 +62,102 @@ const USAGE = `usage: network <command>
   deploy             build and deploy changed chaincodes (bumps the sequence)
   binaries [--clean] build or locate the Fabric, Fabric CA and IPFS binaries
   compose            regenerate docker-compose.yaml from the org configuration
+  gateways up [KEY=VALUE ...]
+                     PostgreSQL, the six kubo nodes and the six gateways (KEY=VALUE: a gateway setting for
+                     all of them, see gateways/src/config.ts); writes .run/endpoints.json
+  gateways down      stop the gateways, kubo nodes and PostgreSQL (by pid), leaving the network running
+  gateways start <org> [KEY=VALUE ...] | stop <org>
+                     start (unless running) or stop one org's gateway
+  gateways reproject <org> | rotate-document-key <org> [--no-publish]
+                     run a gateway tool with that org's gateway configuration (.run/gateways/<org>/gateway.json)
+  postgres start|stop
+  ipfs start|stop [<org>]
+                     one off-chain node (every kubo node without <org>)
   register-user --org <org> --user <name> --role <role> [--exporter-id <id>]
                      enroll a user at the org's Fabric CA (role attribute in the certificate) and register
                      it on-chain; the identity is saved in .run/identities/<org>/<name>.json (mode 0600)`;
+
+/** KEY=VALUE arguments: gateway settings (the gateway validates them when it starts). */
+function settingsOf(args: string[]): GatewaySettings {
+  const settings: GatewaySettings = {};
+  for (const arg of args) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/s.exec(arg);
+    if (!m) throw new UserError(`'${arg}' is not a KEY=VALUE gateway setting`);
+    settings[m[1]!] = m[2]!;
+  }
+  return settings;
+}
+
+/** A gateway tool (gateways/src/cli/<tool>.ts) run with the org's gateway configuration; its exit code. */
+async function gatewayTool(tool: string, orgId: string | undefined, args: string[]): Promise<number> {
+  if (!orgId)
+    throw new UserError(`gateways ${tool} needs an org (one of ${PEER_ORGS.map((o) => o.id).join(', ')})`);
+  const file = await ensureGatewayConfig(findOrg(orgId));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', `${REPO_ROOT}/gateways/src/cli/${tool}.ts`, ...args],
+    { cwd: REPO_ROOT, env: gatewayProcessEnv(file), stdio: 'inherit' },
+  );
+  return new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+}
+
+async function gateways(rest: string[]): Promise<number> {
+  const [sub, ...args] = rest;
+  switch (sub) {
+    case 'up': {
+      const settings = settingsOf(args);
+      await step('PostgreSQL (one database per org)', ensurePostgres);
+      await step('IPFS (six kubo nodes, private swarm)', ensureIpfsAll);
+      const { endpointsFile } = await step('gateways (six, one per org)', () => startGateways(settings));
+      info(`endpoints: ${endpointsFile}`);
+      return 0;
+    }
+    case 'down': {
+      const stopped = await stopGateways();
+      await stopIpfsAll();
+      await stopPostgres();
+      info(`stopped gateways: ${stopped.join(', ') || 'none'}; IPFS and PostgreSQL stopped`);
+      return 0;
+    }
+    case 'start': {
+      const [orgId, ...settings] = args;
+      if (!orgId) throw new UserError('gateways start needs an org');
+      const pid = await startGateway(findOrg(orgId), settingsOf(settings));
+      info(`gateway of ${orgId} running (pid ${pid})`);
+      return 0;
+    }
+    case 'stop': {
+      if (!args[0]) throw new UserError('gateways stop needs an org');
+      info((await stopGateway(findOrg(args[0]))) ? `stopped the ${args[0]} gateway` : 'it was not running');
+      return 0;
+    }
+    case 'reproject':
+      return gatewayTool('reproject', args[0], args.slice(1));
+    case 'rotate-document-key':
+      return gatewayTool('rotate-document-key', args[0], args.slice(1));
+    default:
+      throw new UserError(
+        'usage: gateways up|down|start <org>|stop <org>|reproject <org>|rotate-document-key <org>',
+      );
+  }
+}
+
+/** `postgres start|stop`, `ipfs start|stop [<org>]`: the gateways' off-chain nodes, one at a time. */
+async function offChainNode(kind: 'postgres' | 'ipfs', rest: string[]): Promise<number> {
+  const [sub, orgId] = rest;
+  if (sub !== 'start' && sub !== 'stop')
+    throw new UserError(`usage: ${kind} start|stop${kind === 'ipfs' ? ' [<org>]' : ''}`);
+  if (kind === 'postgres') {
+    if (sub === 'start') await ensurePostgres();
+    else await stopPostgres();
+  } else if (orgId) {
+    if (sub === 'start') await ensureIpfs(findOrg(orgId));
+    else await stopIpfs(findOrg(orgId));
+  } else if (sub === 'start') await ensureIpfsAll();
+  else await stopIpfsAll();
+  info(`${kind}${orgId ? ` ${orgId}` : ''}: ${sub === 'start' ? 'running' : 'stopped'}`);
+  return 0;
+}
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -169,6 +273,11 @@ async function main(argv: string[]): Promise<number> {
       info(`wrote ${file}`);
       return 0;
     }
+    case 'gateways':
+      return gateways(rest);
+    case 'postgres':
+    case 'ipfs':
+      return offChainNode(command, rest);
     default:
       process.stderr.write(`${USAGE}\n`);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

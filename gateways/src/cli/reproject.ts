@@ -1,20 +1,21 @@
 /**
- * Rebuilds an org's read model from block 0: empties it (and its checkpoint) in one transaction, replays
+ * Rebuilds a gateway's read model from block 0: empties it (and its checkpoint) in one transaction, replays
  * every block up to the current height, prints the row counts. Safe while the gateway runs (the projector
- * there follows the checkpoint).
+ * there follows the checkpoint). It reads the gateway's own configuration (the environment and the file
+ * COFFEE_GATEWAY_CONFIG names, config.ts):
  *
- *   npm run gateways:reproject -- <org>
+ *   COFFEE_GATEWAY_CONFIG=<gateway.json> node --import tsx gateways/src/cli/reproject.ts
+ *   npm run gateways:reproject -- <org>     (a gateway the launcher started: it passes that gateway's file)
  */
 import { pino } from 'pino';
-import { findOrg } from '../../../network/src/orgs.ts';
-import { loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { Projector, resetReadModel } from '../events/projector.ts';
 import { buildDeps } from '../server.ts';
 
-export async function reproject(orgId: string): Promise<{ height: bigint; exports: number; events: number }> {
-  const org = findOrg(orgId);
-  const config = loadConfig({ ...process.env, ORG: org.id });
-  const logger = pino({ level: 'warn', base: { org: org.id } });
+export async function reproject(
+  config: Config,
+): Promise<{ height: bigint; exports: number; events: number }> {
+  const logger = pino({ level: 'warn', base: { org: config.org.id } });
   const deps = await buildDeps(config, logger);
   try {
     await resetReadModel(deps.pool);
@@ -42,21 +43,25 @@ export async function reproject(orgId: string): Promise<{ height: bigint; export
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const orgId = process.argv[2];
-  if (!orgId) {
-    process.stderr.write('usage: npm run gateways:reproject -- <org>\n');
+  if (process.argv.length > 2) {
+    process.stderr.write(
+      'usage: COFFEE_GATEWAY_CONFIG=<gateway.json> reproject.ts   (or npm run gateways:reproject -- <org>)\n',
+    );
     process.exit(2);
   }
-  reproject(orgId).then(
-    (r) => {
-      process.stdout.write(
-        `reprojected ${orgId} from block 0 to height ${r.height}: ${r.exports} exports, ${r.events} events\n`,
-      );
-      process.exit(0);
-    },
-    (e: unknown) => {
-      process.stderr.write(`reproject: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(1);
-    },
-  );
+  Promise.resolve()
+    .then(() => loadConfig())
+    .then(async (config) => ({ org: config.org.id, ...(await reproject(config)) }))
+    .then(
+      (r) => {
+        process.stdout.write(
+          `reprojected ${r.org} from block 0 to height ${r.height}: ${r.exports} exports, ${r.events} events\n`,
+        );
+        process.exit(0);
+      },
+      (e: unknown) => {
+        process.stderr.write(`reproject: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(e instanceof ConfigError ? 78 : 1);
+      },
+    );
 }

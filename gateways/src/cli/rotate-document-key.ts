@@ -5,20 +5,20 @@
  * A running gateway of the org must be restarted afterwards: it keeps its key ring in memory and would not
  * decrypt documents wrapped for the new key until then (docs/confidentiality.md, "Key rotation").
  *
- *   npm run gateways:rotate-document-key -- <org> [--no-publish]
+ * It reads the gateway's own configuration (the environment and the file COFFEE_GATEWAY_CONFIG names, config.ts):
+ *
+ *   COFFEE_GATEWAY_CONFIG=<gateway.json> node --import tsx gateways/src/cli/rotate-document-key.ts [--no-publish]
+ *   npm run gateways:rotate-document-key -- <org> [--no-publish]   (a gateway the launcher started)
  */
 import { pino } from 'pino';
-import { findOrg } from '../../../network/src/orgs.ts';
-import { loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { OrgKeyring } from '../crypto/org-keys.ts';
 import { buildDeps } from '../server.ts';
 
 export async function rotateDocumentKey(
-  orgId: string,
+  config: Config,
   publish: boolean,
 ): Promise<{ previous: string; current: string; published: boolean }> {
-  const org = findOrg(orgId);
-  const config = loadConfig({ ...process.env, ORG: org.id });
   const keyring = await OrgKeyring.open(config.documentKeys.dir, {
     passphrase: config.documentKeys.passphrase,
     create: false,
@@ -26,7 +26,7 @@ export async function rotateDocumentKey(
   const previous = keyring.current.kid;
   const next = await keyring.rotate();
   if (!publish) return { previous, current: next.kid, published: false };
-  const deps = await buildDeps(config, pino({ level: 'warn', base: { org: org.id } }));
+  const deps = await buildDeps(config, pino({ level: 'warn', base: { org: config.org.id } }));
   try {
     await deps.documentKeys.publishOwnKey();
   } finally {
@@ -36,22 +36,30 @@ export async function rotateDocumentKey(
   return { previous, current: next.kid, published: true };
 }
 
-if (process.argv[1]?.endsWith('rotate-document-key.ts')) {
-  const [orgId, ...flags] = process.argv.slice(2);
-  if (!orgId || flags.some((f) => f !== '--no-publish')) {
-    process.stderr.write('usage: npm run gateways:rotate-document-key -- <org> [--no-publish]\n');
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const flags = process.argv.slice(2);
+  if (flags.some((f) => f !== '--no-publish')) {
+    process.stderr.write(
+      'usage: COFFEE_GATEWAY_CONFIG=<gateway.json> rotate-document-key.ts [--no-publish]   (or npm run gateways:rotate-document-key -- <org>)\n',
+    );
     process.exit(2);
   }
-  rotateDocumentKey(orgId, !flags.includes('--no-publish')).then(
-    (r) => {
-      process.stdout.write(
-        `${orgId}: document key ${r.previous} → ${r.current}${r.published ? ', published on the ledger' : ' (not published)'}\n` +
-          `restart the ${orgId} gateway so it decrypts documents wrapped for the new key\n`,
-      );
-    },
-    (e: unknown) => {
-      process.stderr.write(`rotate-document-key: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(1);
-    },
-  );
+  Promise.resolve()
+    .then(() => loadConfig())
+    .then(async (config) => ({
+      org: config.org.id,
+      ...(await rotateDocumentKey(config, !flags.includes('--no-publish'))),
+    }))
+    .then(
+      (r) => {
+        process.stdout.write(
+          `${r.org}: document key ${r.previous} → ${r.current}${r.published ? ', published on the ledger' : ' (not published)'}\n` +
+            `restart the ${r.org} gateway so it decrypts documents wrapped for the new key\n`,
+        );
+      },
+      (e: unknown) => {
+        process.stderr.write(`rotate-document-key: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(e instanceof ConfigError ? 78 : 1);
+      },
+    );
 }

@@ -1,24 +1,62 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return -- HTTP response bodies are untyped JSON here */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- HTTP response bodies are untyped JSON here */
 /**
- * What the integration tests of the gateways share: the stack brought up (or reused), HTTP calls with their
- * statuses recorded, sessions, users, uploads, and workflow steps that wait for the acting org's peer.
- * Import it dynamically after setting COFFEE_RUN_DIR / COFFEE_PORT_OFFSET (the network modules read them).
+ * What the integration tests of the gateways share: the stack brought up (or reused) by the launcher, run as a
+ * child process (`network/src/cli.ts`, nothing of it imported); the gateways' URLs and configuration files read
+ * from the run directory it fills (endpoints.json, RUN_DIR/gateways/<org>/gateway.json); the launcher's nodes
+ * started and stopped through its command line; HTTP calls with their statuses recorded, sessions, users,
+ * uploads, and workflow steps that wait for the acting org's peer.
+ *
+ * The run directory and port offset are the test process's COFFEE_RUN_DIR / COFFEE_PORT_OFFSET (set them
+ * before the first call); the launcher child gets them with the rest of the environment.
  */
+import { ORGS, orgOf, type OrgDefinition } from '@coffee/consortium';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { up } from '../../../network/src/network.ts';
-import { PEER_ORGS, findOrg } from '../../../network/src/orgs.ts';
-import { RUN_DIR } from '../../../network/src/paths.ts';
-import { ensurePostgres } from '../../../network/src/nodes/postgres.ts';
-import { ensureIpfsAll } from '../../../network/src/nodes/ipfs.ts';
-import { startGateways, gatewayUrl } from '../../src/launch.ts';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type Config } from '../../src/config.ts';
 
-export type Org = (typeof PEER_ORGS)[number];
-export const org = (id: string): Org => findOrg(id);
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const LAUNCHER = join(REPO, 'network', 'src', 'cli.ts');
 
-/** The network (reused if running; retried while another test file deploys), Postgres, kubo, the six gateways. */
+export type Org = OrgDefinition;
+export const org = (id: string): Org => orgOf(id);
+/** The consortium's peer orgs, one gateway each. */
+export const PEER_ORGS: readonly Org[] = ORGS;
+
+export const runDir = (): string => resolve(process.env.COFFEE_RUN_DIR ?? join(REPO, '.run'));
+
+/**
+ * Runs the launcher's command line (`network/src/cli.ts <args>`) to completion with this process's
+ * environment; its output is returned, or its last lines are in the error.
+ */
+export function launcher(args: string[], timeoutMs = 15 * 60_000): Promise<string> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', LAUNCHER, ...args], {
+      cwd: REPO,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolveRun(out);
+      else {
+        const tail = out.trim().split('\n').slice(-20).join('\n');
+        reject(new Error(`launcher ${args.join(' ')} failed (${signal ?? `exit ${code}`}):\n${tail}`));
+      }
+    });
+  });
+}
+
+const settingArgs = (settings: Record<string, string>): string[] =>
+  Object.entries(settings).map(([k, v]) => `${k}=${v}`);
+
 /** The gateways' settings every integration test file expects (whichever file starts them first). */
 export const TEST_GATEWAY_ENV: Record<string, string> = {
   UPLOAD_MAX_BYTES: String(1024 * 1024),
@@ -26,20 +64,114 @@ export const TEST_GATEWAY_ENV: Record<string, string> = {
   LOGIN_RATE_LIMIT_MAX: '1000',
 };
 
-export async function bringUp(gatewayEnv: Record<string, string> = TEST_GATEWAY_ENV): Promise<void> {
+/**
+ * The network (reused if running; retried while another test file deploys), then Postgres, kubo and the six
+ * gateways with these settings (`gateways up`: a running gateway keeps its own).
+ */
+export async function bringUp(gatewaySettings: Record<string, string> = TEST_GATEWAY_ENV): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await up();
+      await launcher(['up']);
       break;
     } catch (e: unknown) {
       if (attempt >= 4) throw e;
       await new Promise((r) => setTimeout(r, 10_000));
     }
   }
-  await ensurePostgres();
-  await ensureIpfsAll();
-  await startGateways(gatewayEnv);
+  await launcher(['gateways', 'up', ...settingArgs(gatewaySettings)]);
+  urls.clear();
 }
+
+export interface Endpoints {
+  gateways: Record<
+    string,
+    { url: string; configFile?: string; admin?: { username: string; password: string } }
+  >;
+}
+
+export const endpoints = (): Endpoints =>
+  JSON.parse(readFileSync(join(runDir(), 'endpoints.json'), 'utf8')) as Endpoints;
+
+const urls = new Map<string, string>();
+
+/** The org's gateway URL, from endpoints.json. */
+export function gatewayUrl(o: Org): string {
+  let url = urls.get(o.id);
+  if (!url) {
+    url = endpoints().gateways[o.id]?.url;
+    if (!url) throw new Error(`endpoints.json in ${runDir()} lists no gateway for ${o.id}`);
+    urls.set(o.id, url);
+  }
+  return url;
+}
+
+/** The configuration file the launcher wrote for the org's gateway (what the gateway process reads). */
+export function gatewayConfigFile(o: Org): string {
+  return endpoints().gateways[o.id]?.configFile ?? join(runDir(), 'gateways', o.id, 'gateway.json');
+}
+
+/** The org gateway's settings as written (DATABASE_URL, IPFS_API_URL, PEER_ENDPOINT, ...). */
+export function gatewaySettings(o: Org): Record<string, string> {
+  return JSON.parse(readFileSync(gatewayConfigFile(o), 'utf8')) as Record<string, string>;
+}
+
+/** The org gateway's configuration, loaded as the gateway loads it. */
+export function gatewayConfig(o: Org): Config {
+  return loadConfig({ COFFEE_GATEWAY_CONFIG: gatewayConfigFile(o) });
+}
+
+/** Starts the org's gateway through the launcher (unless it runs) with these settings, and waits for it. */
+export async function startGateway(
+  o: Org,
+  settings: Record<string, string> = TEST_GATEWAY_ENV,
+): Promise<void> {
+  await launcher(['gateways', 'start', o.id, ...settingArgs(settings)]);
+}
+
+export async function stopGateway(o: Org): Promise<void> {
+  await launcher(['gateways', 'stop', o.id]);
+}
+
+/** The pid the launcher recorded for one of its nodes (RUN_DIR/pids/<name>.json), if that process lives. */
+export function nodePid(name: string): number | undefined {
+  let rec: { pid?: unknown; startTicks?: unknown };
+  try {
+    rec = JSON.parse(readFileSync(join(runDir(), 'pids', `${name}.json`), 'utf8')) as typeof rec;
+  } catch {
+    return undefined;
+  }
+  if (typeof rec.pid !== 'number') return undefined;
+  try {
+    // Field 22 of /proc/<pid>/stat (start time) tells our process from a later one with a recycled pid.
+    const stat = readFileSync(`/proc/${rec.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X' || fields[19] !== rec.startTicks) return undefined;
+    return rec.pid;
+  } catch {
+    return undefined;
+  }
+}
+
+export const gatewayNode = (o: Org): string => `gateway.${o.id}`;
+
+/** SIGKILLs the org's gateway at once, by the pid the launcher recorded (fault tests). */
+export function killGateway(o: Org): void {
+  const pid = nodePid(gatewayNode(o));
+  assert.ok(pid, `the ${o.id} gateway is running`);
+  process.kill(pid, 'SIGKILL');
+}
+
+export const gatewayRunning = (o: Org): boolean => nodePid(gatewayNode(o)) !== undefined;
+
+/** The off-chain nodes, through the launcher. */
+export const offChain = {
+  startPostgres: (): Promise<string> => launcher(['postgres', 'start']),
+  stopPostgres: (): Promise<string> => launcher(['postgres', 'stop']),
+  startIpfs: (o: Org): Promise<string> => launcher(['ipfs', 'start', o.id]),
+  stopIpfs: (o: Org): Promise<string> => launcher(['ipfs', 'stop', o.id]),
+  /** The gateways, kubo nodes and Postgres this file started (the network stays up for the next file). */
+  stopAll: (): Promise<string> => launcher(['gateways', 'down']),
+};
 
 export interface Session {
   org: Org;
@@ -90,10 +222,6 @@ export async function http(
 export function expectStatus(r: { status: number; body: any }, status: number, what: string): void {
   assert.equal(r.status, status, `${what}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
 }
-
-export const endpoints = (): {
-  gateways: Record<string, { url: string; admin?: { username: string; password: string } }>;
-} => JSON.parse(readFileSync(join(RUN_DIR, 'endpoints.json'), 'utf8'));
 
 export async function login(o: Org, username: string, password: string): Promise<Session> {
   const r = await http(o, 'POST', '/api/v1/auth/login', { body: { username, password } });

@@ -1,0 +1,289 @@
+/**
+ * The gateways as nodes of this machine, started like any other: one process per org running the one gateway
+ * codebase (gateways/src/server.ts), which knows nothing of this launcher. Its configuration is data the
+ * launcher computes from its own layout — the org's peer and CA endpoints and TLS CAs, the org admin's identity
+ * (enrolled here, written as PEM files), the CA registrar, the database and kubo URLs, a directory for the
+ * gateway's development secrets — written to RUN_DIR/gateways/<org>/gateway.json (0600). The process gets
+ * COFFEE_GATEWAY_CONFIG pointing at that file and, of this launcher's environment, only PATH and HOME; the
+ * gateway's own tools (reproject, rotate-document-key) read the same file.
+ *
+ * Operator settings for every gateway pass through from this launcher's environment (`UPLOAD_MAX_BYTES=...`),
+ * or for one org with its id as suffix (`UPLOAD_MAX_BYTES_ECTA=...`); gateways/src/config.ts defines them.
+ * After the gateways answer /health, RUN_DIR/endpoints.json (0600) lists every org's gateway URL, its
+ * configuration file and, in development only, its admin's initial username and password.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBinaries, type Binaries } from '../binaries.ts';
+import { cryptoPaths } from '../crypto.ts';
+import { BOOTSTRAP_ADMIN, loadIdentity, orgAdmin } from '../identities.ts';
+import { UserError } from '../log.ts';
+import { PEER_ORGS, caPorts, peerPorts, type PeerOrg } from '../orgs.ts';
+import { REPO_ROOT, RUN_DIR } from '../paths.ts';
+import { assertPortFree, logFile, running, startProcess, stopProcess, waitFor } from '../proc.ts';
+import { secrets } from '../secrets.ts';
+import { ipfsApiUrl } from './ipfs.ts';
+import { databaseUrl } from './postgres.ts';
+
+const SERVER = join(REPO_ROOT, 'gateways', 'src', 'server.ts');
+
+/** Settings an operator may give every gateway through this launcher's environment (or one org's: `<KEY>_<ORG>`). */
+export const OPERATOR_SETTINGS = [
+  'NODE_ENV',
+  'LOG_LEVEL',
+  'ADMIN_USERNAME',
+  'ADMIN_INITIAL_PASSWORD',
+  'CUSTODY_KEY',
+  'JWT_PRIVATE_KEY_FILE',
+  'JWT_PUBLIC_KEY_FILE',
+  'DOCUMENT_KEYS_DIR',
+  'ACCESS_TOKEN_TTL_SECONDS',
+  'REFRESH_TOKEN_TTL_SECONDS',
+  'UPLOAD_MAX_BYTES',
+  'UPLOAD_MEDIA_TYPES',
+  'JSON_BODY_LIMIT_BYTES',
+  'LOGIN_RATE_LIMIT_MAX',
+  'LOGIN_RATE_LIMIT_WINDOW_MS',
+  'VERIFY_RATE_LIMIT_MAX',
+  'SUBMIT_CONCURRENCY',
+  'IDEMPOTENCY_LEASE_SECONDS',
+  'COFFEE_PROJECTOR_BLOCK_DELAY_MS',
+] as const;
+
+export type GatewaySettings = Record<string, string>;
+
+const envSuffix = (org: PeerOrg): string => org.id.toUpperCase().replace(/-/g, '_');
+
+export const gatewayNodeName = (org: PeerOrg): string => `gateway.${org.id}`;
+
+/** The org's gateway port (shifted by COFFEE_PORT_OFFSET); GATEWAY_PORT_<ORG> overrides. */
+export function gatewayPort(org: PeerOrg, env: NodeJS.ProcessEnv = process.env): number {
+  const override = env[`GATEWAY_PORT_${envSuffix(org)}`];
+  return override ? Number(override) : org.gatewayPort;
+}
+
+export function gatewayUrl(org: PeerOrg, env: NodeJS.ProcessEnv = process.env): string {
+  return `http://127.0.0.1:${gatewayPort(org, env)}`;
+}
+
+/** The gateway's directory: its configuration file, the org admin's PEM files, its development secrets. */
+export const gatewayDir = (org: PeerOrg): string => join(RUN_DIR, 'gateways', org.id);
+export const gatewayConfigFile = (org: PeerOrg): string => join(gatewayDir(org), 'gateway.json');
+
+function writePrivate(file: string, content: string, mode: number): void {
+  writeFileSync(file, content, { mode });
+  chmodSync(file, mode);
+}
+
+let binaries: Promise<Binaries> | undefined;
+
+/** The org's bootstrap admin (role=admin), enrolled once by the launcher, as PEM files for the gateway. */
+async function orgAdminFiles(org: PeerOrg): Promise<{ certFile: string; keyFile: string }> {
+  const saved = loadIdentity(org, BOOTSTRAP_ADMIN);
+  const admin = saved ?? (await orgAdmin(await (binaries ??= ensureBinaries()), org));
+  const dir = join(gatewayDir(org), 'org-admin');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  writePrivate(certFile, admin.certificate, 0o644);
+  writePrivate(keyFile, admin.privateKey, 0o600);
+  return { certFile, keyFile };
+}
+
+/**
+ * One org's gateway configuration on this machine: the launcher's endpoints and files, then the operator's
+ * settings from `env`, then `overrides` (what a caller asks for this start, e.g. a test's limits).
+ */
+export async function gatewaySettings(
+  org: PeerOrg,
+  overrides: GatewaySettings = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<GatewaySettings> {
+  const admin = await orgAdminFiles(org);
+  const registrarSecret = secrets().caAdmins[org.id];
+  if (!registrarSecret)
+    throw new UserError(`no CA bootstrap password for ${org.id} in ${join(RUN_DIR, 'secrets.json')}`);
+  const settings: GatewaySettings = {
+    ORG: org.id,
+    PORT: String(gatewayPort(org, env)),
+    PEER_ENDPOINT: `127.0.0.1:${peerPorts(org).listen}`,
+    PEER_TLS_CA_FILE: cryptoPaths.tlsCaCert(org),
+    // Peers' TLS certificates name localhost and 127.0.0.1; an IP is not a valid TLS server name (RFC 6066).
+    PEER_HOST_ALIAS: 'localhost',
+    CA_URL: `https://127.0.0.1:${caPorts(org).listen}`,
+    // The CA server's TLS certificate is issued by the org's TLS CA (crypto.ts).
+    CA_TLS_CA_FILE: cryptoPaths.tlsCaCert(org),
+    CA_NAME: `ca-${org.id}`,
+    CA_REGISTRAR_ID: 'admin',
+    CA_REGISTRAR_SECRET: registrarSecret,
+    ORG_ADMIN_CERT_FILE: admin.certFile,
+    ORG_ADMIN_KEY_FILE: admin.keyFile,
+    DATABASE_URL: databaseUrl(org.id, env),
+    IPFS_API_URL: ipfsApiUrl(org, env),
+    SECRETS_DIR: gatewayDir(org),
+  };
+  for (const key of OPERATOR_SETTINGS) {
+    const value = env[`${key}_${envSuffix(org)}`] ?? env[key];
+    if (value !== undefined) settings[key] = value;
+  }
+  return { ...settings, ...overrides };
+}
+
+/** Writes the gateway's configuration file (0600: it holds the registrar's secret). */
+export function writeGatewayConfig(org: PeerOrg, settings: GatewaySettings): string {
+  mkdirSync(gatewayDir(org), { recursive: true, mode: 0o700 });
+  const file = gatewayConfigFile(org);
+  writePrivate(file, `${JSON.stringify(settings, null, 2)}\n`, 0o600);
+  return file;
+}
+
+/** The gateway's configuration file, written now unless an earlier start wrote it. */
+export async function ensureGatewayConfig(org: PeerOrg): Promise<string> {
+  const file = gatewayConfigFile(org);
+  return existsSync(file) ? file : writeGatewayConfig(org, await gatewaySettings(org));
+}
+
+/** The environment a gateway process (or one of its tools) gets: its configuration file, PATH and HOME. */
+export function gatewayProcessEnv(configFile: string): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, COFFEE_GATEWAY_CONFIG: configFile };
+}
+
+/** A gateway that just died may leave its port busy for a moment: wait (briefly) before starting again. */
+async function waitPortFree(port: number, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertPortFree(port, what);
+      return;
+    } catch (e: unknown) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/**
+ * Starts the org's gateway unless it runs (then its configuration stays as it was), and waits for /health.
+ * A gateway that exits during start-up (a configuration error) is reported with its log's last lines.
+ */
+export async function startGateway(org: PeerOrg, overrides: GatewaySettings = {}): Promise<number> {
+  const name = gatewayNodeName(org);
+  const port = gatewayPort(org);
+  let rec = running(name);
+  if (!rec) {
+    await waitPortFree(port, `gateway of ${org.id}`);
+    const file = writeGatewayConfig(org, await gatewaySettings(org, overrides));
+    rec = await startProcess({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', SERVER],
+      cwd: REPO_ROOT,
+      env: gatewayProcessEnv(file),
+      ports: [{ port, what: `gateway of ${org.id}` }],
+    });
+  }
+  const url = gatewayUrl(org);
+  await waitFor(
+    `gateway of ${org.id}`,
+    async () => {
+      if (!running(name)) {
+        const tail = readFileSync(logFile(name), 'utf8').trim().split('\n').slice(-5).join('\n');
+        throw new UserError(
+          `the ${org.id} gateway exited during start-up; last lines of ${logFile(name)}:\n${tail}`,
+        );
+      }
+      return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).ok;
+    },
+    90_000,
+    logFile(name),
+  );
+  return rec.pid;
+}
+
+export async function stopGateway(org: PeerOrg): Promise<boolean> {
+  return stopProcess(gatewayNodeName(org), 10_000);
+}
+
+/** Starts every org's gateway (in parallel), then writes endpoints.json. */
+export async function startGateways(
+  overrides: GatewaySettings = {},
+): Promise<{ endpointsFile: string; pids: Record<string, number> }> {
+  const pids: Record<string, number> = {};
+  await Promise.all(
+    PEER_ORGS.map(async (org) => {
+      pids[org.id] = await startGateway(org, overrides);
+    }),
+  );
+  return { endpointsFile: writeEndpoints(), pids };
+}
+
+export async function stopGateways(): Promise<string[]> {
+  const stopped = await Promise.all(
+    PEER_ORGS.map(async (org) => ((await stopGateway(org)) ? org.id : undefined)),
+  );
+  return stopped.filter((s): s is string => s !== undefined);
+}
+
+export interface EndpointsFile {
+  mode: 'development' | 'production';
+  gateways: Record<
+    string,
+    { url: string; mspId: string; configFile: string; admin?: { username: string; password: string } }
+  >;
+  /** Development only: the demo consortium's accounts (written by scripts/demo/seed.ts, docs/demo.md). */
+  demo?: {
+    accountsFile: string;
+    accounts: { org: string; role: string; username: string; password: string; exporterId?: string }[];
+  };
+}
+
+/** The `demo` field an earlier start wrote (kept across restarts in development, dropped in production). */
+function previousDemo(path: string): EndpointsFile['demo'] {
+  if (!existsSync(path)) return undefined;
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as Partial<EndpointsFile>).demo;
+  } catch {
+    return undefined;
+  }
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The org admin's initial credentials of a development gateway: its configured password, else the one it
+ * generated (SECRETS_DIR/secrets.json, gateways/src/config.ts).
+ */
+function devAdmin(org: PeerOrg): { username: string; password: string } | undefined {
+  const config = readJson(gatewayConfigFile(org)) ?? {};
+  const generated = readJson(join(gatewayDir(org), 'secrets.json'));
+  const password = config.ADMIN_INITIAL_PASSWORD ?? generated?.adminPassword;
+  if (typeof password !== 'string') return undefined;
+  const username = typeof config.ADMIN_USERNAME === 'string' ? config.ADMIN_USERNAME : 'admin';
+  return { username, password };
+}
+
+/** Writes RUN_DIR/endpoints.json (0600). */
+export function writeEndpoints(env: NodeJS.ProcessEnv = process.env): string {
+  const mode = env.NODE_ENV === 'production' ? 'production' : 'development';
+  const path = join(RUN_DIR, 'endpoints.json');
+  const demo = mode === 'development' ? previousDemo(path) : undefined;
+  const file: EndpointsFile = { mode, gateways: {}, ...(demo ? { demo } : {}) };
+  for (const org of PEER_ORGS) {
+    const admin = mode === 'development' ? devAdmin(org) : undefined;
+    file.gateways[org.id] = {
+      url: gatewayUrl(org, env),
+      mspId: org.mspId,
+      configFile: gatewayConfigFile(org),
+      ...(admin ? { admin } : {}),
+    };
+  }
+  mkdirSync(RUN_DIR, { recursive: true });
+  writePrivate(path, JSON.stringify(file, null, 2), 0o600);
+  return path;
+}
