@@ -92,10 +92,11 @@ export async function readPage<T>(
     request.bookmark,
   );
   const kvs = await drain(iterator);
+  // An empty last page has all-default metadata, which protobuf encodes as no bytes: fabric-shim then gives none.
   return {
     records: kvs.map((kv) => parse(parseJsonBytes(kv.value, 'state', 'CORRUPT_STATE'))),
-    fetchedCount: metadata.fetchedRecordsCount,
-    bookmark: Buffer.from(metadata.bookmark, 'utf8').toString('hex'),
+    fetchedCount: metadata?.fetchedRecordsCount ?? 0,
+    bookmark: Buffer.from(metadata?.bookmark ?? '', 'utf8').toString('hex'),
   };
 }
 
@@ -132,7 +133,8 @@ export async function readKeyedPage<T>(
       malformed += 1;
     }
   }
-  return { entries, nextKey: metadata.bookmark, malformed };
+  // No metadata: an empty last page (see readPage).
+  return { entries, nextKey: metadata?.bookmark ?? '', malformed };
 }
 
 /** Every entry under a partial composite key (small registries only). */

@@ -251,7 +251,7 @@ export class FakeStub {
     bookmark = '',
   ): Promise<{
     iterator: FakeIterator<{ key: string; value: Uint8Array }>;
-    metadata: { fetchedRecordsCount: number; bookmark: string };
+    metadata?: { fetchedRecordsCount: number; bookmark: string };
   }> {
     if (this.#ledger.inSubmit) {
       throw new Error('Paginated queries are only supported in read-only transactions');
@@ -259,9 +259,11 @@ export class FakeStub {
     const all = this.#range(objectType, attributes).filter((kv) => bookmark === '' || kv.key >= bookmark);
     const page = all.slice(0, pageSize);
     const next = all[pageSize];
+    // As the peer and fabric-shim do: all-default metadata (an empty last page) encodes to no bytes, so none.
+    const metadata = { fetchedRecordsCount: page.length, bookmark: next === undefined ? '' : next.key };
     return Promise.resolve({
       iterator: new FakeIterator(page),
-      metadata: { fetchedRecordsCount: page.length, bookmark: next === undefined ? '' : next.key },
+      ...(metadata.fetchedRecordsCount === 0 && metadata.bookmark === '' ? {} : { metadata }),
     });
   }
 

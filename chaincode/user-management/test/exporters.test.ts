@@ -356,6 +356,22 @@ describe('exporters: default penalty ladder (called by coffee-export)', () => {
 });
 
 describe('exporters: lists', () => {
+  it('ListExporters past the last exporter answers an empty page (the peer sends no metadata then)', async () => {
+    const ledger = newLedger();
+    await bootstrap(ledger);
+    await ledger.submit(officers.ecta, UM, 'exporters:RegisterExporter', [exporterInput('EXP-002')]);
+    const list = async (req: Json): Promise<{ records: Json[]; bookmark: string }> =>
+      JSON.parse(
+        await ledger.evaluate(officers.customs, UM, 'exporters:ListExporters', [JSON.stringify(req)]),
+      ) as { records: Json[]; bookmark: string };
+    const first = await list({ pageSize: 1 });
+    const nextKey = Buffer.from(first.bookmark, 'hex').toString('utf8');
+    assert.ok(nextKey.includes('EXP-002'), 'the bookmark is the next exporter key');
+    const past = Buffer.from(nextKey.replace('EXP-002', 'EXP-999'), 'utf8').toString('hex');
+    const empty = await list({ pageSize: 10, bookmark: past });
+    assert.deepEqual([empty.records, empty.bookmark], [[], '']);
+  });
+
   it('ListExporters pages', async () => {
     const ledger = newLedger();
     await bootstrap(ledger);
