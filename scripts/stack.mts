@@ -15,7 +15,7 @@ import { startGateways } from '../network/src/nodes/gateway.ts';
 import { ensureIpfsAll } from '../network/src/nodes/ipfs.ts';
 import { ensurePostgres } from '../network/src/nodes/postgres.ts';
 import { PEER_ORGS, portOffset } from '../network/src/orgs.ts';
-import { REPO_ROOT, RUN_DIR } from '../network/src/paths.ts';
+import { REPO_ROOT, runDir } from '../network/src/paths.ts';
 import { allRecords, logFile, run, startProcess, waitFor } from '../network/src/proc.ts';
 import { gatewayEnv } from '../frontend/server/gateways.ts';
 import { seedDemo } from './demo/seed.ts';
@@ -65,7 +65,7 @@ export async function startPortal(
     ...gatewayEnv(gatewayUrls),
   };
   // The login page lists the demo accounts (development only, once seeded).
-  const demoAccounts = opts.demoAccounts === false ? undefined : portalDemoAccounts(RUN_DIR, process.env);
+  const demoAccounts = opts.demoAccounts === false ? undefined : portalDemoAccounts(runDir(), process.env);
   if (demoAccounts) env.PORTAL_DEMO_ACCOUNTS = demoAccounts;
   await startProcess({
     name,
@@ -85,7 +85,7 @@ export async function startPortal(
  * runs on without it (`npm run demo:seed` resumes it). Returns the accounts file, if there is one (in development).
  */
 async function demo(wanted: boolean): Promise<string | undefined> {
-  const production = productionReason(process.env, readEndpoints(RUN_DIR));
+  const production = productionReason(process.env, readEndpoints(runDir()));
   if (production) {
     info(`demo consortium: not seeded in production mode (${production})`);
     return undefined;
@@ -93,7 +93,7 @@ async function demo(wanted: boolean): Promise<string | undefined> {
   if (!wanted) {
     info('demo consortium: not seeded (--no-demo or COFFEE_DEMO=0)');
     // Seeded by an earlier start: those users exist, the portal may still list them.
-    return portalDemoAccounts(RUN_DIR, process.env);
+    return portalDemoAccounts(runDir(), process.env);
   }
   try {
     await step('demo consortium (users, exporters, exports at every step)', () => seedDemo());
@@ -102,7 +102,7 @@ async function demo(wanted: boolean): Promise<string | undefined> {
       `demo seeding failed: ${e instanceof Error ? e.message : String(e)} — the stack runs without it; \`npm run demo:seed\` resumes it`,
     );
   }
-  return portalDemoAccounts(RUN_DIR, process.env);
+  return portalDemoAccounts(runDir(), process.env);
 }
 
 export async function stackUp(
@@ -161,7 +161,7 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
   const { stopped } = await down();
   info(
     stopped.length
-      ? `stopped ${stopped.length} processes (run-time state kept in ${RUN_DIR})`
+      ? `stopped ${stopped.length} processes (run-time state kept in ${runDir()})`
       : 'nothing was running',
   );
   return 0;

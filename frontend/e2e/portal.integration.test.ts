@@ -16,19 +16,17 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { DESKTOP, DOC_SHOTS, PHONE } from './shots.ts';
+import { down } from '../../network/src/network.ts';
+import { stopProcess } from '../../network/src/proc.ts';
+import { runDir } from '../../network/src/paths.ts';
+import { portalPort, stackUp, startPortal } from '../../scripts/stack.mts';
+import { readState } from '../../scripts/demo/state.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
 // Its own stack, whatever the suite's defaults (scripts/test.mjs sets .run/test and +20000 for every file).
 process.env.COFFEE_RUN_DIR = process.env.COFFEE_PORTAL_TEST_RUN_DIR ?? join(REPO, '.run', 'test-portal');
 process.env.COFFEE_PORT_OFFSET = process.env.COFFEE_PORTAL_TEST_PORT_OFFSET ?? '18000';
-
-// Network modules read COFFEE_RUN_DIR at import time: import them after setting it.
-const { down } = await import('../../network/src/network.ts');
-const { stopProcess } = await import('../../network/src/proc.ts');
-const { RUN_DIR } = await import('../../network/src/paths.ts');
-const { portalPort, stackUp, startPortal } = await import('../../scripts/stack.mts');
-const { readState } = await import('../../scripts/demo/state.ts');
 
 const FRONTEND = join(REPO, 'frontend');
 const DEBUG_SHOTS = join(HERE, 'screenshots');
@@ -56,10 +54,10 @@ describe(
       const t0 = Date.now();
       const stack = await stackUp();
       process.stdout.write(
-        `stack up and seeded in ${((Date.now() - t0) / 1000).toFixed(0)} s (${RUN_DIR})\n`,
+        `stack up and seeded in ${((Date.now() - t0) / 1000).toFixed(0)} s (${runDir()})\n`,
       );
       assert.ok(stack.demoAccounts, 'the demo consortium was seeded (see the warning above if not)');
-      assert.ok(readState(RUN_DIR)?.completedAt, 'the seeding completed');
+      assert.ok(readState(runDir())?.completedAt, 'the seeding completed');
       accountsFile = stack.demoAccounts;
       portalUrl = stack.portal;
       // The same build again, on its own port, as production serves it: without the demo accounts.
@@ -86,7 +84,7 @@ describe(
     });
 
     it('the browser walk: demo accounts, seeded queues, keyboard only, one export to COMPLETED, axe and 375 px on every page', () => {
-      const configFile = join(RUN_DIR, 'e2e.local.json');
+      const configFile = join(runDir(), 'e2e.local.json');
       writeFileSync(
         configFile,
         JSON.stringify(

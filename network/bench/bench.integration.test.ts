@@ -12,15 +12,14 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
+import { bringUp } from '../../gateways/test/support/stack.ts';
+import { runBench } from './src/bench.ts';
+import { QUICK } from './src/profile.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.env.COFFEE_RUN_DIR ??= join(REPO, '.run', 'test');
 process.env.COFFEE_PORT_OFFSET ??= '20000';
 
-// Network modules read COFFEE_RUN_DIR at import time: import them after setting it.
-const { bringUp } = await import('../../gateways/test/support/stack.ts');
-const { runBench } = await import('./src/bench.ts');
-const { QUICK } = await import('./src/profile.ts');
 type BenchRun = Awaited<ReturnType<typeof runBench>>;
 
 const EXPECTED = [

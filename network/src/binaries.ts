@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { CACHE_DIR, paths } from './paths.ts';
+import { cacheDir, paths } from './paths.ts';
 import { info, UserError } from './log.ts';
 import { run } from './proc.ts';
 
@@ -148,7 +148,7 @@ async function findInstalled(spec: BinarySpec): Promise<string | undefined> {
 
 async function buildGroup(group: ToolGroup, missing: readonly BinarySpec[]): Promise<string> {
   const key = await buildKey(group);
-  const outDir = join(CACHE_DIR, 'bin', `${group.group}-${group.version}-${key}`);
+  const outDir = join(cacheDir(), 'bin', `${group.group}-${group.version}-${key}`);
   const env = { ...goEnv(), CGO_ENABLED: group.cgo ? '1' : '0' };
   const cwd = join(paths.tools, group.group);
   mkdirSync(outDir, { recursive: true });
@@ -184,7 +184,7 @@ async function moduleDir(group: ToolGroup): Promise<string> {
  */
 async function prepareFabricConfig(): Promise<string> {
   const fabric = GROUPS[0]!;
-  const outDir = join(CACHE_DIR, 'config', `fabric-${fabric.version}-${await buildKey(fabric)}`);
+  const outDir = join(cacheDir(), 'config', `fabric-${fabric.version}-${await buildKey(fabric)}`);
   const core = join(outDir, 'core.yaml');
   if (existsSync(core) && existsSync(join(outDir, 'orderer.yaml'))) return outDir;
   const src = join(await moduleDir(fabric), 'sampleconfig');
@@ -226,6 +226,6 @@ export async function ensureBinaries(): Promise<Binaries> {
 
 /** For `npm run binaries -- --clean`: removes cached builds (Go's own caches are kept). */
 export function cleanBinaryCache(): void {
-  rmSync(join(CACHE_DIR, 'bin'), { recursive: true, force: true });
-  rmSync(join(CACHE_DIR, 'config'), { recursive: true, force: true });
+  rmSync(join(cacheDir(), 'bin'), { recursive: true, force: true });
+  rmSync(join(cacheDir(), 'config'), { recursive: true, force: true });
 }

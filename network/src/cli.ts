@@ -33,11 +33,11 @@ import {
   ordererPorts,
   peerPorts,
 } from './orgs.ts';
-import { REPO_ROOT, RUN_DIR } from './paths.ts';
+import { REPO_ROOT, runDir } from './paths.ts';
 
 function printEndpoints(): void {
   const lines = [
-    `channel ${CHANNEL}; run-time state in ${RUN_DIR}`,
+    `channel ${CHANNEL}; run-time state in ${runDir()}`,
     ...ordererIndexes().map(
       (i) =>
         `  orderer${i} (${ORDERER_ORG.mspId})`.padEnd(40) +

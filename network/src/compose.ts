@@ -13,7 +13,7 @@ import { caNode, ordererNode, peerNode, type NodeHandle } from './nodes/fabric-n
 import { serverName } from './nodes/chaincode-server.ts';
 import { cryptoPaths } from './crypto.ts';
 import { CHAINCODES, PEER_ORGS, chaincodePort, ipfsPorts, ordererIndexes } from './orgs.ts';
-import { REPO_ROOT, RUN_DIR } from './paths.ts';
+import { REPO_ROOT, runDir } from './paths.ts';
 
 const IN_CONTAINER_RUN = '/var/coffee/run';
 const IN_CONTAINER_SRC = '/var/coffee/src';
@@ -21,7 +21,7 @@ const IN_CONTAINER_SRC = '/var/coffee/src';
 const IMAGE_CFG = '/etc/hyperledger/fabric';
 
 function mapPath(value: string): string {
-  return value.split(RUN_DIR).join(IN_CONTAINER_RUN).split(REPO_ROOT).join(IN_CONTAINER_SRC);
+  return value.split(runDir()).join(IN_CONTAINER_RUN).split(REPO_ROOT).join(IN_CONTAINER_SRC);
 }
 
 function environment(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -14,7 +14,7 @@ import type { Binaries } from './binaries.ts';
 import { cryptoPaths } from './crypto.ts';
 import { UserError } from './log.ts';
 import { caPorts, CHANNEL, type PeerOrg } from './orgs.ts';
-import { RUN_DIR } from './paths.ts';
+import { runDir } from './paths.ts';
 import { run } from './proc.ts';
 import { secrets } from './secrets.ts';
 import { connectOrg, identityCredentials, submitWithRetry } from './gateway.ts';
@@ -31,7 +31,7 @@ export interface EnrolledIdentity {
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,62}$/;
 
-const identitiesDir = (org: PeerOrg): string => join(RUN_DIR, 'identities', org.id);
+const identitiesDir = (org: PeerOrg): string => join(runDir(), 'identities', org.id);
 
 function caUrl(org: PeerOrg, credentials?: string): string {
   return `https://${credentials ? `${credentials}@` : ''}127.0.0.1:${caPorts(org).listen}`;
@@ -57,7 +57,7 @@ async function registrarMsp(bins: Binaries, org: PeerOrg): Promise<string> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const password = secrets().caAdmins[org.id];
   if (!password)
-    throw new UserError(`no CA bootstrap password for ${org.id} in ${join(RUN_DIR, 'secrets.json')}`);
+    throw new UserError(`no CA bootstrap password for ${org.id} in ${join(runDir(), 'secrets.json')}`);
   await run(bins.paths['fabric-ca-client'], [
     'enroll',
     '-u',
@@ -145,7 +145,7 @@ export async function registerAndEnroll(
 /** Stores an identity under .run/identities/<org>/<username>.json (mode 0600) for tools and tests. */
 export function saveIdentity(identity: EnrolledIdentity): string {
   const org = identity.org;
-  const dir = join(RUN_DIR, 'identities', org);
+  const dir = join(runDir(), 'identities', org);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `${identity.username}.json`);
   writeFileSync(file, JSON.stringify(identity, null, 2), { mode: 0o600 });

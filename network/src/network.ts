@@ -17,7 +17,7 @@ import { caNode, ordererNode, peerNode, waitReady, type NodeHandle } from './nod
 import { httpsGet } from './nodes/https.ts';
 import { serverName } from './nodes/chaincode-server.ts';
 import { CHAINCODES, PEER_ORGS, ordererIndexes, peersPerOrg } from './orgs.ts';
-import { RUN_DIR } from './paths.ts';
+import { runDir } from './paths.ts';
 import { secrets } from './secrets.ts';
 import { allRecords, isAlive, readRecord, running, stopProcess } from './proc.ts';
 
@@ -105,7 +105,7 @@ export async function down(opts: { purge?: boolean } = {}): Promise<DownResult> 
     );
     stopped.push(...results.filter((n): n is string => n !== undefined));
   }
-  if (opts.purge) rmSync(RUN_DIR, { recursive: true, force: true });
+  if (opts.purge) rmSync(runDir(), { recursive: true, force: true });
   return { stopped };
 }
 

@@ -5,29 +5,55 @@ import { fileURLToPath } from 'node:url';
 /** Repository root (network/src/ → ../..). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Run-time state: crypto, ledgers, logs, pids. Git-ignored; `network:down --purge` removes it. */
-export const RUN_DIR = resolve(process.env.COFFEE_RUN_DIR ?? join(REPO_ROOT, '.run'));
+/**
+ * Run-time state: crypto, ledgers, logs, pids (COFFEE_RUN_DIR, default .run/). Git-ignored; `network:down --purge`
+ * removes it. Read from the environment when asked for, never at import, so a test may set COFFEE_RUN_DIR at any
+ * time before it starts a network.
+ */
+export function runDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.COFFEE_RUN_DIR ?? join(REPO_ROOT, '.run'));
+}
 
 /**
  * Cache for slow-to-build things (Go-built binaries), outside the clone so that fresh clones on the same
  * machine (CI) reuse them. Go's own module and build caches stay where Go keeps them (~/go, ~/.cache/go-build).
  */
-export const CACHE_DIR = resolve(
-  process.env.COFFEE_CACHE_DIR ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'coffee-export'),
-);
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(
+    env.COFFEE_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'coffee-export'),
+  );
+}
 
+/** The run directory's parts, each computed from runDir() when read. */
 export const paths = {
-  crypto: join(RUN_DIR, 'crypto'),
-  config: join(RUN_DIR, 'config'),
-  data: join(RUN_DIR, 'data'),
-  logs: join(RUN_DIR, 'logs'),
-  pids: join(RUN_DIR, 'pids'),
-  chaincode: join(RUN_DIR, 'chaincode'),
-  channelArtifacts: join(RUN_DIR, 'channel'),
-  state: join(RUN_DIR, 'network-state.json'),
+  get crypto(): string {
+    return join(runDir(), 'crypto');
+  },
+  get config(): string {
+    return join(runDir(), 'config');
+  },
+  get data(): string {
+    return join(runDir(), 'data');
+  },
+  get logs(): string {
+    return join(runDir(), 'logs');
+  },
+  get pids(): string {
+    return join(runDir(), 'pids');
+  },
+  get chaincode(): string {
+    return join(runDir(), 'chaincode');
+  },
+  get channelArtifacts(): string {
+    return join(runDir(), 'channel');
+  },
+  get state(): string {
+    return join(runDir(), 'network-state.json');
+  },
   /** V8 tick logs of the Node processes started with COFFEE_PROFILE=1 (profiling() below). */
-  profiles: join(RUN_DIR, 'profiles'),
+  get profiles(): string {
+    return join(runDir(), 'profiles');
+  },
   builders: join(REPO_ROOT, 'network', 'builders'),
   tools: join(REPO_ROOT, 'network', 'tools'),
 };

@@ -10,7 +10,7 @@ import { ensureBinaries, type Binaries } from '../src/binaries.ts';
 import { raftLeader, waitForLeader } from '../src/channel.ts';
 import { down, fabricNodes, status, up } from '../src/network.ts';
 import { CHAINCODES, CHANNEL, PEER_ORGS, ordererName } from '../src/orgs.ts';
-import { RUN_DIR } from '../src/paths.ts';
+import { runDir } from '../src/paths.ts';
 import { killProcess, running, run, waitFor } from '../src/proc.ts';
 import { peerAdminEnv } from '../src/nodes/fabric-nodes.ts';
 import { connectOrg, submitWithRetry } from '../src/gateway.ts';
@@ -59,7 +59,7 @@ function processesUsingRunDir(): string[] {
       const environ = readFileSync(`/proc/${entry}/environ`, 'utf8')
         .split('\0')
         .filter((v) => !v.startsWith('COFFEE_RUN_DIR='));
-      if ([...cmdline, ...environ].some((v) => v.includes(RUN_DIR)))
+      if ([...cmdline, ...environ].some((v) => v.includes(runDir())))
         found.push(`${entry}: ${cmdline.join(' ')}`);
     } catch {
       // gone, or not ours to read
@@ -82,7 +82,7 @@ describe('consortium network (real Fabric processes)', { timeout: 15 * 60_000 },
 
   after(async () => {
     await down({ purge: false });
-    process.stdout.write(`\nnetwork timings (run dir ${RUN_DIR}):\n`);
+    process.stdout.write(`\nnetwork timings (run dir ${runDir()}):\n`);
     for (const [k, v] of Object.entries(timings)) process.stdout.write(`  ${k.padEnd(52)} ${v}\n`);
   });
 

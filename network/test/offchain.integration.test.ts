@@ -16,7 +16,7 @@ process.env.COFFEE_PG_PORT = '55432';
 // Own ports too (IPFS API/swarm at 12130…), beside a developer's network (offset 0) and npm test's (20000).
 process.env.COFFEE_PORT_OFFSET = '5000';
 
-const { RUN_DIR } = await import('../src/paths.ts');
+const { runDir } = await import('../src/paths.ts');
 const { PEER_ORGS } = await import('../src/orgs.ts');
 const { running } = await import('../src/proc.ts');
 const pgNode = await import('../src/nodes/postgres.ts');
@@ -24,7 +24,7 @@ const ipfsNode = await import('../src/nodes/ipfs.ts');
 const { default: pg } = await import('pg');
 
 describe('PostgreSQL node', { timeout: 180_000 }, () => {
-  before(() => rmSync(join(RUN_DIR, 'data', 'postgres'), { recursive: true, force: true }));
+  before(() => rmSync(join(runDir(), 'data', 'postgres'), { recursive: true, force: true }));
   after(async () => {
     await pgNode.stopPostgres();
   });
@@ -47,7 +47,7 @@ describe('PostgreSQL node', { timeout: 180_000 }, () => {
       const uid = readFileSync(`/proc/${h.pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1];
       assert.notEqual(uid, '0', 'postgres does not run as root');
     }
-    assert.equal(statSync(join(RUN_DIR, 'secrets-postgres.json')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(runDir(), 'secrets-postgres.json')).mode & 0o777, 0o600);
     for (const org of PEER_ORGS) {
       const client = new pg.Client({ connectionString: pgNode.databaseUrl(org.id) });
       await client.connect();
@@ -75,7 +75,7 @@ describe('IPFS nodes', { timeout: 180_000 }, () => {
 
   it('six kubo nodes: private swarm, no bootstrap, loopback API, peered; a file added at one is read at another', async () => {
     await ipfsNode.ensureIpfsAll();
-    const key = readFileSync(join(RUN_DIR, 'ipfs-swarm.key'), 'utf8');
+    const key = readFileSync(join(runDir(), 'ipfs-swarm.key'), 'utf8');
     assert.match(key, /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n$/);
     for (const org of PEER_ORGS) {
       const config = JSON.parse(readFileSync(join(ipfsNode.ipfsRepo(org), 'config'), 'utf8')) as {
@@ -91,7 +91,7 @@ describe('IPFS nodes', { timeout: 180_000 }, () => {
       assert.equal(config.Discovery.MDNS.Enabled, false);
       assert.equal(config.Routing.Type, 'none');
       assert.equal(readFileSync(join(ipfsNode.ipfsRepo(org), 'swarm.key'), 'utf8'), key);
-      const log = readFileSync(join(RUN_DIR, 'logs', `${ipfsNode.ipfsNodeName(org)}.log`), 'utf8');
+      const log = readFileSync(join(runDir(), 'logs', `${ipfsNode.ipfsNodeName(org)}.log`), 'utf8');
       assert.match(log, /Swarm is limited to private network of peers with the swarm key/);
       assert.ok(
         (await ipfsNode.swarmPeers(org)).length >= PEER_ORGS.length - 1,

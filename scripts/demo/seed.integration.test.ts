@@ -12,26 +12,24 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { runDir } from '../../network/src/paths.ts';
+import { down } from '../../network/src/network.ts';
+import { bringUp, TEST_GATEWAY_ENV } from '../../gateways/test/support/stack.ts';
+import { writeEndpoints } from '../../network/src/nodes/gateway.ts';
+import { seedDemo, SeedInterrupted } from './seed.ts';
+import { Gateway, Session, expectStatus } from './client.ts';
+import { DEMO_EXPORTS, stepsOf } from './plan.ts';
+import { accountsFile, portalDemoAccounts, readState, stateFile } from './state.ts';
+import type { DemoAccounts } from './state.ts';
+import type { Endpoints } from './state.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Its own stack, whatever the suite's defaults (scripts/test.mjs sets .run/test and +20000 for every file).
 process.env.COFFEE_RUN_DIR = process.env.COFFEE_DEMO_TEST_RUN_DIR ?? join(REPO, '.run', 'test-demo');
 process.env.COFFEE_PORT_OFFSET = process.env.COFFEE_DEMO_TEST_PORT_OFFSET ?? '16000';
 
-// Network modules read COFFEE_RUN_DIR at import time: import them after setting it.
-const { RUN_DIR } = await import('../../network/src/paths.ts');
-const { down } = await import('../../network/src/network.ts');
-const { bringUp, TEST_GATEWAY_ENV } = await import('../../gateways/test/support/stack.ts');
-const { writeEndpoints } = await import('../../network/src/nodes/gateway.ts');
-const { seedDemo, SeedInterrupted } = await import('./seed.ts');
-const { Gateway, Session, expectStatus } = await import('./client.ts');
-const { DEMO_EXPORTS, stepsOf } = await import('./plan.ts');
-const { accountsFile, portalDemoAccounts, readState, stateFile } = await import('./state.ts');
-type DemoAccounts = import('./state.ts').DemoAccounts;
-type Endpoints = import('./state.ts').Endpoints;
-
 const endpoints = (): Endpoints & { demo?: { accountsFile: string; accounts: unknown[] } } =>
-  JSON.parse(readFileSync(join(RUN_DIR, 'endpoints.json'), 'utf8')) as Endpoints & {
+  JSON.parse(readFileSync(join(runDir(), 'endpoints.json'), 'utf8')) as Endpoints & {
     demo?: { accountsFile: string; accounts: unknown[] };
   };
 const gateway = (org: string): InstanceType<typeof Gateway> =>
@@ -102,7 +100,7 @@ describe('demo consortium seeding on the real stack', { timeout: 25 * 60_000 }, 
       await down({ purge: true });
       const t0 = Date.now();
       await bringUp(TEST_GATEWAY_ENV);
-      process.stdout.write(`stack up in ${((Date.now() - t0) / 1000).toFixed(0)} s (${RUN_DIR})\n`);
+      process.stdout.write(`stack up in ${((Date.now() - t0) / 1000).toFixed(0)} s (${runDir()})\n`);
     },
     { timeout: 15 * 60_000 },
   );
@@ -139,18 +137,18 @@ describe('demo consortium seeding on the real stack', { timeout: 25 * 60_000 }, 
     );
     assert.equal(cli.status, 1);
     assert.match(cli.stderr, /^error: demo seeding refused: .*production.*\n$/);
-    assert.throws(() => statSync(stateFile(RUN_DIR)), /ENOENT/, 'nothing was written');
-    assert.equal(portalDemoAccounts(RUN_DIR, process.env), undefined, 'no accounts for the portal yet');
+    assert.throws(() => statSync(stateFile(runDir())), /ENOENT/, 'nothing was written');
+    assert.equal(portalDemoAccounts(runDir(), process.env), undefined, 'no accounts for the portal yet');
   });
 
   it('seeds through the gateways; an interrupted run resumes where it stopped', async () => {
     const t0 = Date.now();
     await assert.rejects(seedDemo({ log, interruptAfterSteps: 30 }), SeedInterrupted);
-    const interrupted = readState(RUN_DIR);
+    const interrupted = readState(runDir());
     assert.ok(interrupted && !interrupted.completedAt, 'an unfinished state file');
     accounts = await seedDemo({ log });
     const seconds = (Date.now() - t0) / 1000;
-    const state = readState(RUN_DIR)!;
+    const state = readState(runDir())!;
     assert.ok(state.completedAt, 'completed');
     assert.deepEqual(state.passwords, interrupted.passwords, 'the passwords chosen first are kept');
     assert.ok(lines.includes('demo: resuming an unfinished seeding …'));
@@ -233,16 +231,16 @@ describe('demo consortium seeding on the real stack', { timeout: 25 * 60_000 }, 
   });
 
   it('publishes the accounts (0600) in demo-accounts.json and endpoints.json, kept across a gateway restart', () => {
-    const file = accountsFile(RUN_DIR);
+    const file = accountsFile(runDir());
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), accounts);
-    assert.equal(statSync(stateFile(RUN_DIR)).mode & 0o777, 0o600);
+    assert.equal(statSync(stateFile(runDir())).mode & 0o777, 0o600);
     assert.equal(endpoints().demo?.accountsFile, file);
     writeEndpoints(); // what every start does
     assert.equal(endpoints().demo?.accountsFile, file, 'a restart keeps the demo field');
     assert.equal(endpoints().demo?.accounts.length, accounts.accounts.length);
-    assert.equal(portalDemoAccounts(RUN_DIR, process.env), file, 'the portal gets the file in development');
-    assert.equal(portalDemoAccounts(RUN_DIR, { NODE_ENV: 'production' }), undefined);
+    assert.equal(portalDemoAccounts(runDir(), process.env), file, 'the portal gets the file in development');
+    assert.equal(portalDemoAccounts(runDir(), { NODE_ENV: 'production' }), undefined);
   });
 
   it('seeds nothing the second time: same users, exporters, prices and exports (per status and last tx)', async () => {
@@ -253,10 +251,10 @@ describe('demo consortium seeding on the real stack', { timeout: 25 * 60_000 }, 
     assert.deepEqual(again, accounts);
     assert.ok(lines.at(-1)!.startsWith('demo: already seeded'));
     // Even when the state file forgets that it completed, the gateways and the ledger say everything is there.
-    const state = readState(RUN_DIR)!;
+    const state = readState(runDir())!;
     const unfinished: Record<string, unknown> = { ...state };
     delete unfinished.completedAt;
-    writeFileSync(stateFile(RUN_DIR), JSON.stringify(unfinished));
+    writeFileSync(stateFile(runDir()), JSON.stringify(unfinished));
     lines.length = 0;
     await seedDemo({ log });
     assert.equal(

@@ -5,7 +5,7 @@
  * publishes minimum prices, and eleven exports are walked to their statuses by the users of the right orgs,
  * with generated PDF documents (plan.ts says what, documents.ts writes them).
  *
- * Idempotent and resumable: RUN_DIR/demo/seed.json records the passwords before any user exists and the
+ * Idempotent and resumable: runDir()/demo/seed.json records the passwords before any user exists and the
  * completion at the end, so a second run does nothing; an interrupted run finds users, exporters and prices by
  * asking the gateways, and each export's position from the ledger, and every write carries a deterministic
  * Idempotency-Key, so nothing is created twice.
@@ -13,7 +13,7 @@
 import { pathToFileURL } from 'node:url';
 import type { DocumentType } from '@coffee/consortium';
 import { info, UserError } from '../../network/src/log.ts';
-import { RUN_DIR } from '../../network/src/paths.ts';
+import { runDir as defaultRunDir } from '../../network/src/paths.ts';
 import { expectStatus, Gateway, GatewayError, Session } from './client.ts';
 import { documentContent, renderPdf } from './documents.ts';
 import {
@@ -49,7 +49,7 @@ import {
 export type { DemoAccounts } from './state.ts';
 
 export interface SeedOptions {
-  /** Default: RUN_DIR (COFFEE_RUN_DIR). */
+  /** Default: runDir() (COFFEE_RUN_DIR). */
   readonly runDir?: string;
   /** Progress lines (default: the launcher's timestamped output). */
   readonly log?: (line: string) => void;
@@ -480,10 +480,10 @@ async function until(
 
 /**
  * Seeds the demo consortium on the stack of `runDir` (development mode only; refuses in production), or does
- * nothing if a previous run completed. Returns what RUN_DIR/demo-accounts.json holds.
+ * nothing if a previous run completed. Returns what runDir()/demo-accounts.json holds.
  */
 export async function seedDemo(opts: SeedOptions = {}): Promise<DemoAccounts> {
-  const runDir = opts.runDir ?? RUN_DIR;
+  const runDir = opts.runDir ?? defaultRunDir();
   const env = opts.env ?? process.env;
   const log = opts.log ?? info;
   const endpoints = readEndpoints(runDir);

@@ -14,7 +14,7 @@ import { ensureBinaries, type Binaries } from '../../src/binaries.ts';
 import { CHANNEL, CHAINCODES, findOrg, portOffset } from '../../src/orgs.ts';
 import { queryCommitted } from '../../src/lifecycle.ts';
 import { info, step, UserError } from '../../src/log.ts';
-import { RUN_DIR } from '../../src/paths.ts';
+import { runDir } from '../../src/paths.ts';
 import { closedLoop, fixedRate, runCaliper, type PlannedRound } from './caliper/run.ts';
 import type { RoundRecord } from './caliper/observer.ts';
 import { snapshot, usage, type CpuUsage } from './cpu.ts';
@@ -272,7 +272,7 @@ export async function runBench(p: Profile): Promise<BenchRun> {
   const startedAt = new Date().toISOString();
   await step('the stack is up', assertStackUp);
   const run = `b${Date.now().toString(36)}`;
-  const dir = join(RUN_DIR, 'bench', run);
+  const dir = join(runDir(), 'bench', run);
   mkdirSync(dir, { recursive: true });
   info(`bench ${run} (${p.name}): results in ${dir}`);
   const bins = await ensureBinaries();
@@ -328,7 +328,7 @@ export async function runBench(p: Profile): Promise<BenchRun> {
       profile: p.name,
       startedAt,
       finishedAt: new Date().toISOString(),
-      runDir: RUN_DIR,
+      runDir: runDir(),
       portOffset: portOffset(),
       chaincodes: await committedVersions(bins),
       workloads,
@@ -355,7 +355,7 @@ export async function runBench(p: Profile): Promise<BenchRun> {
       },
       caliperReport: caliper.reportHtml,
     };
-    const markdown = writeReport(dir, join(RUN_DIR, 'bench'), report);
+    const markdown = writeReport(dir, join(runDir(), 'bench'), report);
     return { report, markdown, dir };
   } finally {
     closeActors(actors);

@@ -1,12 +1,12 @@
 /**
- * The stack the bench runs against: the one `npm start` keeps up under RUN_DIR (COFFEE_RUN_DIR) on the ports
+ * The stack the bench runs against: the one `npm start` keeps up under runDir() (COFFEE_RUN_DIR) on the ports
  * shifted by COFFEE_PORT_OFFSET. The bench starts nothing of it; it stops with one clear line when it is not up.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/log.ts';
 import { CHAINCODES, PEER_ORGS, ordererIndexes, portOffset, type PeerOrg } from '../../src/orgs.ts';
-import { RUN_DIR } from '../../src/paths.ts';
+import { runDir } from '../../src/paths.ts';
 import { running } from '../../src/proc.ts';
 
 export interface Endpoints {
@@ -16,7 +16,7 @@ export interface Endpoints {
 }
 
 function endpointsFile(): string {
-  return join(RUN_DIR, 'endpoints.json');
+  return join(runDir(), 'endpoints.json');
 }
 
 export function readEndpoints(): Endpoints {
@@ -52,7 +52,7 @@ async function healthy(url: string): Promise<boolean> {
 
 /** Throws a UserError naming what is missing unless the network, off-chain nodes and gateways are all up. */
 export async function assertStackUp(): Promise<Endpoints> {
-  const where = `in ${RUN_DIR} (COFFEE_PORT_OFFSET=${portOffset()})`;
+  const where = `in ${runDir()} (COFFEE_PORT_OFFSET=${portOffset()})`;
   const hint =
     'start it with `npm start` (or point COFFEE_RUN_DIR / COFFEE_PORT_OFFSET at the stack you started)';
   const missing = expectedProcesses().filter((name) => !running(name));

@@ -37,14 +37,15 @@ export interface NodeHandle {
 }
 
 /** Fabric log levels of every node; COFFEE_FABRIC_LOGGING_SPEC overrides (e.g. 'info:orderer.common.cluster=debug'). */
-const LOGGING = process.env.COFFEE_FABRIC_LOGGING_SPEC ?? 'info:gossip,grpc,comm.grpc.server=warning';
+const logging = (): string =>
+  process.env.COFFEE_FABRIC_LOGGING_SPEC ?? 'info:gossip,grpc,comm.grpc.server=warning';
 
 function base(bins: Binaries): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     FABRIC_CFG_PATH: bins.fabricConfigDir,
-    FABRIC_LOGGING_SPEC: LOGGING,
+    FABRIC_LOGGING_SPEC: logging(),
   };
 }
 

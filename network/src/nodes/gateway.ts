@@ -3,13 +3,13 @@
  * codebase (gateways/src/server.ts), which knows nothing of this launcher. Its configuration is data the
  * launcher computes from its own layout — the org's peer and CA endpoints and TLS CAs, the org admin's identity
  * (enrolled here, written as PEM files), the CA registrar, the database and kubo URLs, a directory for the
- * gateway's development secrets — written to RUN_DIR/gateways/<org>/gateway.json (0600). The process gets
+ * gateway's development secrets — written to runDir()/gateways/<org>/gateway.json (0600). The process gets
  * COFFEE_GATEWAY_CONFIG pointing at that file and, of this launcher's environment, only PATH and HOME; the
  * gateway's own tools (reproject, rotate-document-key) read the same file.
  *
  * Operator settings for every gateway pass through from this launcher's environment (`UPLOAD_MAX_BYTES=...`),
  * or for one org with its id as suffix (`UPLOAD_MAX_BYTES_ECTA=...`); gateways/src/config.ts defines them.
- * After the gateways answer /health, RUN_DIR/endpoints.json (0600) lists every org's gateway URL, its
+ * After the gateways answer /health, runDir()/endpoints.json (0600) lists every org's gateway URL, its
  * configuration file and, in development only, its admin's initial username and password.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { cryptoPaths } from '../crypto.ts';
 import { BOOTSTRAP_ADMIN, loadIdentity, orgAdmin } from '../identities.ts';
 import { UserError } from '../log.ts';
 import { PEER_ORGS, caPorts, peerPorts, type PeerOrg } from '../orgs.ts';
-import { REPO_ROOT, RUN_DIR } from '../paths.ts';
+import { REPO_ROOT, runDir } from '../paths.ts';
 import { assertPortFree, logFile, running, startProcess, stopProcess, waitFor } from '../proc.ts';
 import { secrets } from '../secrets.ts';
 import { ipfsApiUrl } from './ipfs.ts';
@@ -67,7 +67,7 @@ export function gatewayUrl(org: PeerOrg, env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** The gateway's directory: its configuration file, the org admin's PEM files, its development secrets. */
-export const gatewayDir = (org: PeerOrg): string => join(RUN_DIR, 'gateways', org.id);
+export const gatewayDir = (org: PeerOrg): string => join(runDir(), 'gateways', org.id);
 export const gatewayConfigFile = (org: PeerOrg): string => join(gatewayDir(org), 'gateway.json');
 
 function writePrivate(file: string, content: string, mode: number): void {
@@ -102,7 +102,7 @@ export async function gatewaySettings(
   const admin = await orgAdminFiles(org);
   const registrarSecret = secrets().caAdmins[org.id];
   if (!registrarSecret)
-    throw new UserError(`no CA bootstrap password for ${org.id} in ${join(RUN_DIR, 'secrets.json')}`);
+    throw new UserError(`no CA bootstrap password for ${org.id} in ${join(runDir(), 'secrets.json')}`);
   const settings: GatewaySettings = {
     ORG: org.id,
     PORT: String(gatewayPort(org, env)),
@@ -268,10 +268,10 @@ function devAdmin(org: PeerOrg): { username: string; password: string } | undefi
   return { username, password };
 }
 
-/** Writes RUN_DIR/endpoints.json (0600). */
+/** Writes runDir()/endpoints.json (0600). */
 export function writeEndpoints(env: NodeJS.ProcessEnv = process.env): string {
   const mode = env.NODE_ENV === 'production' ? 'production' : 'development';
-  const path = join(RUN_DIR, 'endpoints.json');
+  const path = join(runDir(), 'endpoints.json');
   const demo = mode === 'development' ? previousDemo(path) : undefined;
   const file: EndpointsFile = { mode, gateways: {}, ...(demo ? { demo } : {}) };
   for (const org of PEER_ORGS) {
@@ -283,7 +283,7 @@ export function writeEndpoints(env: NodeJS.ProcessEnv = process.env): string {
       ...(admin ? { admin } : {}),
     };
   }
-  mkdirSync(RUN_DIR, { recursive: true });
+  mkdirSync(runDir(), { recursive: true });
   writePrivate(path, JSON.stringify(file, null, 2), 0o600);
   return path;
 }

