@@ -1,21 +1,8 @@
 /** Wire shapes of the gateway API (gateways.md) and the ledger records it returns (chaincode model). */
 
 // The consortium's roles, actions and the workflow's vocabulary come from @coffee/consortium, never a copy.
-import {
-  ACTION_NAMES,
-  type ActionName,
-  ROLES,
-  type Role,
-  DOCUMENT_TYPES,
-  EXPORT_STATUSES,
-  GRADES,
-  INCOTERMS,
-  PAYMENT_METHODS,
-  RISK_LANES,
-  type DocumentType,
-  type ExportStatus,
-  type Grade,
-} from '@coffee/consortium';
+import type { ActionName, DocumentType, ExportStatus, Grade, Role } from '@coffee/consortium';
+import { INCOTERMS, PAYMENT_METHODS, RISK_LANES } from '@coffee/consortium';
 
 export {
   ACTION_NAMES,
@@ -26,7 +13,7 @@ export {
   PAYMENT_METHODS,
   RISK_LANES,
   ROLES,
-};
+} from '@coffee/consortium';
 export type { ActionName, DocumentType, ExportStatus, Grade, Role };
 export type Incoterm = (typeof INCOTERMS)[number];
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];

@@ -5,7 +5,7 @@
  * (tradeTerms, fxApplication, customsValue, paymentProceeds); the gateway moves them to the transient map and
  * generates every commitment's salt itself (the portal never generates, asks for or keeps one).
  */
-import { EXPORTER_DOCUMENTS, EXPORTER_SHIPPING_DOCUMENTS } from '@coffee/consortium';
+import { CUSTOMS_DOCUMENT_SET, EXPORTER_DOCUMENTS, EXPORTER_SHIPPING_DOCUMENTS } from '@coffee/consortium';
 import {
   type ActionName,
   type DocumentRef,
@@ -131,15 +131,7 @@ export const TRACKING_STATUSES = [
 
 export const EXPORTER_DOCS: readonly DocumentType[] = EXPORTER_DOCUMENTS;
 export const SHIPPING_DOCS: readonly DocumentType[] = EXPORTER_SHIPPING_DOCUMENTS;
-export const CUSTOMS_SET: DocumentType[] = [
-  'SALES_CONTRACT',
-  'PROFORMA_INVOICE',
-  'QUALITY_CERTIFICATE',
-  'LC_OR_ADVANCE_ADVICE',
-  'BOOKING_CONFIRMATION',
-  'EXPORT_DECLARATION',
-  ...SHIPPING_DOCS,
-];
+export const CUSTOMS_SET: readonly DocumentType[] = CUSTOMS_DOCUMENT_SET;
 
 const num = (v: string): number => Number(v.trim());
 const gradeRank = (g: string): number => GRADES.indexOf(g as Grade) + 1;
