@@ -358,7 +358,8 @@ describe('portal server', () => {
     child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     try {
-      await until('the server to listen', () => /listening on http:\/\/127\.0\.0\.1:\d+/.test(out), 20_000);
+      // The last org's line closes the start-up output.
+      await until('the server to listen', () => /\/gw\/customs → /.test(out), 20_000);
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
       assert.match(out, /\/gw\/ecx → http:\/\/127\.0\.0\.1:\d+/);
       assert.match(out, /\/gw\/ecta → http:\/\/127\.0\.0\.1:3003/);

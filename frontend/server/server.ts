@@ -310,10 +310,13 @@ export async function main(env: Record<string, string | undefined> = process.env
     port,
     host: env.HOST || DEFAULT_HOST,
   });
-  process.stdout.write(`portal: listening on ${started.url} (${dist})\n`);
-  for (const [org, url] of Object.entries(gateways)) {
-    process.stdout.write(`portal:   ${gatewayPrefix(org)} → ${url}\n`);
-  }
+  // One write: whoever reads the start-up lines (a launcher, a test) gets them together.
+  process.stdout.write(
+    [
+      `portal: listening on ${started.url} (${dist})`,
+      ...Object.entries(gateways).map(([org, url]) => `portal:   ${gatewayPrefix(org)} → ${url}`),
+    ].join('\n') + '\n',
+  );
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
