@@ -1,4 +1,5 @@
 import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { ClockCheckedContract } from './clock-skew';
 import { emitEvent, readState, toJson, writeState } from './ledger';
 import { txIso } from './time';
 import { Fields } from './validate';
@@ -45,7 +46,7 @@ export function healthContract(chaincode: string): HealthContractClass {
     title: 'Health',
     description: `Liveness and per-organization heartbeat of the ${chaincode} chaincode`,
   })
-  class HealthContract extends Contract implements HealthTransactions {
+  class HealthContract extends ClockCheckedContract implements HealthTransactions {
     constructor() {
       super('health');
     }

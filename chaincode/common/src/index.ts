@@ -4,8 +4,10 @@
  * both chaincode definitions).
  */
 export { ChaincodeError, type CommonErrorCode } from './errors';
+export * from './clock-skew';
 export * from './health';
 export * from './ledger';
+export * from './peer-clock';
 export * from './serialize';
 export * from './time';
 export * from './validate';

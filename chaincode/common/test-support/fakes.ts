@@ -145,11 +145,28 @@ export class FakeStub {
   readonly #ledger: FakeLedger;
   readonly #tx: TxContext;
   readonly #ns: string;
+  readonly #call: { fcn: string; params: string[] };
 
-  constructor(ledger: FakeLedger, tx: TxContext, namespace: string) {
+  constructor(
+    ledger: FakeLedger,
+    tx: TxContext,
+    namespace: string,
+    call: { fcn: string; params: string[] } = { fcn: '', params: [] },
+  ) {
     this.#ledger = ledger;
     this.#tx = tx;
     this.#ns = namespace;
+    this.#call = call;
+  }
+
+  /** The function this chaincode was invoked with (`contract:Fn`) and its arguments, as the shim gives them. */
+  getFunctionAndParameters(): { fcn: string; params: string[] } {
+    return { fcn: this.#call.fcn, params: [...this.#call.params] };
+  }
+
+  /** The endorsing peer's clock (PeerClock): the transaction's own time, moved by the ledger's peerClockSkewSeconds. */
+  peerTimeMillis(): number {
+    return (this.#tx.seconds + this.#ledger.peerClockSkewSeconds) * 1000;
   }
 
   getTxID(): string {
@@ -395,6 +412,8 @@ export class FakeLedger {
   /** Events of committed transactions that a later setEvent of the same transaction replaced (and Fabric lost). */
   readonly replacedEvents: { txId: string; name: string }[] = [];
   seconds = 1_767_225_600; // 2026-01-01T00:00:00Z
+  /** How far the endorsing peer's clock is ahead of the transactions' timestamps (0: in sync). */
+  peerClockSkewSeconds = 0;
   #counter = 0;
   inSubmit = false;
 
@@ -496,13 +515,15 @@ export class FakeLedger {
       );
     }
     const ctx = {
-      stub: new FakeStub(this, tx, chaincode),
+      stub: new FakeStub(this, tx, chaincode, { fcn: fn, params: args }),
       clientIdentity: new FakeClientIdentity(tx.identity),
     } as unknown as Context;
     const target = (contract as unknown as Invocable)[method];
     if (typeof target !== 'function') {
       throw new Error(`${method} is not a function`);
     }
+    // Like fabric-contract-api's router: the contract's beforeTransaction first (the clock-skew check).
+    await contract.beforeTransaction(ctx);
     return target.call(contract, ctx, ...args);
   }
 

@@ -38,6 +38,12 @@ export const ERROR_HTTP_STATUS = {
   DEADLINE_NOT_PASSED: 422,
   DEADLINE_PASSED: 422,
   REPATRIATION_SHORTFALL: 422,
+  /**
+   * A write whose proposal timestamp is more than 5 minutes from the endorsing peer's clock. 502, not 4xx: the
+   * gateways build and sign every proposal, so the skewed clock is the gateway host's (or the peer's), which
+   * the API client can neither see nor fix; it is an operator's fault, logged and alerted like every 5xx.
+   */
+  CLOCK_SKEW: 502,
   CORRUPT_STATE: 502,
   TERMS_TAMPERED: 502,
   UPSTREAM_ERROR: 502,

@@ -1,6 +1,6 @@
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import { KeyEndorsementPolicy } from 'fabric-shim';
-import { Fields, emitEvent, toJson, txIso, writeState } from '@coffee/chaincode-common';
+import { ClockCheckedContract, Fields, emitEvent, toJson, txIso, writeState } from '@coffee/chaincode-common';
 import { MSP } from '@coffee/consortium';
 import { type Permission, authorize } from '../lib/access';
 import { fail } from '../lib/errors';
@@ -39,7 +39,7 @@ const REGULATORS: Permission[] = [
  * the other approves.
  */
 @Info({ title: 'WorkflowConfig', description: 'Ship-by and repatriation windows, changed by two regulators' })
-export class WorkflowConfigContract extends Contract {
+export class WorkflowConfigContract extends ClockCheckedContract {
   constructor() {
     super('config');
   }

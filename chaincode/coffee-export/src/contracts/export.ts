@@ -1,5 +1,6 @@
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
+  ClockCheckedContract,
   Fields,
   ID_PATTERN,
   type Parser,
@@ -198,7 +199,7 @@ function readExportId(f: Fields): string {
  * Every transaction takes one JSON argument; private terms come only in the transient map.
  */
 @Info({ title: 'Export', description: 'Coffee export workflow from submission to repatriation of proceeds' })
-export class ExportContract extends Contract {
+export class ExportContract extends ClockCheckedContract {
   constructor() {
     super('export');
   }

@@ -1,5 +1,6 @@
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
+  ClockCheckedContract,
   Fields,
   emitEvent,
   isoFromMillis,
@@ -33,7 +34,7 @@ import {
   title: 'MinimumPrice',
   description: 'Versioned ECTA minimum export prices by grade and origin region',
 })
-export class MinimumPriceContract extends Contract {
+export class MinimumPriceContract extends ClockCheckedContract {
   constructor() {
     super('minprice');
   }

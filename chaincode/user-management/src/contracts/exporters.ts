@@ -1,5 +1,6 @@
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
+  ClockCheckedContract,
   Fields,
   ID_PATTERN,
   checkId,
@@ -110,7 +111,7 @@ export function eligibilityOf(
   title: 'Exporters',
   description: 'ECTA exporter licences, warnings, status; National Bank delinquency',
 })
-export class ExporterContract extends Contract {
+export class ExporterContract extends ClockCheckedContract {
   constructor() {
     super('exporters');
   }

@@ -1,5 +1,13 @@
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
-import { Fields, emitEvent, readState, toJson, txIso, writeState } from '@coffee/chaincode-common';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
+import {
+  ClockCheckedContract,
+  Fields,
+  emitEvent,
+  readState,
+  toJson,
+  txIso,
+  writeState,
+} from '@coffee/chaincode-common';
 import { MSP_IDS, type MspId } from '@coffee/consortium';
 import { authorize } from '../lib/access';
 import { fail } from '../lib/errors';
@@ -45,7 +53,7 @@ function parseOrgKeys(value: unknown): OrgKeysRecord {
  * key the org can find. Uploaders wrap each document's data key for the current key of every entitled org.
  */
 @Info({ title: 'OrgKeys', description: "The organizations' document-encryption public keys" })
-export class OrgKeysContract extends Contract {
+export class OrgKeysContract extends ClockCheckedContract {
   constructor() {
     super('orgs');
   }

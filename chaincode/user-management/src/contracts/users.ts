@@ -1,5 +1,6 @@
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 import {
+  ClockCheckedContract,
   Fields,
   ID_PATTERN,
   checkId,
@@ -43,7 +44,7 @@ function userEvent(record: UserRecord, txId: string): object {
   title: 'Users',
   description: 'Registry of the consortium users: org, role and status, no personal data',
 })
-export class UserContract extends Contract {
+export class UserContract extends ClockCheckedContract {
   constructor() {
     super('users');
   }
