@@ -19,6 +19,7 @@ import { ProjectionWatch, Projector } from './events/projector.ts';
 import { FabricCaClient, UserEnroller, certificateAttributes } from './fabric/ca-client.ts';
 import { CoffeeLedger, Ledger, type FabricIdentity } from './fabric/ledger.ts';
 import { OrgKeyring } from './crypto/org-keys.ts';
+import { DocumentReplicator, readModelDocuments } from './ipfs/replicator.ts';
 import { DocumentStore } from './ipfs/store.ts';
 import { DocumentKeys } from './services/document-keys.ts';
 import type { Deps } from './services/deps.ts';
@@ -27,6 +28,7 @@ export interface RunningGateway {
   handle: AppHandle;
   server: Server;
   projector: Projector;
+  replicator: DocumentReplicator;
   deps: Deps;
   close(): Promise<void>;
 }
@@ -103,6 +105,16 @@ export async function startGateway(
     metrics: handle.metrics,
   });
   projector.start();
+  // Replicas of the documents this org may read, so they outlive the uploader's IPFS node being down.
+  const replicator = new DocumentReplicator({
+    source: readModelDocuments(deps.pool),
+    pinner: deps.store,
+    mspId: config.org.mspId,
+    logger,
+    metrics: handle.metrics,
+    progress: () => deps.projection?.applied ?? -1n,
+  });
+  replicator.start();
   const server = await new Promise<Server>((resolve, reject) => {
     const s = handle.app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -118,10 +130,11 @@ export async function startGateway(
         setTimeout(() => server.closeAllConnections(), 5000).unref();
       });
       await projector.stop();
+      await replicator.stop();
       deps.ledger.ledger.close();
       await deps.pool.end();
     })());
-  return { handle, server, projector, deps, close };
+  return { handle, server, projector, replicator, deps, close };
 }
 
 async function main(): Promise<void> {

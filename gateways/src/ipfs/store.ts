@@ -82,6 +82,19 @@ export class DocumentStore {
     return Buffer.concat(chunks);
   }
 
+  /**
+   * Pins a CID here, fetching it from the private swarm if this node does not hold it (a replica of a document
+   * another org uploaded); idempotent. Refused (UnavailableError) if it cannot be had within `timeoutMs`.
+   */
+  async pin(cid: string, timeoutMs = 15_000): Promise<void> {
+    if (!CID_PATTERN.test(cid)) throw new AppError(400, 'INVALID_CID', 'not a valid CID');
+    try {
+      await this.#client.pin.add(cid, { timeout: timeoutMs });
+    } catch (e: unknown) {
+      throw unavailable(e);
+    }
+  }
+
   /** Unpins (tests and clean-up of staged documents never referenced). */
   async unpin(cid: string): Promise<void> {
     try {

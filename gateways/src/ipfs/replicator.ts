@@ -1,0 +1,190 @@
+/**
+ * Replicas of the documents this org may read, pinned on its own kubo node, so that a document stays available to
+ * every org of its audience while the node of the org that uploaded it is down (docs/gateways.md; fault case 10 of
+ * the fault suite). Without them only the uploader's node holds a document until someone else fetches it.
+ *
+ * The replicator follows the read model: every few seconds it reads the export records projected since its last
+ * pass (keyset on last_block, export_id) and pins each document whose type's audience (`documentAudience`,
+ * @coffee/consortium's policy.ts) includes this org; kubo fetches it from the private swarm. A replica is the same
+ * encrypted envelope, already wrapped for this org's key, so it exposes nothing this org could not fetch anyway. A
+ * pin that cannot be had yet (its only holder is down) is retried with a growing delay; pins are idempotent, so a
+ * restarted gateway simply goes over the read model again.
+ */
+import { documentAudience } from '@coffee/consortium';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+
+export interface ReplicaDocument {
+  readonly cid: string;
+  readonly type: string;
+}
+
+/** Export records projected after a keyset position, in (last_block, export_id) order. */
+export interface ReplicaRow {
+  readonly exportId: string;
+  readonly lastBlock: bigint;
+  readonly documents: readonly ReplicaDocument[];
+}
+
+export type ReplicaSource = (
+  after: { block: bigint; exportId: string },
+  limit: number,
+) => Promise<readonly ReplicaRow[]>;
+
+export interface Pinner {
+  pin(cid: string, timeoutMs?: number): Promise<void>;
+}
+
+/** The read model's export records (their documents) after a keyset position. */
+export function readModelDocuments(pool: pg.Pool): ReplicaSource {
+  return async (after, limit) => {
+    const r = await pool.query<{ export_id: string; last_block: string; documents: unknown }>(
+      `SELECT export_id, last_block::text, record->'documents' AS documents FROM rm_exports
+       WHERE (last_block, export_id) > ($1::bigint, $2) ORDER BY last_block, export_id LIMIT $3`,
+      [after.block.toString(), after.exportId, limit],
+    );
+    return r.rows.map((row) => ({
+      exportId: row.export_id,
+      lastBlock: BigInt(row.last_block),
+      documents: (Array.isArray(row.documents) ? (row.documents as unknown[]) : []).flatMap((d) => {
+        const { cid, type } = (d ?? {}) as { cid?: unknown; type?: unknown };
+        return typeof cid === 'string' && typeof type === 'string' ? [{ cid, type }] : [];
+      }),
+    }));
+  };
+}
+
+export const REPLICAS_METRIC = 'coffee_document_replicas_total';
+
+export interface ReplicatorOptions {
+  readonly source: ReplicaSource;
+  readonly pinner: Pinner;
+  /** This org's MSP id: documents whose audience includes it are pinned here. */
+  readonly mspId: string;
+  readonly logger?: Logger;
+  readonly metrics?: Registry;
+  /** Pause between passes (default 2 s). */
+  readonly intervalMs?: number;
+  /** Time one pin may take (fetching from the swarm) before it is retried later (default 15 s). */
+  readonly pinTimeoutMs?: number;
+  /** First retry delay of a failed pin, doubled each time up to 5 minutes (default 5 s). */
+  readonly retryMs?: number;
+  readonly now?: () => number;
+  /**
+   * The last block the projector applied in this process (ProjectionWatch.applied): a pass that finds it where the
+   * previous one did skips reading the read model. Without it every pass reads it.
+   */
+  readonly progress?: () => bigint;
+}
+
+const PAGE = 200;
+const MAX_RETRY_MS = 5 * 60_000;
+
+export class DocumentReplicator {
+  readonly #o: ReplicatorOptions;
+  #after = { block: -1n, exportId: '' };
+  readonly #pinned = new Set<string>();
+  readonly #failed = new Map<string, { due: number; delay: number }>();
+  readonly #counter: Counter<'outcome'>;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+  /** The projector's progress at the last read of the read model (undefined: never read). */
+  #scannedAt: bigint | undefined;
+
+  constructor(o: ReplicatorOptions) {
+    this.#o = o;
+    const existing = o.metrics?.getSingleMetric(REPLICAS_METRIC);
+    this.#counter =
+      existing instanceof Counter
+        ? existing
+        : new Counter({
+            name: REPLICAS_METRIC,
+            help: "Pins of other orgs' documents on this org's IPFS node (replicas of its audience's documents), by outcome",
+            labelNames: ['outcome'],
+            registers: o.metrics ? [o.metrics] : [],
+          });
+  }
+
+  /** Documents pinned here by this replicator (or found pinned already). */
+  get pinned(): number {
+    return this.#pinned.size;
+  }
+
+  /** Documents waiting for a retry. */
+  get pending(): number {
+    return this.#failed.size;
+  }
+
+  start(): void {
+    if (this.#timer || this.#stopped) return;
+    const tick = (): void => {
+      this.#running = this.pass()
+        .catch((e: unknown) => {
+          this.#o.logger?.warn({ err: (e as Error).message }, 'document replicas: pass failed, retrying');
+        })
+        .finally(() => {
+          if (!this.#stopped) this.#timer = setTimeout(tick, this.#o.intervalMs ?? 2000);
+        });
+    };
+    this.#timer = setTimeout(tick, 0);
+  }
+
+  /** Stops after the pin in progress, waiting for it at most `waitMs` (a pin may wait for its timeout). */
+  async stop(waitMs = 2000): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#running, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** One pass: the failed pins that are due, then every record projected since the last pass. */
+  async pass(): Promise<void> {
+    const now = this.#o.now ?? Date.now;
+    for (const [cid, retry] of [...this.#failed]) {
+      if (this.#stopped) return;
+      if (retry.due <= now()) await this.#pin(cid);
+    }
+    const progress = this.#o.progress?.();
+    if (progress !== undefined && this.#scannedAt !== undefined && progress <= this.#scannedAt) return;
+    this.#scannedAt = progress;
+    for (;;) {
+      const rows = await this.#o.source(this.#after, PAGE);
+      for (const row of rows) {
+        for (const doc of row.documents) {
+          if (this.#stopped) return;
+          if (this.#mine(doc) && !this.#pinned.has(doc.cid) && !this.#failed.has(doc.cid))
+            await this.#pin(doc.cid);
+        }
+        this.#after = { block: row.lastBlock, exportId: row.exportId };
+      }
+      if (rows.length < PAGE) return;
+    }
+  }
+
+  #mine(doc: ReplicaDocument): boolean {
+    return (documentAudience(doc.type) as readonly string[]).includes(this.#o.mspId);
+  }
+
+  async #pin(cid: string): Promise<void> {
+    const now = this.#o.now ?? Date.now;
+    try {
+      await this.#o.pinner.pin(cid, this.#o.pinTimeoutMs ?? 15_000);
+      this.#pinned.add(cid);
+      this.#failed.delete(cid);
+      this.#counter.inc({ outcome: 'pinned' });
+    } catch (e: unknown) {
+      const before = this.#failed.get(cid);
+      const delay = before ? Math.min(before.delay * 2, MAX_RETRY_MS) : (this.#o.retryMs ?? 5000);
+      this.#failed.set(cid, { due: now() + delay, delay });
+      this.#counter.inc({ outcome: 'failed' });
+      if (!before)
+        this.#o.logger?.warn(
+          { cid, err: (e as Error).message },
+          'document replicas: could not pin yet, will retry',
+        );
+    }
+  }
+}
