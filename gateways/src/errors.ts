@@ -41,12 +41,40 @@ export class AppError extends Error {
   }
 }
 
-/** A dependency (Postgres, IPFS, the peer) is unreachable: 503, nothing was written. */
+/**
+ * A dependency (Postgres, IPFS, the peer, the ordering service) is unreachable: 503 with Retry-After (a Raft
+ * election takes 2-4 s; a lost quorum or a stopped database is retried at that pace), nothing was written.
+ */
 export class UnavailableError extends AppError {
-  constructor(what: string, cause?: unknown) {
+  readonly retryAfterSeconds: number;
+  constructor(what: string, cause?: unknown, retryAfterSeconds = 2) {
     super(503, 'SERVICE_UNAVAILABLE', `${what} is unavailable; nothing was written, retry later`, { cause });
     this.name = 'UnavailableError';
+    this.retryAfterSeconds = retryAfterSeconds;
   }
+}
+
+/**
+ * An endorsing peer cannot reach its chaincode server (stopped or restarting): the endorsement that org must give
+ * cannot be had right now. 503 naming the org, with Retry-After; nothing was written (no transaction was ordered).
+ */
+export class ChaincodeUnavailableError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(detail: string, extra: { txId?: string; cause?: unknown } = {}, retryAfterSeconds = 5) {
+    super(503, 'CHAINCODE_UNAVAILABLE', `${detail}; nothing was written, retry later`, extra);
+    this.name = 'ChaincodeUnavailableError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A refusal that changed nothing (4xx): a request's Idempotency-Key may be used again at once. */
+export function refusedDefinitely(e: unknown): boolean {
+  return e instanceof AppError && e.status < 500;
+}
+
+/** A failure before anything reached the ordering service (an endorsement that could not be had). */
+export function nothingOrdered(e: unknown): boolean {
+  return e instanceof ChaincodeUnavailableError;
 }
 
 /** A chaincode refusal with its own code (errors are `CODE: message`). */
@@ -107,7 +135,12 @@ export function appErrorOf(f: FabricFailure, cause?: unknown): AppError {
         { txId },
       );
     case 'unavailable':
-      return new UnavailableError('the organization peer or the ordering service', cause);
+      if (f.code === 'CHAINCODE_UNAVAILABLE') return new ChaincodeUnavailableError(f.detail, { txId, cause });
+      // At submit, the peer was reached: the ordering service refused (no Raft leader, no quorum) or is down.
+      return new UnavailableError(
+        f.stage === 'submit' ? 'the ordering service' : 'the organization peer or the ordering service',
+        cause,
+      );
     case 'timeout':
       return new AppError(504, 'LEDGER_TIMEOUT', 'the ledger did not answer in time', { txId, cause });
     case 'upstream':

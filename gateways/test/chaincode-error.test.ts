@@ -10,7 +10,7 @@ import {
   StatusCode,
   type ErrorDetail,
 } from '@hyperledger/fabric-gateway';
-import { ChaincodeError, fromFabricError } from '../src/errors.ts';
+import { ChaincodeError, ChaincodeUnavailableError, fromFabricError, toProblem } from '../src/errors.ts';
 import {
   findChaincodeRefusal,
   grpcStatusOf,
@@ -178,6 +178,53 @@ describe('parseFabricError', () => {
       parseFabricError(gatewayError(GrpcStatus.UNAVAILABLE, 'x', [detail('VALIDATION_FAILED: bad input')]))
         ?.kind,
       'chaincode',
+    );
+  });
+
+  it('a peer that cannot reach its chaincode server: 503 CHAINCODE_UNAVAILABLE naming the org, with Retry-After', () => {
+    // What a Fabric 2.5 peer answers while the org's chaincode-as-a-service process is down.
+    const peerSays =
+      'error in simulation: failed to execute transaction 3f2a: could not launch chaincode ' +
+      'coffee-export_0.1.0-679821afd3:7aeb86b0218835b30900ad43775c2718668d3a1da745e1b1a2d6034f6b1724d2: ' +
+      'connection to coffee-export_0.1.0-679821afd3:7aeb86b0 failed: error cannot create connection for ' +
+      'coffee-export_0.1.0-679821afd3:7aeb86b0: error creating grpc connection to 127.0.0.1:7220: failed to create ' +
+      'new connection: connection error: desc = "transport: error while dialing: dial tcp 127.0.0.1:7220: connect: ' +
+      'connection refused"';
+    const e = endorseError([detail(peerSays, 'NationalBankMSP')]);
+    const f = parseFabricError(e);
+    assert.equal(f?.kind, 'unavailable');
+    assert.equal(f?.code, 'CHAINCODE_UNAVAILABLE');
+    assert.deepEqual(f?.node, { mspId: 'NationalBankMSP', address: 'peer0.nationalbankmsp:7051' });
+    assert.match(
+      f?.detail ?? '',
+      /NationalBankMSP \(peer peer0\.nationalbankmsp:7051\) cannot reach its coffee-export chaincode/,
+    );
+    const app = fromFabricError(e);
+    assert.ok(app instanceof ChaincodeUnavailableError);
+    assert.equal(app.status, 503);
+    assert.equal(app.retryAfterSeconds, 5);
+    assert.equal(app.txId, 'tx-1');
+    const problem = toProblem(app);
+    assert.equal(problem.code, 'CHAINCODE_UNAVAILABLE');
+    assert.match(
+      problem.detail!,
+      /^endorsement unavailable: NationalBankMSP .* coffee-export chaincode; nothing was written, retry later$/,
+    );
+    // An evaluate on this org's own peer carries the text in its message only.
+    const own = parseFabricError(
+      gatewayError(GrpcStatus.UNKNOWN, `evaluate call to endorser returned error: ${peerSays}`),
+    );
+    assert.equal(own?.code, 'CHAINCODE_UNAVAILABLE');
+    assert.match(own?.detail ?? '', /this organization's peer cannot reach its coffee-export chaincode/);
+    // A chaincode refusal from another endorser still wins: the request itself was refused.
+    assert.equal(
+      parseFabricError(
+        endorseError([
+          detail(peerSays, 'NationalBankMSP'),
+          detail('chaincode response 500, EXPORT_NOT_FOUND: x'),
+        ]),
+      )?.code,
+      'EXPORT_NOT_FOUND',
     );
   });
 

@@ -24,7 +24,8 @@ export { GrpcStatus };
  * - `chaincode`: the chaincode refused (`code` is its own, `known` says whether the consortium defines it);
  * - `conflict`: the transaction committed invalid with an MVCC read conflict (a new transaction may succeed);
  * - `invalid`: the transaction committed invalid for another reason (`validationCode`);
- * - `unavailable`: the peer or the ordering service could not be reached (gRPC UNAVAILABLE);
+ * - `unavailable`: the peer or the ordering service could not be reached (gRPC UNAVAILABLE), or an endorsing peer
+ *   could not reach its chaincode server (`CHAINCODE_UNAVAILABLE`: that org's endorsement cannot be had);
  * - `timeout`: a deadline passed (gRPC DEADLINE_EXCEEDED): the outcome is not known;
  * - `upstream`: any other gateway failure that carries no chaincode code.
  */
@@ -38,7 +39,7 @@ export interface FabricFailure {
   /**
    * A stable code: the chaincode's (`EXPORT_NOT_FOUND`), the validation code's name for a commit
    * (`MVCC_READ_CONFLICT`, `ENDORSEMENT_POLICY_FAILURE`, `TX_INVALID_<n>` for the others), `SERVICE_UNAVAILABLE`,
-   * `LEDGER_TIMEOUT`, or the failed stage (`ENDORSEMENT_FAILED`, `SUBMIT_FAILED`, `COMMIT_STATUS_FAILED`,
+   * `CHAINCODE_UNAVAILABLE`, `LEDGER_TIMEOUT`, or the failed stage (`ENDORSEMENT_FAILED`, `SUBMIT_FAILED`, `COMMIT_STATUS_FAILED`,
    * `LEDGER_ERROR`).
    */
   readonly code: string;
@@ -52,7 +53,7 @@ export interface FabricFailure {
   readonly grpcStatus?: GrpcStatus;
   /** The transaction validation code of a CommitError (a StatusCode value). */
   readonly validationCode?: number;
-  /** The node whose error detail carried the chaincode's code. */
+  /** The node whose error detail carried the chaincode's code (or said its chaincode could not be reached). */
   readonly node?: { readonly mspId: string; readonly address: string };
 }
 
@@ -100,6 +101,18 @@ export function findChaincodeRefusal(
   return undefined;
 }
 
+/**
+ * A peer that cannot reach its chaincode server (chaincode as a service: the server is down or restarting) says
+ * `could not launch chaincode <name>_<version>:<hash>: connection to … failed`; the name is the package label's
+ * first part.
+ */
+const CHAINCODE_DOWN = /could not launch chaincode ([A-Za-z0-9][A-Za-z0-9.-]*)_/;
+
+/** The chaincode a peer could not reach, if the text says so. */
+export function unreachableChaincode(text: string): string | undefined {
+  return CHAINCODE_DOWN.exec(text)?.[1];
+}
+
 /** The refusal in a single message (`CODE: detail`, possibly wrapped), if any. */
 export function refusalIn(message: string): ChaincodeRefusal | undefined {
   const found = findChaincodeRefusal([message]);
@@ -143,6 +156,35 @@ function commitFailure(e: CommitError): FabricFailure {
   return { ...base, kind: 'invalid', code: `TX_INVALID_${e.code}` };
 }
 
+/**
+ * Endorsers whose peer could not reach its chaincode server: the detail names each org, its peer and the
+ * chaincode (an evaluate carries no details: then it is this org's own peer, named by the message alone).
+ */
+function chaincodeDown(
+  details: readonly ErrorDetail[],
+  message: string,
+): Pick<FabricFailure, 'kind' | 'code' | 'detail' | 'known' | 'node'> | undefined {
+  const down = details
+    .map((d) => ({ d, chaincode: unreachableChaincode(d.message) }))
+    .filter((x): x is { d: ErrorDetail; chaincode: string } => x.chaincode !== undefined);
+  const own = down.length === 0 ? unreachableChaincode(message) : undefined;
+  if (down.length === 0 && own === undefined) return undefined;
+  const what =
+    down.length > 0
+      ? down.map(
+          ({ d, chaincode }) => `${d.mspId} (peer ${d.address}) cannot reach its ${chaincode} chaincode`,
+        )
+      : [`this organization's peer cannot reach its ${own} chaincode`];
+  const first = down[0]?.d;
+  return {
+    kind: 'unavailable',
+    code: 'CHAINCODE_UNAVAILABLE',
+    detail: `endorsement unavailable: ${what.join('; ')}`,
+    known: false,
+    ...(first ? { node: { mspId: first.mspId, address: first.address } } : {}),
+  };
+}
+
 function gatewayFailure(e: GatewayError): FabricFailure {
   const stage = stageOf(e);
   const details: readonly ErrorDetail[] = Array.isArray(e.details) ? e.details : [];
@@ -159,6 +201,8 @@ function gatewayFailure(e: GatewayError): FabricFailure {
       ...(from ? { node: { mspId: from.mspId, address: from.address } } : {}),
     };
   }
+  const down = chaincodeDown(details, e.message);
+  if (down) return { ...base, ...down };
   if (base.grpcStatus === GrpcStatus.UNAVAILABLE)
     return { ...base, kind: 'unavailable', code: 'SERVICE_UNAVAILABLE', detail: e.message, known: false };
   if (base.grpcStatus === GrpcStatus.DEADLINE_EXCEEDED)

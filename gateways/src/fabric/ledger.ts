@@ -48,6 +48,15 @@ type Chaincode = 'coffee-export' | 'user-management' | 'qscc';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How long a transaction the ordering service refused as UNAVAILABLE is submitted again: longer than a Raft
+ * election (2-4 s with the network's 200 ms tick and 10-tick election timeout), short enough to refuse fast.
+ */
+export const ORDERING_RETRY_MS = 5_000;
+
+/** The first wait for a commit before the same signed transaction is submitted again (see #commitStatus). */
+const RESUBMIT_AFTER_MS = 3_000;
+
 export class Ledger {
   readonly #client: grpc.Client;
   readonly #gateways = new Map<string, { gateway: Gateway; certHash: string }>();
@@ -151,7 +160,7 @@ export class Ledger {
           })
           .endorse();
         const submitted = await this.#submitEndorsed(endorsed);
-        const status = await this.#commitStatus(submitted);
+        const status = await this.#commitStatus(endorsed, submitted);
         if (!status.successful) {
           throw new CommitError({
             code: status.code,
@@ -209,9 +218,13 @@ export class Ledger {
     return BigInt(common.BlockchainInfo.deserializeBinary(bytes).getHeight());
   }
 
-  /** The ordering service answers UNAVAILABLE during a Raft election: resubmit the same signed transaction. */
+  /**
+   * The ordering service answers UNAVAILABLE during a Raft election: resubmit the same signed transaction, for up
+   * to ORDERING_RETRY_MS. Past that, the UNAVAILABLE is the answer (503 with Retry-After): without a quorum no
+   * election ends, and a client must not be held for the whole submit deadline to learn it.
+   */
   async #submitEndorsed(tx: Transaction): Promise<SubmittedTransaction> {
-    const deadline = Date.now() + this.#deadlines.submitMs;
+    const deadline = Date.now() + Math.min(this.#deadlines.submitMs, ORDERING_RETRY_MS);
     for (;;) {
       try {
         return await tx.submit();
@@ -222,14 +235,21 @@ export class Ledger {
     }
   }
 
-  /** After a commit-status timeout, asks again about the same transaction id (it may still commit). */
-  async #commitStatus(submitted: SubmittedTransaction): Promise<Status> {
-    for (let attempt = 0; ; attempt++) {
+  /**
+   * Waits for the commit, in windows of growing length (3 s, 6 s, 12 s, … within the commit deadline). A window
+   * without a commit may mean the transaction died with the orderer that took it (a Raft leader killed before it
+   * replicated): the same signed transaction is submitted again. That never doubles its effect — peers invalidate a
+   * second copy of a committed transaction id as DUPLICATE_TXID, and the status asked for is the first copy's.
+   */
+  async #commitStatus(tx: Transaction, submitted: SubmittedTransaction): Promise<Status> {
+    const deadline = Date.now() + this.#deadlines.commitMs;
+    let current = submitted;
+    for (let window = RESUBMIT_AFTER_MS; ; window *= 2) {
       try {
-        return await submitted.getStatus();
+        return await current.getStatus({ deadline: Math.min(deadline, Date.now() + window) });
       } catch (e: unknown) {
-        if (e instanceof CommitStatusError && attempt < 2) continue;
-        throw e;
+        if (!(e instanceof CommitStatusError) || Date.now() >= deadline) throw e;
+        current = await this.#submitEndorsed(tx).catch(() => current);
       }
     }
   }

@@ -6,7 +6,7 @@
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z, type ZodTypeAny } from 'zod';
 import { verifyAccessToken, type TokenKeys } from '../auth/tokens.ts';
-import { AppError } from '../errors.ts';
+import { AppError, nothingOrdered, refusedDefinitely } from '../errors.ts';
 import type { Caller } from '../services/deps.ts';
 import { type Claim, type IdempotencyService, requestHash } from '../services/idempotency.ts';
 import type { AdmissionLimiter } from '../services/admission.ts';
@@ -211,41 +211,48 @@ export function mount(
         const accepted = route.accept(req);
         const key = route.idempotent ? req.get('idempotency-key') : undefined;
         let claim: Claim | undefined;
-        if (key !== undefined && route.idempotent) {
-          const file = (req as { file?: { buffer?: Buffer } }).file?.buffer;
-          const hash = requestHash([route.method, req.originalUrl.split('?')[0], rawBody, file ?? null]);
-          claim = await opts.idempotency.claim(
-            caller,
-            key,
-            `${route.method.toUpperCase()} ${route.path}`,
-            hash,
-            accepted.resourceId(),
-          );
-          if (claim.kind === 'replay') {
-            res.setHeader('Idempotent-Replayed', 'true');
-            res.status(claim.status).json(claim.body);
-            return;
-          }
-        }
+        // Overload is refused at the door (503 GATEWAY_BUSY), before the Idempotency-Key is claimed: nothing ran,
+        // so the retry Retry-After asks for is not held up by a claim of a request that never started.
         const releaseSlot = route.submits ? opts.admission.acquire() : undefined;
         let result: unknown;
         try {
-          result = await accepted.run({
-            caller,
-            req,
-            res,
-            idempotency:
-              claim && claim.kind !== 'replay'
-                ? { key: claim.key, resourceId: claim.resourceId, recovering: claim.kind === 'recover' }
-                : undefined,
-          });
-        } catch (e: unknown) {
-          // A definite refusal changed nothing: the key may be used again at once. Anything ambiguous (a
-          // timeout, an unavailable dependency) keeps the claim until its lease expires; a retry then recovers.
-          if (claim && key !== undefined && e instanceof AppError && e.status < 500) {
-            await opts.idempotency.release(caller, key);
+          if (key !== undefined && route.idempotent) {
+            const file = (req as { file?: { buffer?: Buffer } }).file?.buffer;
+            const hash = requestHash([route.method, req.originalUrl.split('?')[0], rawBody, file ?? null]);
+            claim = await opts.idempotency.claim(
+              caller,
+              key,
+              `${route.method.toUpperCase()} ${route.path}`,
+              hash,
+              accepted.resourceId(),
+            );
+            if (claim.kind === 'replay') {
+              res.setHeader('Idempotent-Replayed', 'true');
+              res.status(claim.status).json(claim.body);
+              return;
+            }
           }
-          throw e;
+          const fresh = claim?.kind === 'new';
+          try {
+            result = await accepted.run({
+              caller,
+              req,
+              res,
+              idempotency:
+                claim && claim.kind !== 'replay'
+                  ? { key: claim.key, resourceId: claim.resourceId, recovering: claim.kind === 'recover' }
+                  : undefined,
+            });
+          } catch (e: unknown) {
+            // A definite refusal changed nothing: the key may be used again at once. Anything ambiguous (a
+            // timeout, an unavailable peer or orderer) keeps the claim until its lease expires; a retry then
+            // recovers. An endorsement that could not be had (CHAINCODE_UNAVAILABLE) is definite: nothing was
+            // ordered (only for a fresh claim: a recovering one still stands for an earlier, ambiguous attempt).
+            if (claim && key !== undefined && (refusedDefinitely(e) || (fresh && nothingOrdered(e)))) {
+              await opts.idempotency.release(caller, key);
+            }
+            throw e;
+          }
         } finally {
           releaseSlot?.();
         }

@@ -330,14 +330,24 @@ export class ExportService {
       await this.#awaitProjected(tx.blockNumber.toString());
       return { id: exportId, status, txId: tx.txId, blockNumber: tx.blockNumber.toString() };
     } catch (e: unknown) {
-      // A retry of an unfinished request (or an ambiguous outcome) whose transition is already the record's last
-      // action by this very user committed the first time: answer that, never act twice.
-      const ambiguous = !(e instanceof AppError) || e.status >= 500 || refusedWith(e, 'INVALID_TRANSITION');
-      if (idempotency && ambiguous) {
+      // Did this request's transition commit after all? Only two situations can say yes: a retry of an unfinished
+      // earlier attempt with the same key (whose transaction may have committed: then this one is refused as an
+      // invalid transition), and an ambiguous outcome of this attempt (a 5xx: its transaction may still commit).
+      // Then the record's last action, by this very user, with this attempt's transaction id when one is known, is
+      // this request's: answer it, never act twice. A fresh request refused as an invalid transition lost a race
+      // to another request, even one of the same user: it gets the conflict.
+      const ambiguous = !(e instanceof AppError) || e.status >= 500;
+      const ownTxId = e instanceof AppError ? e.txId : undefined;
+      if (idempotency && (ambiguous || (idempotency.recovering && refusedWith(e, 'INVALID_TRANSITION')))) {
         const record = await this.#deps.ledger.getExport(identity, exportId).catch(() => undefined);
         const last = record?.lastAction as
           { action?: string; txId?: string; by?: { userId?: string } } | undefined;
-        if (record && last?.action === spec.fn && last.by?.userId === identity.id && last.txId) {
+        const ours =
+          last?.action === spec.fn &&
+          last.by?.userId === identity.id &&
+          last.txId !== undefined &&
+          (ownTxId === undefined || ownTxId === last.txId);
+        if (record && ours && last.txId) {
           await withTx(this.#deps.pool, async (c) => {
             await this.#markAttached(c, refs, exportId, last.txId!);
             await audit(c, caller, {
