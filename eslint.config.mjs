@@ -93,6 +93,7 @@ export default tseslint.config(
       'chaincode/common/test-support/**/*.ts',
       'network/test/**/*.ts',
       'network/bench/**/*.test.ts',
+      'network/faults/**/*.test.ts',
       'gateways/test/**/*.ts',
       'frontend/e2e/*.integration.test.ts',
       'frontend/server/**/*.test.ts',

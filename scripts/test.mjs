@@ -40,7 +40,7 @@ for (const cc of ['consortium', 'common', 'user-management', 'coffee-export']) {
 }
 writeFileSync(join(root, 'chaincode/consortium/dist/package.json'), '{ "type": "commonjs" }\n');
 console.log('[test] type-checking the network launcher, the gateways and the scripts …');
-for (const ws of ['network', 'gateways', 'network/bench', 'scripts']) {
+for (const ws of ['network', 'gateways', 'network/bench', 'network/faults', 'scripts']) {
   sh(process.execPath, [
     join(root, 'node_modules/typescript/bin/tsc'),
     '-p',
@@ -83,6 +83,8 @@ const integration = [
   join(root, 'network/test/workflow.integration.test.ts'),
   join(root, 'network/test/offchain.integration.test.ts'),
   ...testFiles(join(root, 'gateways/test'), '.integration.test.ts'),
+  // Faults under load: the fast subset (npm run faults: every case, on a stack of its own).
+  join(root, 'network/faults/faults.integration.test.ts'),
   // The benchmark for a few seconds at a tiny load, so it keeps working (the full bench: npm run bench).
   join(root, 'network/bench/bench.integration.test.ts'),
   // The demo consortium seeded through the gateways (its own run dir, .run/test-demo, ports +16000).
