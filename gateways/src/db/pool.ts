@@ -9,8 +9,11 @@ export function createPool(databaseUrl: string): pg.Pool {
     connectionTimeoutMillis: 3000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its server must not crash the process.
+  // A client losing its server must not crash the process: the pool listens on idle clients only, and a client
+  // checked out when Postgres stops (a projector's block transaction, a request's) would emit an unheard 'error'.
+  // Its pending query still fails and is answered as 503.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -5,6 +5,13 @@ import { CASES } from './cases.ts';
 import { passed, type FaultCase, type Outcome } from './harness.ts';
 import { Load, type LoadStats } from './load.ts';
 import { World } from './world.ts';
+import { launcher } from '../../../gateways/test/support/stack.ts';
+
+/** Starts every node of the stack that is not running (the launcher resumes what is missing). */
+async function heal(): Promise<void> {
+  await launcher(['up']);
+  await launcher(['gateways', 'up']);
+}
 
 export interface CaseReport {
   readonly id: number;
@@ -89,7 +96,11 @@ export async function runFaults(opts: {
           passed: false,
           seconds: (Date.now() - t0) / 1000,
         };
-        // A case that failed half-way must not leave the load stopped for the next one.
+        // A case that failed half-way must leave neither a node down nor the load stopped for the next one.
+        log(`faults: #${c.id} failed; restarting whatever is down (launcher up, gateways up) …`);
+        await heal().catch((h: unknown) =>
+          log(`faults: healing failed: ${h instanceof Error ? h.message : String(h)}`),
+        );
         load.start();
       }
       reports.push(report);
