@@ -3,44 +3,18 @@
  * /ready 503, and the OpenAPI document lists every mounted route.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createApp } from '../src/app.ts';
-import { createPool } from '../src/db/pool.ts';
-import { CoffeeLedger, Ledger } from '../src/fabric/ledger.ts';
-import { DocumentStore } from '../src/ipfs/store.ts';
-import type { DocumentKeys } from '../src/services/document-keys.ts';
 import { apiRoutes } from '../src/routes/api.ts';
-import { silentLogger, testConfig } from './helpers.ts';
+import { testConfig, unreachableApp } from './helpers.ts';
 
 const config = testConfig('ecta');
-const pool = createPool(config.databaseUrl);
-const ledger = new CoffeeLedger(new Ledger({ ...config.peer, tlsCaCert: Buffer.from('') }, config.deadlines));
-const { app } = createApp({
-  config,
-  pool,
-  ledger,
-  store: new DocumentStore(config.ipfsApiUrl),
-  // Never reached in these tests (no upload or download gets past authentication or the unreachable peer).
-  documentKeys: undefined as unknown as DocumentKeys,
-  logger: silentLogger,
-  orgAdmin: { id: 'ECTAMSP::org-admin', mspId: 'ECTAMSP', certificate: '', privateKey: '' },
-  enroll: () => Promise.reject(new Error('not in unit tests')),
-});
+const stack = unreachableApp(config);
 let base = '';
-let server: ReturnType<typeof app.listen>;
 
 before(async () => {
-  server = await new Promise((r) => {
-    const s = app.listen(0, '127.0.0.1', () => r(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await stack.start();
 });
-after(async () => {
-  server.close();
-  ledger.ledger.close();
-  await pool.end();
-});
+after(() => stack.stop());
 
 async function problem(res: Response, status: number, code: string): Promise<void> {
   assert.equal(res.status, status);

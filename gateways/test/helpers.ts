@@ -1,7 +1,14 @@
 /** Unit-test helpers: a complete Config without touching the disk, and an app on stub dependencies. */
 import { orgOf } from '@coffee/consortium';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { createApp } from '../src/app.ts';
+import { createPool } from '../src/db/pool.ts';
+import { CoffeeLedger, Ledger } from '../src/fabric/ledger.ts';
+import { DocumentStore } from '../src/ipfs/store.ts';
+import type { DocumentKeys } from '../src/services/document-keys.ts';
 import type { Config } from '../src/config.ts';
 
 export function rsaPair(): { privateKey: string; publicKey: string } {
@@ -43,3 +50,45 @@ export function testConfig(orgId = 'ecta', overrides: Partial<Config> = {}): Con
 }
 
 export const silentLogger = pino({ level: 'silent' });
+
+/**
+ * The Express app in-process on unreachable dependencies (a peer with no TLS CA, the configured Postgres and IPFS
+ * URLs): `start()` listens on an ephemeral 127.0.0.1 port and returns its base URL; `stop()` closes everything.
+ */
+export function unreachableApp(config: Config): { start(): Promise<string>; stop(): Promise<void> } {
+  const pool = createPool(config.databaseUrl);
+  const ledger = new CoffeeLedger(
+    new Ledger({ ...config.peer, tlsCaCert: Buffer.from('') }, config.deadlines),
+  );
+  const { app } = createApp({
+    config,
+    pool,
+    ledger,
+    store: new DocumentStore(config.ipfsApiUrl),
+    // Never reached in these tests (no upload or download gets past authentication or the unreachable peer).
+    documentKeys: undefined as unknown as DocumentKeys,
+    logger: silentLogger,
+    orgAdmin: {
+      id: `${config.org.mspId}::org-admin`,
+      mspId: config.org.mspId,
+      certificate: '',
+      privateKey: '',
+    },
+    enroll: () => Promise.reject(new Error('not in unit tests')),
+  });
+  let server: Server | undefined;
+  return {
+    start: async () => {
+      const s = await new Promise<Server>((r) => {
+        const listening = app.listen(0, '127.0.0.1', () => r(listening));
+      });
+      server = s;
+      return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+    },
+    stop: async () => {
+      server?.close();
+      ledger.ledger.close();
+      await pool.end();
+    },
+  };
+}

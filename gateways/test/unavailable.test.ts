@@ -3,17 +3,12 @@
  * down): the ordering service's UNAVAILABLE at submit names the ordering service; the header reaches the client.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { GatewayError } from '@hyperledger/fabric-gateway';
-import { createApp } from '../src/app.ts';
-import { createPool } from '../src/db/pool.ts';
 import { fromFabricError, toProblem, UnavailableError } from '../src/errors.ts';
-import { CoffeeLedger, Ledger, ORDERING_RETRY_MS } from '../src/fabric/ledger.ts';
-import { DocumentStore } from '../src/ipfs/store.ts';
-import type { DocumentKeys } from '../src/services/document-keys.ts';
-import { silentLogger, testConfig } from './helpers.ts';
+import { ORDERING_RETRY_MS } from '../src/fabric/ledger.ts';
+import { testConfig, unreachableApp } from './helpers.ts';
 
 /** What the client throws when every orderer refused (no Raft leader) or could not be reached. */
 function submitUnavailable(): GatewayError {
@@ -67,33 +62,12 @@ describe('ordering service unavailable → 503 with Retry-After', () => {
 
 describe('the app sends Retry-After with every 503 SERVICE_UNAVAILABLE', () => {
   const config = testConfig('ecta');
-  const pool = createPool(config.databaseUrl);
-  const ledger = new CoffeeLedger(
-    new Ledger({ ...config.peer, tlsCaCert: Buffer.from('') }, config.deadlines),
-  );
-  const { app } = createApp({
-    config,
-    pool,
-    ledger,
-    store: new DocumentStore(config.ipfsApiUrl),
-    documentKeys: undefined as unknown as DocumentKeys,
-    logger: silentLogger,
-    orgAdmin: { id: 'ECTAMSP::org-admin', mspId: 'ECTAMSP', certificate: '', privateKey: '' },
-    enroll: () => Promise.reject(new Error('not in unit tests')),
-  });
+  const stack = unreachableApp(config);
   let base = '';
-  let server: ReturnType<typeof app.listen>;
   before(async () => {
-    server = await new Promise((r) => {
-      const s = app.listen(0, '127.0.0.1', () => r(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = await stack.start();
   });
-  after(async () => {
-    server.close();
-    ledger.ledger.close();
-    await pool.end();
-  });
+  after(() => stack.stop());
 
   it('a login while the database is down: 503 with Retry-After: 2', async () => {
     const res = await fetch(`${base}/api/v1/auth/login`, {
