@@ -27,13 +27,34 @@ export function logFile(name: string): string {
   return join(paths.logs, `${name}.log`);
 }
 
+/** Whether any thread of the process other than an exited main thread still runs. */
+function threadsAlive(pid: number): boolean {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  return tasks.some((tid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+      return state !== 'Z' && state !== 'X';
+    } catch {
+      return false;
+    }
+  });
+}
+
 function procStartTicks(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces; fields after the closing parenthesis are fixed.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const state = rest[0];
-    if (state === 'Z' || state === 'X') return undefined;
+    // A multithreaded process (a Go node) whose main thread has exited shows as a zombie while its other
+    // threads still run and still hold its files and listening sockets: it is alive until every thread is gone.
+    if ((state === 'Z' || state === 'X') && !threadsAlive(pid)) return undefined;
     return rest[19];
   } catch {
     return undefined;

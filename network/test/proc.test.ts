@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { assertPortFree, killProcess, readRecord, running, startProcess, stopProcess } from '../src/proc.ts';
@@ -35,5 +36,30 @@ describe('process records', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('stopping a multithreaded process', () => {
+  it('waits until its last thread is gone, not only its main thread, so its ports are free', async (t) => {
+    const python = spawnSync('python3', ['--version']);
+    if (python.status !== 0) return t.skip('python3 is not installed');
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const port = (holder.address() as { port: number }).port;
+    await new Promise<void>((r) => holder.close(() => r()));
+    // The main thread exits (it shows as a zombie) while a second thread keeps the listening socket for 1.5 s,
+    // as a Go node's threads do for a moment after SIGTERM.
+    const script = [
+      'import ctypes, socket, sys, threading, time',
+      's = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
+      `s.bind(('127.0.0.1', ${port})); s.listen()`,
+      'threading.Thread(target=lambda: time.sleep(1.5)).start()',
+      'ctypes.CDLL(None).pthread_exit(None)',
+    ].join('\n');
+    await startProcess({ name: 'test-threads', command: 'python3', args: ['-c', script] });
+    await new Promise((r) => setTimeout(r, 400));
+    assert.ok(running('test-threads'), 'alive while a thread runs, though its main thread is a zombie');
+    await stopProcess('test-threads', 5000, 'SIGCONT');
+    await assertPortFree(port, 'the threads test');
   });
 });
