@@ -218,6 +218,9 @@ describe('Fabric CA REST client', () => {
     const enroller = new UserEnroller(client, { enrollmentId: 'admin', secret: 'adminpw' });
     const bob = await enroller.enroll('bob', 'bank_officer');
     assert.equal(certificateAttributes(bob.certificate).role, 'bank_officer');
+    // Enrollment secrets are single-use (issue 10): the registration asks for one enrollment.
+    const registration = ca.seen.filter((s) => s.path === '/api/v1/register').at(-1);
+    assert.equal(registration?.body.max_enrollments, 1);
     assert.equal(new X509Certificate(bob.certificate).subject, 'CN=bob');
     // The registrar was enrolled once and kept.
     const adminAuth = `Basic ${Buffer.from('admin:adminpw').toString('base64')}`;

@@ -17,6 +17,7 @@ import { caNode, ordererNode, peerNode, waitReady, type NodeHandle } from './nod
 import { httpsGet } from './nodes/https.ts';
 import { serverName } from './nodes/chaincode-server.ts';
 import { CHAINCODES, PEER_ORGS, ordererIndexes, peersPerOrg } from './orgs.ts';
+import { assertProductionReady } from './mode.ts';
 import { runDir } from './paths.ts';
 import { secrets } from './secrets.ts';
 import { allRecords, isAlive, readRecord, running, stopProcess } from './proc.ts';
@@ -43,6 +44,8 @@ export interface UpResult {
 
 export async function up(): Promise<UpResult> {
   const t0 = Date.now();
+  // Production: every secret from the operator, none a development default (mode.ts), before anything starts.
+  assertProductionReady();
   const bins = await step('Fabric, Fabric CA and IPFS binaries', ensureBinaries);
   const nodes = fabricNodes(bins);
   const names = [...nodes.map((n) => n.name), ...chaincodeServerNames()];

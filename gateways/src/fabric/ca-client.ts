@@ -14,7 +14,11 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { normalizeLowS } from './signer.ts';
 
-x509.cryptoProvider.set(webcrypto);
+/** The provider type x509 wants: node's webcrypto, whose declared type differs under the DOM library. */
+type X509Crypto = typeof x509.cryptoProvider extends { set(name: string, crypto: infer C): void } ? C : never;
+// The launcher uses this client too, and scripts/ compile it with the DOM library: the assertion is for them.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- unnecessary only without DOM
+x509.cryptoProvider.set(webcrypto as unknown as X509Crypto);
 
 /** Where the CA listens and how to trust it. */
 export interface CaEndpoint {
@@ -265,6 +269,8 @@ export class UserEnroller {
         enrollmentId: username,
         type: 'client',
         ...(secret !== undefined ? { secret } : {}),
+        // Single-use: the secret enrolls once; the gateway keeps the key (sealed) and never enrolls it again.
+        maxEnrollments: 1,
         attributes: [{ name: 'role', value: role, ecert: true }],
       });
     } catch (e: unknown) {

@@ -2,7 +2,7 @@
  * One parameterised launcher per component kind: orderer, peer, Fabric CA. Each derives its environment
  * overrides of Fabric's shipped configuration (ORDERER_*, CORE_*, FABRIC_CA_SERVER_*) from the org data.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Binaries } from '../binaries.ts';
 import { cryptoPaths } from '../crypto.ts';
@@ -18,7 +18,7 @@ import {
 } from '../orgs.ts';
 import { paths, profiling } from '../paths.ts';
 import { UserError } from '../log.ts';
-import { logFile, running, startProcess, waitFor, type ProcessRecord } from '../proc.ts';
+import { logFile, run, running, startProcess, waitFor, type ProcessRecord } from '../proc.ts';
 import { healthy, type TlsFiles } from './https.ts';
 
 export interface NodeHandle {
@@ -249,6 +249,14 @@ export function caName(org: PeerOrg): string {
 /**
  * The org's Fabric CA, signing with the org's root CA key (the one in the channel MSP), so users it enrolls
  * are members of the org. Registry: SQLite under .run/data/ca.<org>.
+ *
+ * The bootstrap identity comes from the environment (FABRIC_CA_SERVER_BOOT, what `-b` would set: fabric-ca's
+ * flags are viper keys with that prefix), never from the command line, where `ps` shows it to every user of the
+ * machine. And only once: `fabric-ca-server init` (its output discarded) writes it into the CA's own
+ * configuration file (0600) and registry; the long-running `start` runs without it, because fabric-ca logs its
+ * settings at start and its filter of sensitive lines misses `boot`. (docker-compose.yaml has no init step: its
+ * CA gets the variable, from .env.) Every enrollment secret is single-use: the registry's limit is 1, so
+ * identities registered without their own limit (and the bootstrap identity) enroll once.
  */
 export function caNode(bins: Binaries, org: PeerOrg, adminPassword: string): NodeHandle {
   const name = caName(org);
@@ -273,22 +281,30 @@ export function caNode(bins: Binaries, org: PeerOrg, adminPassword: string): Nod
     FABRIC_CA_SERVER_OPERATIONS_TLS_CERT_FILE: join(tls, 'server.crt'),
     FABRIC_CA_SERVER_OPERATIONS_TLS_KEY_FILE: join(tls, 'server.key'),
     FABRIC_CA_SERVER_METRICS_PROVIDER: 'prometheus',
+    FABRIC_CA_SERVER_BOOT: `admin:${adminPassword}`,
+    FABRIC_CA_SERVER_REGISTRY_MAXENROLLMENTS: '1',
   };
+  const startEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'FABRIC_CA_SERVER_BOOT'));
+  const configFile = join(home, 'fabric-ca-server-config.yaml');
   return {
     name,
     kind: 'ca',
     env,
-    args: ['start', '-b', `admin:${adminPassword}`],
+    args: ['start'],
     ports: [ports.listen, ports.operations],
     operationsUrl: opsUrl,
     operationsTls: { ca: join(tls, 'ca.crt') },
-    start: () => {
+    start: async () => {
       mkdirSync(home, { recursive: true });
+      if (!running(name) && !existsSync(configFile))
+        await run(bins.paths['fabric-ca-server'], ['init'], { env });
+      // It holds the bootstrap password (a CA initialised before this was written has it 0644).
+      if (existsSync(configFile)) chmodSync(configFile, 0o600);
       return startProcess({
         name,
         command: bins.paths['fabric-ca-server'],
-        args: ['start', '-b', `admin:${adminPassword}`],
-        env,
+        args: ['start'],
+        env: startEnv,
         ports: [
           { port: ports.listen, what: `${name} listener` },
           { port: ports.operations, what: `${name} operations` },

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { info, UserError } from '../log.ts';
+import { launcherMode } from '../mode.ts';
 import { PEER_ORGS, portOffset } from '../orgs.ts';
 import { paths, runDir } from '../paths.ts';
 import { logFile, running, startProcess, stopProcess, waitFor } from '../proc.ts';
@@ -38,8 +39,16 @@ export function databaseName(orgId: string): string {
 const secretsFile = (): string => join(runDir(), 'secrets-postgres.json');
 const dataDir = (): string => join(paths.data, 'postgres');
 
-/** The generated superuser password of the project's server (created once, mode 0600). */
-export function postgresPassword(): string {
+/**
+ * The login password of the project's server: in production POSTGRES_PASSWORD from the environment (mode.ts
+ * refuses a missing, weak or development one); in development generated once (secrets-postgres.json, 0600).
+ * It reaches initdb as a file (--pwfile) and the gateways inside their 0600 configuration, never an argument.
+ */
+export function postgresPassword(env: NodeJS.ProcessEnv = process.env): string {
+  if (launcherMode(env) === 'production') {
+    if (!env.POSTGRES_PASSWORD) throw new UserError('POSTGRES_PASSWORD is required in production');
+    return env.POSTGRES_PASSWORD;
+  }
   if (existsSync(secretsFile())) {
     const parsed = JSON.parse(readFileSync(secretsFile(), 'utf8')) as { password?: unknown };
     if (typeof parsed.password === 'string' && parsed.password.length > 0) return parsed.password;
@@ -57,7 +66,7 @@ export function postgresPassword(): string {
 export function databaseUrl(orgId: string, env: NodeJS.ProcessEnv = process.env): string {
   const override = env[`DATABASE_URL_${orgId.toUpperCase().replace(/-/g, '_')}`];
   if (override) return override;
-  return `postgres://${PG_USER}:${encodeURIComponent(postgresPassword())}@127.0.0.1:${postgresPort(env)}/${databaseName(orgId)}`;
+  return `postgres://${PG_USER}:${encodeURIComponent(postgresPassword(env))}@127.0.0.1:${postgresPort(env)}/${databaseName(orgId)}`;
 }
 
 function nativeDir(): string {
