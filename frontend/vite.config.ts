@@ -2,6 +2,10 @@
 import { type Plugin, defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { createProxyMiddleware } from 'http-proxy-middleware';
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { demoAccountsPlugin } from './demo-accounts';
 
 const host = '127.0.0.1';
@@ -21,8 +25,19 @@ function gatewayProxyPlugin(): Plugin {
       const gateways = (await server.ssrLoadModule(
         '/server/gateways.ts',
       )) as typeof import('./server/gateways');
+      // The gateways serve HTTPS: verified against PORTAL_GATEWAY_CA_FILE, else the launcher's CA bundle.
+      const runDir = process.env.COFFEE_RUN_DIR ?? fileURLToPath(new URL('../.run', import.meta.url));
+      const caFile = process.env.PORTAL_GATEWAY_CA_FILE ?? join(runDir, 'tls', 'ca-bundle.pem');
+      const agent = new Agent({
+        keepAlive: true,
+        ...(existsSync(caFile) ? { ca: readFileSync(caFile) } : {}),
+      });
       for (const [org, target] of Object.entries(gateways.gatewayTargets())) {
-        const proxy = createProxyMiddleware({ target, changeOrigin: true });
+        const proxy = createProxyMiddleware({
+          target,
+          changeOrigin: true,
+          ...(target.startsWith('https:') ? { agent, secure: true } : {}),
+        });
         server.middlewares.use(gateways.gatewayPrefix(org), (req, res, next) => void proxy(req, res, next));
       }
     },

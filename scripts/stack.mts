@@ -11,11 +11,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { info, step, UserError, warn } from '../network/src/log.ts';
 import { down, up } from '../network/src/network.ts';
-import { startGateways } from '../network/src/nodes/gateway.ts';
+import { gatewayUrl, startGateways } from '../network/src/nodes/gateway.ts';
+import { httpsGet } from '../network/src/nodes/https.ts';
 import { ensureIpfsAll } from '../network/src/nodes/ipfs.ts';
 import { ensurePostgres } from '../network/src/nodes/postgres.ts';
 import { PEER_ORGS, portOffset } from '../network/src/orgs.ts';
 import { REPO_ROOT, runDir } from '../network/src/paths.ts';
+import { portalProxySecret } from '../network/src/portal-proxy.ts';
+import { portalTlsFiles, writeCaBundle } from '../network/src/web-tls.ts';
 import { allRecords, logFile, run, startProcess, waitFor } from '../network/src/proc.ts';
 import { gatewayEnv } from '../frontend/server/gateways.ts';
 import { seedDemo } from './demo/seed.ts';
@@ -46,8 +49,9 @@ async function buildPortal(): Promise<void> {
 }
 
 /**
- * The portal: the built app served by frontend/server/server.ts on 127.0.0.1, proxying /gw/<org> to each org's
- * gateway, with the demo accounts (development, once seeded) unless `demoAccounts: false` — production's portal.
+ * The portal: the built app served by frontend/server/server.ts on 127.0.0.1 over HTTPS (a certificate from the
+ * development CA, network/src/web-tls.ts), proxying /gw/<org> to each org's gateway (verified against the CA
+ * bundle), with the demo accounts (development, once seeded) unless `demoAccounts: false` — production's portal.
  * `name` and `port` start another one beside it (the portal e2e test's production portal).
  */
 export async function startPortal(
@@ -57,11 +61,18 @@ export async function startPortal(
   await buildPortal();
   const name = opts.name ?? 'portal';
   const port = opts.port ?? portalPort();
+  const tls = await portalTlsFiles();
+  const caFile = await writeCaBundle();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     HOST: '127.0.0.1',
     PORT: String(port),
+    PORTAL_TLS_CERT_FILE: tls.certFile,
+    PORTAL_TLS_KEY_FILE: tls.keyFile,
+    PORTAL_GATEWAY_CA_FILE: caFile,
+    // Proves the portal to the gateways, which then count logins by the browser's address (X-Forwarded-For).
+    PORTAL_PROXY_SECRET: portalProxySecret(),
     ...gatewayEnv(gatewayUrls),
   };
   // The login page lists the demo accounts (development only, once seeded).
@@ -75,8 +86,13 @@ export async function startPortal(
     env,
     ports: [{ port, what: name }],
   });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(name, async () => (await fetch(url)).ok, 30_000, logFile(name));
+  const url = `https://127.0.0.1:${port}`;
+  await waitFor(
+    name,
+    async () => (await httpsGet(url, { ca: caFile })).status === 200,
+    30_000,
+    logFile(name),
+  );
   return url;
 }
 
@@ -113,9 +129,7 @@ export async function stackUp(
   await step('PostgreSQL (one database per org)', ensurePostgres);
   await step('IPFS (six kubo nodes, private swarm)', ensureIpfsAll);
   const { endpointsFile } = await step('gateways (one per org)', () => startGateways());
-  const gateways = Object.fromEntries(
-    PEER_ORGS.map((org) => [org.id, `http://127.0.0.1:${org.gatewayPort}`]),
-  );
+  const gateways = Object.fromEntries(PEER_ORGS.map((org) => [org.id, gatewayUrl(org)]));
   const demoAccounts = await demo(opts.demo ?? true);
   const portal = await step('portal', () => startPortal(gateways));
   info(`everything up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -123,6 +137,7 @@ export async function stackUp(
   info(`  portal          ${portal}`);
   for (const org of PEER_ORGS) info(`  ${org.id.padEnd(16)}${gateways[org.id]}/api/v1   (${org.mspId})`);
   info(`  endpoints and development admin credentials: ${endpointsFile}`);
+  info(`  HTTPS: trust the CA bundle ${await writeCaBundle()} (development CA and the orgs' TLS CAs)`);
   if (demoAccounts) info(`  demo accounts (every role of every org) and exports: ${demoAccounts}`);
   info(`  public verification: ${portal}/verify/<exportId>`);
   return { portal, gateways, ...(demoAccounts ? { demoAccounts } : {}) };

@@ -21,7 +21,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Axe from 'axe-core';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
@@ -31,6 +31,7 @@ import { ORGS } from '@coffee/consortium';
 import { type OrgKey, orgByKey } from '../src/config';
 import { STATUS_LABELS } from '../src/lib/workflow';
 import { seriousFindings } from '../src/test/axeFindings';
+import { appRoutes } from './routes';
 import { DESKTOP, DOC_SHOTS, PHONE } from './shots';
 
 interface E2EConfig {
@@ -46,6 +47,11 @@ interface E2EConfig {
   headless?: boolean;
   /** ms per UI step (a ledger transaction); default 60 s. */
   stepTimeoutMs?: number;
+  /**
+   * The base64 SHA-256 of the portal certificate's public key (SPKI): chromium trusts exactly that certificate
+   * (--ignore-certificate-errors-spki-list), not every certificate error.
+   */
+  portalSpki?: string;
 }
 
 interface Account {
@@ -78,23 +84,12 @@ function roleOrg(role: WorkRole): OrgKey {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const frontendDir = resolve(here, '..');
 /** Failure screenshots and the walk's own (not the README's): always here, git-ignored. */
 const debugDir = join(here, 'screenshots');
 /** axe-core's source, evaluated in the page (the portal's CSP refuses inline script tags, rightly). */
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const configPath = process.env.PORTAL_E2E_CONFIG;
 const run = Date.now().toString(36).toUpperCase();
-
-/** The routes of App.tsx (nested paths made absolute, the index as "/", catch-alls left out). */
-function appRoutes(): string[] {
-  const source = readFileSync(join(frontendDir, 'src', 'App.tsx'), 'utf8');
-  const routes = [...source.matchAll(/<Route\s+(?:index\b|path="([^"]+)")/g)]
-    .map((m) => m[1] ?? '/')
-    .filter((p) => !p.includes('*'))
-    .map((p) => (p.startsWith('/') ? p : `/${p}`));
-  return [...new Set(routes)];
-}
 
 /** Small but real files: a valid one-page PDF per document type. */
 function makePdf(title: string): Buffer {
@@ -141,6 +136,8 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
   const audited = new Map<string, string[]>();
   const axeProblems: string[] = [];
   const overflowProblems: string[] = [];
+  /** Content-Security-Policy violations chromium reported on any page (its console). */
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     if (!configPath) throw new Error('PORTAL_E2E_CONFIG is not set');
@@ -154,7 +151,13 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
     browser = await chromium.launch({
       executablePath: cfg.chromiumPath ?? '/usr/bin/chromium',
       headless: cfg.headless ?? true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        ...(cfg.portalSpki ? [`--ignore-certificate-errors-spki-list=${cfg.portalSpki}`] : []),
+      ],
     });
   });
 
@@ -178,9 +181,15 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
   const workAccount = (role: WorkRole): Account =>
     role === 'exporter' ? exporterA() : account(roleOrg(role), role);
 
-  async function newContext(): Promise<BrowserContext> {
+  /** Chromium's console line for a CSP refusal ("Refused to execute inline script because it violates ..."). */
+  const CSP_MESSAGE = /Content Security Policy|Refused to (load|execute|apply|connect|frame|evaluate)/i;
+
+  async function newContext(into: string[] = cspViolations): Promise<BrowserContext> {
     const ctx = await browser.newContext({ viewport: DESKTOP });
     ctx.setDefaultTimeout(stepTimeout);
+    ctx.on('console', (msg) => {
+      if (CSP_MESSAGE.test(msg.text())) into.push(`${msg.location().url}: ${msg.text()}`);
+    });
     return ctx;
   }
 
@@ -610,6 +619,10 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
       await page.goto(`${base}/turnaround`);
       await page.getByRole('heading', { level: 1, name: 'Turnaround by agency' }).waitFor();
       await audit(page, '/turnaround', 'turnaround (ECTA officer)');
+      // Two-factor is off on this stack (development's default): the Security page offers to set it up.
+      await page.goto(`${base}/security`);
+      await page.getByRole('button', { name: 'Set up two-factor' }).waitFor();
+      await audit(page, '/security', 'security, two-factor off (ECTA officer)');
       await page.goto(`${base}/exports/new`);
       await page.getByText('Only exporters (Commercial Bank customers) create export requests.').waitFor();
       await audit(page, '/exports/new', 'new export (not an exporter)');
@@ -975,5 +988,44 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
 
   it('at 375 px no page scrolls sideways', () => {
     expect(overflowProblems, overflowProblems.join('\n')).toEqual([]);
+  });
+
+  it('chromium reaches the portal over HTTPS: a secure context, the development CA’s certificate', async () => {
+    const ctx = await newContext();
+    try {
+      const page = await ctx.newPage();
+      const res = await page.goto(`${base}/verify`);
+      expect(base).toMatch(/^https:\/\//);
+      expect(await page.evaluate(() => [location.protocol, window.isSecureContext])).toEqual([
+        'https:',
+        true,
+      ]);
+      const tls = await res?.securityDetails();
+      expect(tls?.issuer, 'issued by the development CA').toBe('Coffee Export development CA');
+      expect(tls?.protocol ?? '').toMatch(/^TLS 1\.[23]$/);
+      expect((await res?.allHeaders())?.['strict-transport-security']).toMatch(/max-age=\d+/);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('no Content-Security-Policy violation on any page (a planted inline script is caught)', async () => {
+    // The detector can fail: an inline script added to a page is refused, and the refusal is seen.
+    const planted: string[] = [];
+    const ctx = await newContext(planted);
+    try {
+      const page = await ctx.newPage();
+      await page.goto(`${base}/verify`);
+      await page.evaluate(() => {
+        const s = document.createElement('script');
+        s.textContent = 'window.__planted = true';
+        document.body.appendChild(s);
+      });
+      await expect.poll(() => planted.length, { timeout: 5000 }).toBeGreaterThan(0);
+      expect(await page.evaluate(() => (window as { __planted?: boolean }).__planted)).toBeUndefined();
+    } finally {
+      await ctx.close();
+    }
+    expect(cspViolations, cspViolations.join('\n')).toEqual([]);
   });
 });

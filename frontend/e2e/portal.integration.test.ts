@@ -15,12 +15,15 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { walkHttps } from './https-walk.ts';
 import { DESKTOP, DOC_SHOTS, PHONE } from './shots.ts';
 import { down } from '../../network/src/network.ts';
 import { stopProcess } from '../../network/src/proc.ts';
 import { runDir } from '../../network/src/paths.ts';
+import { fetchTrusting } from '../../network/src/nodes/https.ts';
+import { portalTlsFiles, spkiSha256 } from '../../network/src/web-tls.ts';
 import { portalPort, stackUp, startPortal } from '../../scripts/stack.mts';
-import { readState } from '../../scripts/demo/state.ts';
+import { readEndpoints, readState } from '../../scripts/demo/state.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
@@ -75,20 +78,57 @@ describe(
     });
 
     it('the portal serves the demo accounts in development and not in production', async () => {
-      const dev = await fetch(`${portalUrl}/demo-accounts.json`);
+      // Over HTTPS, trusting the stack's CA bundle (endpoints.json `caFile`).
+      const portalFetch = fetchTrusting(readEndpoints(runDir())!.caFile!);
+      const dev = await portalFetch(`${portalUrl}/demo-accounts.json`);
       assert.equal(dev.status, 200);
       const body = (await dev.json()) as { mode: string; accounts: unknown[]; exports: unknown[] };
       assert.equal(body.mode, 'development');
       assert.equal(body.exports.length, 11);
-      assert.equal((await fetch(`${productionPortalUrl}/demo-accounts.json`)).status, 404);
+      assert.equal((await portalFetch(`${productionPortalUrl}/demo-accounts.json`)).status, 404);
     });
 
-    it('the browser walk: demo accounts, seeded queues, keyboard only, one export to COMPLETED, axe and 375 px on every page', () => {
+    it('every page and API answers over HTTPS with the security headers: portal, its proxy, each gateway', async () => {
+      const endpoints = readEndpoints(runDir())!;
+      assert.ok(endpoints.caFile, 'endpoints.json names the CA bundle');
+      const accounts = (
+        JSON.parse(readFileSync(accountsFile, 'utf8')) as {
+          accounts: { org: string; role: string; username: string; password: string }[];
+        }
+      ).accounts;
+      for (const url of [portalUrl, ...Object.values(endpoints.gateways).map((g) => g.url)])
+        assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
+      const { checked, problems } = await walkHttps({
+        portalUrl,
+        caFile: endpoints.caFile,
+        gateways: endpoints.gateways,
+        accounts,
+        sampleId: 'EXP-DEMO-08',
+      });
+      process.stdout.write(
+        `HTTPS walk: ${checked.length} checks\n${checked.map((c) => `  ${c}`).join('\n')}\n`,
+      );
+      assert.ok(
+        checked.length >= 60,
+        `pages, assets, the proxy and six gateways were walked (${checked.length})`,
+      );
+      assert.deepEqual(problems, []);
+    });
+
+    it('the browser walk: demo accounts, seeded queues, keyboard only, one export to COMPLETED, axe and 375 px on every page', async () => {
       const configFile = join(runDir(), 'e2e.local.json');
       writeFileSync(
         configFile,
         JSON.stringify(
-          { portalUrl, productionPortalUrl, accountsFile, shotsDir: SHOTS, stepTimeoutMs: 90_000 },
+          {
+            portalUrl,
+            productionPortalUrl,
+            accountsFile,
+            shotsDir: SHOTS,
+            stepTimeoutMs: 90_000,
+            // Chromium trusts exactly the portal's certificate (its key), not every certificate error.
+            portalSpki: spkiSha256((await portalTlsFiles()).certFile),
+          },
           null,
           2,
         ),

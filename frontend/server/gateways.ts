@@ -24,13 +24,16 @@ export const gatewayPrefix = (org: string): string => `/gw/${org}`;
 export const gatewayEnvName = (org: string): string =>
   `PORTAL_GATEWAY_${org.toUpperCase().replace(/-/g, '_')}`;
 
-/** Every org's gateway URL: its PORTAL_GATEWAY_<ORG> if set (non-empty), else http://127.0.0.1:<default port>. */
+/**
+ * Every org's gateway URL: its PORTAL_GATEWAY_<ORG> if set (non-empty), else https://127.0.0.1:<default port>
+ * (the gateways serve HTTPS; the proxy verifies them against PORTAL_GATEWAY_CA_FILE).
+ */
 export function gatewayTargets(
   env: Record<string, string | undefined> = process.env,
 ): Record<GatewayOrg, string> {
   const out = {} as Record<GatewayOrg, string>;
   for (const org of GATEWAY_ORGS) {
-    out[org] = env[gatewayEnvName(org)] || `http://127.0.0.1:${GATEWAY_PORTS[org]}`;
+    out[org] = env[gatewayEnvName(org)] || `https://127.0.0.1:${GATEWAY_PORTS[org]}`;
   }
   return out;
 }

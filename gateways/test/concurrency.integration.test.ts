@@ -20,6 +20,7 @@ const {
   bringUp,
   expectStatus,
   gatewayRunning,
+  gatewayFetch,
   gatewayUrl,
   http,
   killGateway,
@@ -291,7 +292,7 @@ describe('creates under concurrency, retries and crashes (real stack)', { timeou
       burst.every((r) => r.status === 503 || r.status === 409),
       'the others were served (their contract is already registered)',
     );
-    const metrics = await (await fetch(`${gatewayUrl(ectaOrg)}/metrics`)).text();
+    const metrics = await (await gatewayFetch(`${gatewayUrl(ectaOrg)}/metrics`)).text();
     const refused = Number(/gateway_submissions_refused_total\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? -1);
     assert.ok(refused >= busy.length, `the refusals are counted in /metrics (${refused})`);
     // Recovers by itself: the next request is served.

@@ -28,6 +28,7 @@ const {
   gatewayConfig,
   gatewayRunning,
   gatewaySettings,
+  gatewayFetch,
   gatewayUrl,
   http,
   killGateway,
@@ -119,7 +120,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
     const e = endpoints();
     const offset = Number(process.env.COFFEE_PORT_OFFSET);
     for (const o of PEER_ORGS) {
-      assert.equal(e.gateways[o.id]!.url, `http://127.0.0.1:${o.defaultGatewayPort + offset}`);
+      assert.equal(e.gateways[o.id]!.url, `https://127.0.0.1:${o.defaultGatewayPort + offset}`);
       assert.equal(
         statSync(e.gateways[o.id]!.configFile!).mode & 0o777,
         0o600,
@@ -856,7 +857,7 @@ async function createSecondExport(suffix: string): Promise<string> {
 async function waitReady(o: Org): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const r = await fetch(`${gatewayUrl(o)}/ready`).catch(() => undefined);
+    const r = await gatewayFetch(`${gatewayUrl(o)}/ready`).catch(() => undefined);
     if (r?.status === 200) return;
     assert.ok(Date.now() < deadline, `${o.id} ready again`);
     await new Promise((res) => setTimeout(res, 200));

@@ -32,7 +32,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.env.COFFEE_RUN_DIR ??= join(REPO, '.run', 'test');
 process.env.COFFEE_PORT_OFFSET ??= '20000';
 
-const { bringUp, endpoints, gatewaySettings, org } = await import('./support/stack.ts');
+const { bringUp, endpoints, gatewayFetch, gatewaySettings, org } = await import('./support/stack.ts');
 const { default: pg } = await import('pg');
 
 const ORG = org('ecta');
@@ -158,19 +158,22 @@ describe('the gateway on its own', { timeout: 600_000 }, () => {
       stdio: ['ignore', fd, fd],
     });
     closeSync(fd);
-    const url = `http://127.0.0.1:${port}`;
+    // HTTPS with the org's gateway certificate (TLS_CERT_FILE in the launcher's settings), trusted by the bundle.
+    const url = `https://127.0.0.1:${port}`;
     const tail = (): string => readFileSync(log, 'utf8').trim().split('\n').slice(-10).join('\n');
 
     const t0 = Date.now();
     for (;;) {
       assert.equal(child.exitCode, null, `the gateway exited (${child.exitCode}):\n${tail()}`);
-      const r = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
+      const r = await gatewayFetch(`${url}/ready`, { signal: AbortSignal.timeout(3000) }).catch(
+        () => undefined,
+      );
       if (r?.status === 200) break;
       assert.ok(Date.now() - t0 < READY_WITHIN_MS, `ready within ${READY_WITHIN_MS / 1000} s:\n${tail()}`);
       await new Promise((r2) => setTimeout(r2, 250));
     }
     console.log(`standalone ${ORG.id} gateway ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const health = (await (await fetch(`${url}/health`)).json()) as { org: string; mspId: string };
+    const health = (await (await gatewayFetch(`${url}/health`)).json()) as { org: string; mspId: string };
     assert.deepEqual(health, { status: 'ok', org: ORG.id, mspId: ORG.mspId });
 
     const post = async (
@@ -178,7 +181,7 @@ describe('the gateway on its own', { timeout: 600_000 }, () => {
       body: unknown,
       token?: string,
     ): Promise<{ status: number; body: any }> => {
-      const r = await fetch(`${url}${path}`, {
+      const r = await gatewayFetch(`${url}${path}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

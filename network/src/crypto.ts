@@ -89,16 +89,37 @@ export async function generateCrypto(bins: Binaries): Promise<boolean> {
  * Returns the directory holding server.crt, server.key and ca.crt.
  */
 export async function issueTlsServerCert(org: PeerOrg, commonName: string): Promise<string> {
-  const dir = cryptoPaths.tlsServer(org, commonName);
+  return issueServerCertificate({
+    caCert: cryptoPaths.tlsCaCert(org),
+    caKey: cryptoPaths.tlsCaKey(org),
+    dir: cryptoPaths.tlsServer(org, commonName),
+    organization: org.domain,
+    commonName,
+  });
+}
+
+/**
+ * Issues a TLS server+client certificate (P-256, ten years) signed by the CA given as files, for `commonName`,
+ * localhost and 127.0.0.1, into `dir` as server.crt, server.key (0600, openssl's owner-only mode) and ca.crt.
+ * An existing certificate there is kept (the same one across restarts).
+ */
+export async function issueServerCertificate(opts: {
+  caCert: string;
+  caKey: string;
+  dir: string;
+  organization: string;
+  commonName: string;
+}): Promise<string> {
+  const { dir, commonName } = opts;
   if (existsSync(join(dir, 'server.crt'))) return dir;
   mkdirSync(dir, { recursive: true });
   await run('openssl', [
     'req',
     '-x509',
     '-CA',
-    cryptoPaths.tlsCaCert(org),
+    opts.caCert,
     '-CAkey',
-    cryptoPaths.tlsCaKey(org),
+    opts.caKey,
     '-newkey',
     'ec',
     '-pkeyopt',
@@ -112,7 +133,7 @@ export async function issueTlsServerCert(org: PeerOrg, commonName: string): Prom
     '3650',
     '-sha256',
     '-subj',
-    `/O=${org.domain}/CN=${commonName}`,
+    `/O=${opts.organization}/CN=${commonName}`,
     '-addext',
     `subjectAltName=DNS:${commonName},DNS:localhost,IP:127.0.0.1`,
     '-addext',
@@ -124,6 +145,6 @@ export async function issueTlsServerCert(org: PeerOrg, commonName: string): Prom
   ]).catch((e: unknown) => {
     throw new Error(`openssl (3.0 or newer) is needed to issue TLS certificates: ${String(e)}`);
   });
-  copyFileSync(cryptoPaths.tlsCaCert(org), join(dir, 'ca.crt'));
+  copyFileSync(opts.caCert, join(dir, 'ca.crt'));
   return dir;
 }

@@ -2,8 +2,11 @@
  * The gateways' HTTP API as the demo seeding uses it — the same routes a user's portal calls: log in, then
  * JSON or multipart requests with a bearer token and an Idempotency-Key. Answers that ask to come back later
  * (429 with Retry-After, 503 GATEWAY_BUSY or a dependency not ready, 409 REQUEST_IN_PROGRESS) are retried after the
- * time they name; an expired access token is renewed by logging in again.
+ * time they name; an expired access token is renewed by logging in again. The gateways speak HTTPS: each call
+ * verifies the gateway's certificate against the CA bundle endpoints.json names (`caFile`).
  */
+import { readFileSync } from 'node:fs';
+import { tlsFetch } from '../../network/src/nodes/https.ts';
 
 export interface Answer {
   readonly status: number;
@@ -53,11 +56,14 @@ export class Gateway {
   readonly org: string;
   readonly #url: string;
   readonly #patienceMs: number;
+  readonly #ca: Buffer | undefined;
 
-  constructor(org: string, url: string, patienceMs = 120_000) {
+  /** `caFile`: the CA bundle (PEM) to verify an https gateway against (else Node's default roots). */
+  constructor(org: string, url: string, opts: { caFile?: string; patienceMs?: number } = {}) {
     this.org = org;
     this.#url = url.replace(/\/$/, '');
-    this.#patienceMs = patienceMs;
+    this.#patienceMs = opts.patienceMs ?? 120_000;
+    this.#ca = opts.caFile ? readFileSync(opts.caFile) : undefined;
   }
 
   async call(method: string, path: string, opts: RequestOptions = {}): Promise<Answer> {
@@ -74,12 +80,11 @@ export class Gateway {
       }
       let res: Response;
       try {
-        res = await fetch(`${this.#url}${path}`, {
-          method,
-          headers,
-          body,
-          signal: AbortSignal.timeout(120_000),
-        });
+        res = await tlsFetch(
+          `${this.#url}${path}`,
+          { method, headers, body, signal: AbortSignal.timeout(120_000) },
+          this.#ca,
+        );
       } catch (e: unknown) {
         // The gateway restarting or not listening yet: try again until the deadline.
         if (Date.now() > deadline) throw e;

@@ -16,6 +16,7 @@ import { runDir } from '../../network/src/paths.ts';
 import { down } from '../../network/src/network.ts';
 import { bringUp, TEST_GATEWAY_ENV } from '../../gateways/test/support/stack.ts';
 import { writeEndpoints } from '../../network/src/nodes/gateway.ts';
+import { tlsFetch } from '../../network/src/nodes/https.ts';
 import { seedDemo, SeedInterrupted } from './seed.ts';
 import { Gateway, Session, expectStatus } from './client.ts';
 import { DEMO_EXPORTS, stepsOf } from './plan.ts';
@@ -33,7 +34,7 @@ const endpoints = (): Endpoints & { demo?: { accountsFile: string; accounts: unk
     demo?: { accountsFile: string; accounts: unknown[] };
   };
 const gateway = (org: string): InstanceType<typeof Gateway> =>
-  new Gateway(org, endpoints().gateways[org]!.url);
+  new Gateway(org, endpoints().gateways[org]!.url, { caFile: endpoints().caFile! });
 
 let accounts: DemoAccounts;
 const sessions = new Map<string, InstanceType<typeof Session>>();
@@ -198,11 +199,10 @@ describe('demo consortium seeding on the real stack', { timeout: 25 * 60_000 }, 
     assert.equal(new Set(record.documents.map((d) => d.type)).size, 12, 'all twelve document types');
     assert.equal(record.tracking.length, 2, 'two tracking events');
     const contract = record.documents.find((d) => d.type === 'SALES_CONTRACT')!;
-    const res = await fetch(
+    const res = await tlsFetch(
       `${endpoints().gateways['commercial-bank']!.url}/api/v1/documents/${contract.cid!}`,
-      {
-        headers: { authorization: `Bearer ${await loginToken(exporter)}` },
-      },
+      { headers: { authorization: `Bearer ${await loginToken(exporter)}` } },
+      readFileSync(endpoints().caFile!),
     );
     assert.equal(res.status, 200);
     const pdf = Buffer.from(await res.arrayBuffer()).toString('latin1');

@@ -134,7 +134,7 @@ class Seeder {
     this.#interruptAfter = opts.interruptAfterSteps;
     this.#concurrency = opts.concurrency ?? 3;
     for (const [org, g] of Object.entries(endpoints.gateways)) {
-      const gateway = new Gateway(org, g.url);
+      const gateway = new Gateway(org, g.url, endpoints.caFile ? { caFile: endpoints.caFile } : {});
       this.#gateways.set(org, gateway);
       if (g.admin) this.#admins.set(org, new Session(gateway, g.admin.username, g.admin.password));
     }

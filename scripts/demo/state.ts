@@ -13,6 +13,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { dirname, join } from 'node:path';
 import type { ExportStatus, Role } from '@coffee/consortium';
 import { UserError } from '../../network/src/log.ts';
+import { launcherMode } from '../../network/src/mode.ts';
 import { PEER_ORGS } from '../../network/src/orgs.ts';
 import { DEMO_EXPORTS, queueOf, type DemoUser } from './plan.ts';
 
@@ -58,6 +59,8 @@ export interface DemoAccounts {
 /** The part of RUN_DIR/endpoints.json (network/src/nodes/gateway.ts) the seeding reads. */
 export interface Endpoints {
   mode?: string;
+  /** The CA bundle (PEM) the gateways' HTTPS certificates chain to. */
+  caFile?: string;
   gateways: Record<string, { url: string; mspId?: string; admin?: { username: string; password: string } }>;
   demo?: unknown;
 }
@@ -80,7 +83,8 @@ export function productionReason(
   env: NodeJS.ProcessEnv,
   endpoints: Endpoints | undefined,
 ): string | undefined {
-  if (env.NODE_ENV === 'production') return 'NODE_ENV=production';
+  // The one switch (network/src/mode.ts): an unknown NODE_ENV is refused with one line, never seeded as development.
+  if (launcherMode(env) === 'production') return 'NODE_ENV=production';
   if (endpoints?.mode === 'production') return 'endpoints.json says mode "production"';
   return undefined;
 }

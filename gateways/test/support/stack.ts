@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../src/config.ts';
+import { tlsFetch } from './tls.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const LAUNCHER = join(REPO, 'network', 'src', 'cli.ts');
@@ -80,9 +81,12 @@ export async function bringUp(gatewaySettings: Record<string, string> = TEST_GAT
   }
   await launcher(['gateways', 'up', ...settingArgs(gatewaySettings)]);
   urls.clear();
+  trusted = undefined;
 }
 
 export interface Endpoints {
+  /** The CA bundle (PEM) every gateway's HTTPS certificate chains to. */
+  caFile: string;
   gateways: Record<
     string,
     { url: string; configFile?: string; admin?: { username: string; password: string } }
@@ -93,6 +97,17 @@ export const endpoints = (): Endpoints =>
   JSON.parse(readFileSync(join(runDir(), 'endpoints.json'), 'utf8')) as Endpoints;
 
 const urls = new Map<string, string>();
+let trusted: Buffer | undefined;
+
+/** The CA bundle endpoints.json names (read once per bring-up): what every call to a gateway trusts. */
+export function gatewayCa(): Buffer {
+  return (trusted ??= readFileSync(endpoints().caFile));
+}
+
+/** fetch() to a gateway URL over HTTPS verified against the stack's CA bundle (support/tls.ts). */
+export function gatewayFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return tlsFetch(url, init, gatewayCa());
+}
 
 /** The org's gateway URL, from endpoints.json. */
 export function gatewayUrl(o: Org): string {
@@ -205,7 +220,7 @@ export async function http(
     body = JSON.stringify(opts.body);
     headers['content-type'] = 'application/json';
   }
-  const res = await fetch(`${gatewayUrl(o)}${path}`, {
+  const res = await gatewayFetch(`${gatewayUrl(o)}${path}`, {
     method,
     headers,
     body,

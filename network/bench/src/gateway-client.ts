@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../src/log.ts';
 import type { PeerOrg } from '../../src/orgs.ts';
-import { gatewayUrl, readEndpoints } from './stack.ts';
+import { gatewayFetch, gatewayUrl, readEndpoints } from './stack.ts';
 
 export interface Session {
   readonly org: PeerOrg;
@@ -33,7 +33,7 @@ export async function call(
     body = JSON.stringify(opts.json);
     headers['content-type'] = 'application/json';
   }
-  const res = await fetch(`${gatewayUrl(org)}${path}`, {
+  const res = await gatewayFetch(`${gatewayUrl(org)}${path}`, {
     method,
     headers,
     body,

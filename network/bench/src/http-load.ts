@@ -55,6 +55,8 @@ async function cannon(name: string, main: string, run: HttpRun): Promise<Workloa
   });
   const instance = autocannon(
     {
+      // https: autocannon speaks TLS but never verifies the server (it forces rejectUnauthorized: false); the
+      // bench's own calls (gateway-client.ts, stack.ts) verify the same gateways against the CA bundle first.
       url: gatewayUrl(run.session.org),
       connections: run.connections,
       duration: run.seconds,

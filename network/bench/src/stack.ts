@@ -8,8 +8,11 @@ import { UserError } from '../../src/log.ts';
 import { CHAINCODES, PEER_ORGS, ordererIndexes, portOffset, type PeerOrg } from '../../src/orgs.ts';
 import { runDir } from '../../src/paths.ts';
 import { running } from '../../src/proc.ts';
+import { tlsFetch } from '../../src/nodes/https.ts';
 
 export interface Endpoints {
+  /** The CA bundle (PEM) the gateways' HTTPS certificates chain to. */
+  readonly caFile: string;
   readonly gateways: Readonly<
     Record<string, { readonly url: string; readonly admin?: { username: string; password: string } }>
   >;
@@ -21,6 +24,20 @@ function endpointsFile(): string {
 
 export function readEndpoints(): Endpoints {
   return JSON.parse(readFileSync(endpointsFile(), 'utf8')) as Endpoints;
+}
+
+let ca: { file: string; pem: Buffer } | undefined;
+
+/** The CA bundle endpoints.json names, read once: what every bench call to a gateway trusts. */
+export function gatewayCa(): Buffer {
+  const file = readEndpoints().caFile;
+  if (ca?.file !== file) ca = { file, pem: readFileSync(file) };
+  return ca.pem;
+}
+
+/** fetch() to a gateway over HTTPS verified against the stack's CA bundle. */
+export function gatewayFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return tlsFetch(url, init, gatewayCa());
 }
 
 export function gatewayUrl(org: PeerOrg): string {
@@ -44,7 +61,7 @@ function expectedProcesses(): string[] {
 
 async function healthy(url: string): Promise<boolean> {
   try {
-    return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) })).ok;
+    return (await gatewayFetch(`${url}/health`, { signal: AbortSignal.timeout(3000) })).ok;
   } catch {
     return false;
   }
