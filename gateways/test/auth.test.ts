@@ -1,15 +1,18 @@
 /** Access tokens: only RS256 tokens of this gateway's key, issuer and audience pass. */
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, createPublicKey, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { signAccessToken, verifyAccessToken, type TokenKeys } from '../src/auth/tokens.ts';
 import { hashPassword, verifyPassword } from '../src/auth/passwords.ts';
+import { jwkThumbprint } from '../src/auth/keyring.ts';
 import { openKey, sealKey } from '../src/auth/custody.ts';
 import { AppError } from '../src/errors.ts';
 import { rsaPair } from './helpers.ts';
 
-const ecta: TokenKeys = { ...rsaPair(), issuer: 'urn:coffee-export:gateway:ecta', accessTtlSeconds: 900 };
+const ecta = { ...rsaPair(), issuer: 'urn:coffee-export:gateway:ecta', accessTtlSeconds: 900 };
+/** The kid of ecta's key (RFC 7638 thumbprint): a forged token names it so that only its flaw is tested. */
+const kid = jwkThumbprint(createPublicKey(ecta.publicKey));
 const customs: TokenKeys = {
   ...rsaPair(),
   issuer: 'urn:coffee-export:gateway:customs',
@@ -41,17 +44,25 @@ function refused(token: string, keys: TokenKeys = ecta): AppError {
 describe('access tokens', () => {
   it('accepts its own RS256 token with iss/aud of this gateway', () => {
     const token = signAccessToken(ecta, claims);
-    const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { alg: string };
+    const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as {
+      alg: string;
+      kid: string;
+    };
     assert.equal(header.alg, 'RS256');
-    assert.deepEqual(verifyAccessToken(ecta, token), claims);
+    assert.equal(header.kid, kid);
+    const { jti, exp, kid: verifiedKid, ...rest } = verifyAccessToken(ecta, token);
+    assert.deepEqual(rest, claims);
+    assert.equal(verifiedKid, kid);
+    assert.match(jti, /^[0-9a-f-]{36}$/);
+    assert.ok(exp > now() + 800 && exp <= now() + 900);
   });
 
   it('refuses alg none', () => {
-    refused(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`);
+    refused(`${b64({ alg: 'none', typ: 'JWT', kid })}.${b64({ ...payload, jti: randomUUID() })}.`);
   });
 
   it('refuses HS256 signed with the public key as the secret (algorithm confusion)', () => {
-    const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}`;
+    const head = `${b64({ alg: 'HS256', typ: 'JWT', kid })}.${b64({ ...payload, jti: randomUUID() })}`;
     const sig = createHmac('sha256', ecta.publicKey).update(head).digest('base64url');
     refused(`${head}.${sig}`);
   });
@@ -64,6 +75,8 @@ describe('access tokens', () => {
   it('refuses an expired token with TOKEN_EXPIRED', () => {
     const token = jwt.sign({ ...claims, exp: now() - 10 }, ecta.privateKey, {
       algorithm: 'RS256',
+      keyid: kid,
+      jwtid: randomUUID(),
       issuer: ecta.issuer,
       audience: ecta.issuer,
     });
@@ -77,6 +90,8 @@ describe('access tokens', () => {
   it("refuses a token signed with this org's key but another audience", () => {
     const token = jwt.sign(claims, ecta.privateKey, {
       algorithm: 'RS256',
+      keyid: kid,
+      jwtid: randomUUID(),
       issuer: ecta.issuer,
       audience: customs.issuer,
     });
@@ -91,7 +106,7 @@ describe('access tokens', () => {
 describe('passwords (scrypt)', () => {
   it('verifies the right password only', async () => {
     const h = await hashPassword('correct horse battery');
-    assert.match(h, /^scrypt\$16384\$8\$1\$/);
+    assert.match(h, /^scrypt\$131072\$8\$1\$/);
     assert.equal(await verifyPassword('correct horse battery', h), true);
     assert.equal(await verifyPassword('correct horse batterY', h), false);
     assert.notEqual(await hashPassword('correct horse battery'), h, 'salted');

@@ -37,6 +37,9 @@ const FRIENDLY: Record<string, string> = {
   EXPORTER_NOT_FOUND: 'No exporter with this id.',
   USER_EXISTS: 'A user with this name already exists.',
   RATE_LIMITED: 'Too many requests; wait a moment and try again.',
+  TOO_MANY_REQUESTS: 'Too many requests; wait a moment and try again.',
+  ACCOUNT_LOCKED:
+    'Too many failed sign-ins: this account is locked for a while. Try again later, or ask your organization administrator to unlock it.',
   TERMS_TAMPERED: 'The private trade terms do not match the ledger hash. Contact the Commercial Bank.',
   TERMS_MISSING: 'The private trade terms are not available on this organization’s peer.',
 };
