@@ -12,6 +12,9 @@ import { ExportersPage } from './features/registry/ExportersPage';
 import { MinimumPricesPage } from './features/registry/MinimumPricesPage';
 import { TurnaroundPage } from './features/turnaround/TurnaroundPage';
 import { UsersPage } from './features/users/UsersPage';
+import { MfaGate } from './features/auth/MfaGate';
+import { SecurityPage } from './features/auth/SecurityPage';
+import { StepUpDialog } from './features/auth/StepUpDialog';
 import { VerifyPage } from './features/verify/VerifyPage';
 import { usePageTitle } from './lib/usePageTitle';
 
@@ -43,24 +46,28 @@ export function App(): ReactElement {
           path="/*"
           element={
             <RequireAuth>
-              <Routes>
-                <Route index element={<Dashboard />} />
-                <Route path="exports" element={<ExportsList />} />
-                <Route
-                  path="exports/new"
-                  element={
-                    <ExporterOnly>
-                      <CreateWizard />
-                    </ExporterOnly>
-                  }
-                />
-                <Route path="exports/:id" element={<ExportDetail />} />
-                <Route path="exporters" element={<ExportersPage />} />
-                <Route path="minimum-prices" element={<MinimumPricesPage />} />
-                <Route path="turnaround" element={<TurnaroundPage />} />
-                <Route path="users" element={<UsersPage />} />
-                <Route path="*" element={<Navigate to="/" replace />} />
-              </Routes>
+              <StepUpDialog />
+              <MfaGate>
+                <Routes>
+                  <Route index element={<Dashboard />} />
+                  <Route path="exports" element={<ExportsList />} />
+                  <Route
+                    path="exports/new"
+                    element={
+                      <ExporterOnly>
+                        <CreateWizard />
+                      </ExporterOnly>
+                    }
+                  />
+                  <Route path="exports/:id" element={<ExportDetail />} />
+                  <Route path="exporters" element={<ExportersPage />} />
+                  <Route path="minimum-prices" element={<MinimumPricesPage />} />
+                  <Route path="turnaround" element={<TurnaroundPage />} />
+                  <Route path="users" element={<UsersPage />} />
+                  <Route path="security" element={<SecurityPage />} />
+                  <Route path="*" element={<Navigate to="/" replace />} />
+                </Routes>
+              </MfaGate>
             </RequireAuth>
           }
         />

@@ -55,6 +55,8 @@ export interface Session {
   /** Epoch ms when the access token expires. */
   expiresAt: number;
   user: User;
+  /** The org's policy requires two-factor of this user, who has not enrolled: only the Security page works. */
+  mfaEnrollmentRequired?: boolean;
 }
 
 // ------------------------------------------------------------------------------------------ session
@@ -234,10 +236,24 @@ interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** An authenticated call to the session's gateway; one refresh-and-retry on 401. */
-async function call<T>(path: string, opts: CallOptions = {}): Promise<T> {
+/**
+ * An authenticated call to the session's gateway; one refresh-and-retry on 401. An approval refused with
+ * STEP_UP_REQUIRED goes to the step-up handler (the code dialog, features/auth/mfa) and is retried once after it.
+ */
+async function call<T>(path: string, opts: CallOptions = {}, steppedUp = false): Promise<T> {
   let s = await validToken();
   let res = await raw(s.org, path, { ...opts, token: s.accessToken });
+  if (res.status === 401 && res.headers.get('content-type')?.includes('json')) {
+    const problem = await readProblem(res.clone());
+    if (problem.code === 'STEP_UP_REQUIRED') {
+      if (!steppedUp && stepUpHandler && (await stepUpHandler())) return call<T>(path, opts, true);
+      throw new ApiError(401, problem);
+    }
+    // A session that never proved the second factor its role requires: only a new sign-in helps.
+    if (problem.code === 'MFA_REQUIRED') return expire();
+    // A refused second factor (a wrong or reused code) is the user's to retry, not a dead session.
+    if (problem.code?.startsWith('MFA_')) throw new ApiError(401, problem);
+  }
   if (res.status === 401) {
     s = await refreshSession();
     res = await raw(s.org, path, { ...opts, token: s.accessToken });
@@ -286,19 +302,126 @@ function withExportId<T extends { exportId?: string }>(row: T & { id?: string })
 
 // ------------------------------------------------------------------------------------------ auth
 
-export async function login(org: OrgKey, username: string, password: string): Promise<Session> {
+/** A correct password of a user with two-factor: the code comes next (verifyLoginCode). */
+export interface LoginChallenge {
+  mfaRequired: true;
+  org: OrgKey;
+  challenge: string;
+}
+
+export async function login(
+  org: OrgKey,
+  username: string,
+  password: string,
+): Promise<Session | LoginChallenge> {
   const res = await raw(org, '/auth/login', { method: 'POST', body: { username, password } });
   if (!res.ok) throw new ApiError(res.status, await readProblem(res));
-  const body = await parseJson<LoginResponse>(res);
+  const body = await parseJson<LoginResponse | { mfaRequired: true; challenge: string }>(res);
+  if ('mfaRequired' in body) return { mfaRequired: true, org, challenge: body.challenge };
+  return startSession(org, body);
+}
+
+function startSession(org: OrgKey, body: LoginResponse): Session {
   const next: Session = {
     org,
     accessToken: body.accessToken,
     refreshToken: body.refreshToken,
     expiresAt: Date.now() + body.expiresIn * 1000,
     user: body.user,
+    ...(body.mfaEnrollmentRequired ? { mfaEnrollmentRequired: true } : {}),
   };
   setSession(next, 'login');
   return next;
+}
+
+// ------------------------------------------------------------------------------------------ two-factor
+
+/** A second factor as typed: a 6-digit code from the authenticator app, or a recovery code. */
+export type MfaProof = { code: string } | { recoveryCode: string };
+
+/** The login's second step: the challenge and a code (or a recovery code) start the session. */
+export async function verifyLoginCode(challenge: LoginChallenge, proof: MfaProof): Promise<Session> {
+  const res = await raw(challenge.org, '/auth/mfa/verify', {
+    method: 'POST',
+    body: { challenge: challenge.challenge, ...proof },
+  });
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  return startSession(challenge.org, await parseJson<LoginResponse>(res));
+}
+
+export interface MfaStatus {
+  enabled: boolean;
+  enabledAt: string | null;
+  required: boolean;
+  recoveryCodesLeft: number;
+  stepUpSeconds: number;
+}
+
+export interface MfaEnrollment {
+  secret: string;
+  otpauthUri: string;
+  issuer: string;
+  label: string;
+  digits: number;
+  period: number;
+}
+
+export function mfaStatus(): Promise<MfaStatus> {
+  return call<MfaStatus>('/auth/mfa');
+}
+
+export function startMfaEnrollment(): Promise<MfaEnrollment> {
+  return call<MfaEnrollment>('/auth/mfa/enroll', { method: 'POST' });
+}
+
+/** Confirms the enrollment: two-factor is on, the session is the new one the gateway returns; the codes, once. */
+export async function confirmMfaEnrollment(code: string): Promise<string[]> {
+  const s = session;
+  const body = await call<{ recoveryCodes: string[]; tokens: LoginResponse }>('/auth/mfa/confirm', {
+    method: 'POST',
+    body: { code },
+  });
+  if (s) startSession(s.org, body.tokens);
+  return body.recoveryCodes;
+}
+
+/** A fresh proof for an approval: the session's access token is replaced by one with a fresh mfaAt. */
+export async function stepUp(proof: MfaProof): Promise<void> {
+  const s = await validToken();
+  const res = await raw(s.org, '/auth/mfa/step-up', {
+    method: 'POST',
+    token: s.accessToken,
+    body: { ...proof, refreshToken: s.refreshToken },
+  });
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  const body = await parseJson<{ accessToken: string; expiresIn: number }>(res);
+  setSession(
+    { ...s, accessToken: body.accessToken, expiresAt: Date.now() + body.expiresIn * 1000 },
+    'refresh',
+  );
+}
+
+/** Asks the user for a fresh code; resolves true once stepUp() succeeded, false if they cancelled. */
+type StepUpHandler = () => Promise<boolean>;
+let stepUpHandler: StepUpHandler | undefined;
+
+/** The step-up dialog registers itself here (one at a time); returns its unregistration. */
+export function setStepUpHandler(handler: StepUpHandler): () => void {
+  stepUpHandler = handler;
+  return () => {
+    if (stepUpHandler === handler) stepUpHandler = undefined;
+  };
+}
+
+/** The org's users with two-factor enabled (org admin). */
+export async function listMfaUsers(): Promise<string[]> {
+  const body = await call<{ items: { userId: string }[] }>('/users/mfa');
+  return body.items.map((i) => i.userId);
+}
+
+/** Resets a user's two-factor (org admin; audited at the gateway). */
+export function resetMfa(userId: string): Promise<void> {
+  return call<void>(`/users/${encodeURIComponent(userId)}/mfa/reset`, { method: 'POST' });
 }
 
 /** Revokes the refresh token at the gateway (best effort) and forgets the session locally. */

@@ -37,6 +37,8 @@ export interface LoginResponse {
   refreshToken: string;
   expiresIn: number;
   user: User;
+  /** The org's policy requires two-factor of this user, who has not enrolled yet. */
+  mfaEnrollmentRequired?: boolean;
 }
 
 export interface RefreshResponse {

@@ -39,6 +39,7 @@ export function Layout(): ReactElement {
   if (reader) links.push(['/turnaround', 'Turnaround']);
   if (role === 'admin') links.push(['/users', 'Users']);
   links.push(['/verify', 'Verify']);
+  links.push(['/security', 'Security']);
 
   return (
     <>

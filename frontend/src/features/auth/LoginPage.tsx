@@ -4,7 +4,7 @@
  */
 import { type FormEvent, type ReactElement, useEffect, useRef, useState } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
-import { login } from '../../api/client';
+import { type LoginChallenge, login, verifyLoginCode } from '../../api/client';
 import { Field } from '../../components/Field';
 import { ProblemMessage } from '../../components/ui';
 import { ORGS, type OrgKey, isOrgKey, orgByKey } from '../../config';
@@ -12,6 +12,7 @@ import { usePageTitle } from '../../lib/usePageTitle';
 import { type Errors, type Validator, hasErrors, required, text, validateAll } from '../../lib/validation';
 import { ROLE_LABELS, roleDuty } from '../../lib/workflow';
 import { type Demo, type DemoAccount, NO_DEMO, groupByOrg, loadDemo, waitingInQueue } from './demoAccounts';
+import { MfaCodeForm } from './MfaCodeForm';
 import { takeLogoutReason } from './session';
 
 type Key = 'org' | 'username' | 'password';
@@ -87,6 +88,8 @@ export function LoginPage(): ReactElement {
   const [demo, setDemo] = useState<Demo>(NO_DEMO);
   const [picked, setPicked] = useState<DemoAccount>();
   const submitRef = useRef<HTMLButtonElement>(null);
+  /** The password was right and the user has two-factor: the code comes next. */
+  const [challenge, setChallenge] = useState<LoginChallenge>();
   const set = (k: Key) => (v: string) => {
     setValues((s) => ({ ...s, [k]: v }));
     setPicked(undefined);
@@ -118,9 +121,15 @@ export function LoginPage(): ReactElement {
     if (hasErrors(errs)) return;
     setBusy(true);
     try {
-      await login(values.org as OrgKey, values.username.trim(), values.password);
+      const result = await login(values.org as OrgKey, values.username.trim(), values.password);
       localStorage.setItem(LAST_ORG, values.org);
-      navigate(from && from !== '/login' ? from : '/', { replace: true });
+      if ('mfaRequired' in result) {
+        setChallenge(result);
+        return;
+      }
+      navigate(result.mfaEnrollmentRequired ? '/security' : from && from !== '/login' ? from : '/', {
+        replace: true,
+      });
     } catch (err: unknown) {
       setProblem(err);
     } finally {
@@ -138,45 +147,64 @@ export function LoginPage(): ReactElement {
             Your session expired. Please sign in again.
           </p>
         )}
-        <form onSubmit={(e) => void onSubmit(e)} noValidate aria-label="Sign in">
-          <Field
-            label="Organization"
-            name="org"
-            type="select"
-            required
-            value={values.org}
-            onChange={set('org')}
-            error={errors.org}
-            options={ORGS.map((o) => ({ value: o.key, label: o.name }))}
-          />
-          <Field
-            label="Username"
-            name="username"
-            required
-            autoComplete="username"
-            value={values.username}
-            onChange={set('username')}
-            error={errors.username}
-          />
-          <Field
-            label="Password"
-            name="password"
-            type="password"
-            required
-            autoComplete="current-password"
-            value={values.password}
-            onChange={set('password')}
-            error={errors.password}
-          />
-          <ProblemMessage error={problem} />
-          <p className="small demo-picked" role="status">
-            {picked &&
-              `Filled in ${picked.username} (${ROLE_LABELS[picked.role]}, ${orgByKey(picked.org).name}). Press Sign in.`}
-          </p>
-          <button type="submit" disabled={busy} ref={submitRef}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
+        {challenge ? (
+          <>
+            <h2>Two-factor authentication</h2>
+            <p>Enter the code from your authenticator app to finish signing in as {values.username}.</p>
+            <MfaCodeForm
+              label="Two-factor code"
+              submitLabel="Verify"
+              onSubmit={async (proof) => {
+                await verifyLoginCode(challenge, proof);
+                navigate(from && from !== '/login' ? from : '/', { replace: true });
+              }}
+              onCancel={() => {
+                setChallenge(undefined);
+                setValues((v) => ({ ...v, password: '' }));
+              }}
+            />
+          </>
+        ) : (
+          <form onSubmit={(e) => void onSubmit(e)} noValidate aria-label="Sign in">
+            <Field
+              label="Organization"
+              name="org"
+              type="select"
+              required
+              value={values.org}
+              onChange={set('org')}
+              error={errors.org}
+              options={ORGS.map((o) => ({ value: o.key, label: o.name }))}
+            />
+            <Field
+              label="Username"
+              name="username"
+              required
+              autoComplete="username"
+              value={values.username}
+              onChange={set('username')}
+              error={errors.username}
+            />
+            <Field
+              label="Password"
+              name="password"
+              type="password"
+              required
+              autoComplete="current-password"
+              value={values.password}
+              onChange={set('password')}
+              error={errors.password}
+            />
+            <ProblemMessage error={problem} />
+            <p className="small demo-picked" role="status">
+              {picked &&
+                `Filled in ${picked.username} (${ROLE_LABELS[picked.role]}, ${orgByKey(picked.org).name}). Press Sign in.`}
+            </p>
+            <button type="submit" disabled={busy} ref={submitRef}>
+              {busy ? 'Signing in…' : 'Sign in'}
+            </button>
+          </form>
+        )}
         <p className="muted small">
           Checking an export certificate? <a href="/verify">Verify an export</a> without signing in.
         </p>

@@ -1,6 +1,6 @@
 /** Org admins manage their own organization's users (create with a role; suspend / reactivate). */
 import { type FormEvent, type ReactElement, useState } from 'react';
-import { createUser, listUsers, updateUser } from '../../api/client';
+import { createUser, listMfaUsers, listUsers, updateUser } from '../../api/client';
 import type { Role, User } from '../../api/types';
 import { Field } from '../../components/Field';
 import { Empty, Loading, ProblemMessage, Success } from '../../components/ui';
@@ -20,6 +20,7 @@ import {
 } from '../../lib/validation';
 import { ORG_ROLES, ROLE_LABELS } from '../../lib/workflow';
 import { useSession } from '../auth/session';
+import { MfaReset } from './MfaReset';
 
 type Key = 'username' | 'displayName' | 'email' | 'password' | 'role' | 'exporterId';
 
@@ -212,6 +213,8 @@ export function UsersPage(): ReactElement {
   usePageTitle('Users');
   const session = useSession();
   const state = useAsync(() => listUsers(), []);
+  // Who has two-factor on (a gateway without two-factor answers 404: nobody then).
+  const mfa = useAsync(() => listMfaUsers().catch(() => [] as string[]), []);
   if (!session || session.user.role !== 'admin') {
     return (
       <section>
@@ -251,9 +254,15 @@ export function UsersPage(): ReactElement {
                   <td data-label="Name">{u.displayName ?? '—'}</td>
                   <td data-label="Role">{ROLE_LABELS[u.role] ?? u.role}</td>
                   <td data-label="Exporter">{u.exporterId ?? '—'}</td>
-                  <td data-label="Status">{u.status ?? 'ACTIVE'}</td>
+                  <td data-label="Status">
+                    {u.status ?? 'ACTIVE'}
+                    {mfa.data?.includes(u.id) && <span className="small"> · two-factor on</span>}
+                  </td>
                   <td data-label="Manage">
                     <StatusToggle user={u} self={u.id === session.user.id} onDone={state.reload} />
+                    {mfa.data?.includes(u.id) && u.id !== session.user.id && (
+                      <MfaReset user={u} onDone={mfa.reload} />
+                    )}
                   </td>
                 </tr>
               ))}
