@@ -76,6 +76,10 @@ const unit = [
   ...testFiles(join(root, 'scripts'), '.test.ts').filter((f) => !f.includes('.integration.')),
   // The portal's production server (static files, /gw proxy, headers) against a fake upstream.
   join(root, 'frontend/server/server.test.ts'),
+  // The portal's proxy secret and X-Forwarded-For towards the gateways.
+  join(root, 'frontend/server/proxy-secret.test.ts'),
+  // The same server over HTTPS: its certificate, HSTS and CSP, and the proxy verifying https gateways.
+  join(root, 'frontend/server/tls.test.ts'),
 ];
 // Real network, Postgres, kubo: the network from nothing first, then what runs on it.
 const integration = [
@@ -83,6 +87,8 @@ const integration = [
   join(root, 'network/test/workflow.integration.test.ts'),
   join(root, 'network/test/offchain.integration.test.ts'),
   ...testFiles(join(root, 'gateways/test'), '.integration.test.ts'),
+  // No secret on any command line, keys sealed at rest, single-use enrollments: on the stack the gateways left up.
+  join(root, 'network/test/secrets.integration.test.ts'),
   // Faults under load: the fast subset (npm run faults: every case, on a stack of its own).
   join(root, 'network/faults/faults.integration.test.ts'),
   // The benchmark for a few seconds at a tiny load, so it keeps working (the full bench: npm run bench).
@@ -90,6 +96,8 @@ const integration = [
   // The demo consortium seeded through the gateways (its own run dir, .run/test-demo, ports +16000).
   join(root, 'scripts/demo/seed.integration.test.ts'),
   join(root, 'frontend/e2e/portal.integration.test.ts'),
+  // Two-factor in chromium on a stack with MFA required by policy (its own run dir, .run/test-mfa, ports +12000).
+  join(root, 'frontend/e2e/mfa.integration.test.ts'),
 ].filter((f) => existsSync(f));
 console.log('[test] browser for the portal end-to-end test …');
 sh('sh', [join(root, 'scripts/ensure-chromium.sh')]);

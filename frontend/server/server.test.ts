@@ -362,7 +362,8 @@ describe('portal server', () => {
       await until('the server to listen', () => /\/gw\/customs → /.test(out), 20_000);
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
       assert.match(out, /\/gw\/ecx → http:\/\/127\.0\.0\.1:\d+/);
-      assert.match(out, /\/gw\/ecta → http:\/\/127\.0\.0\.1:3003/);
+      // The default target: the gateway's port over HTTPS.
+      assert.match(out, /\/gw\/ecta → https:\/\/127\.0\.0\.1:3003/);
       assert.equal(await (await fetch(`${url}/exports/EXP-1`)).text(), INDEX);
       const res = await fetch(`${url}/gw/ecx/api/v1/health`);
       assert.equal(res.status, 201);

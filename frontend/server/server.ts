@@ -14,6 +14,12 @@
  *   PORTAL_DIST           the built app (default frontend/dist)
  *   ALLOWED_HOSTS         host names, comma-separated (".example.org" for it and its subdomains), accepted in
  *                         the Host header besides localhost and IP addresses (DNS rebinding)
+ *   PORTAL_TLS_CERT_FILE  the HTTPS certificate (PEM, its chain after it) and its key; without them the portal
+ *   PORTAL_TLS_KEY_FILE   speaks plain HTTP (a development convenience; `npm start` always gives them)
+ *   PORTAL_GATEWAY_CA_FILE the CA bundle (PEM) the proxy verifies https gateways against (default: Node's roots)
+ *   PORTAL_PROXY_SECRET   shared with the gateways: sent as X-Portal-Proxy-Secret with X-Forwarded-For (the
+ *                         browser's address), which a gateway believes only with that secret (rate limits per
+ *                         client, gateways/src/auth/client-ip.ts); a client's own such headers are dropped
  *
  * - Static files: hashed assets (/assets/*) are cached for a year, immutable; everything else (index.html,
  *   config.json, ...) is `no-cache` (revalidated each time, so an edited config.json or a new build shows at once).
@@ -21,14 +27,21 @@
  * - /gw/<org>/<path> goes to <gateway>/<path>, method, headers and body streamed through untouched (no body
  *   parsing: uploads of up to 1 GiB pass without buffering). An unknown org is a 404, an unreachable gateway a
  *   502 (504 on a timeout) — problem+json, as the gateways answer.
- * - Every response carries X-Content-Type-Options, Referrer-Policy, X-Frame-Options and a Content-Security-Policy
- *   for the built app: its own scripts and styles only, data: images (the QR code), fetch/XHR to itself and to any
- *   absolute gateway URL config.json names, no framing.
+ * - Every response carries helmet's headers (HSTS, nosniff, Referrer-Policy, X-Frame-Options, ...) and a
+ *   Content-Security-Policy for the built app: its own scripts and styles only, data: images (the QR code),
+ *   fetch/XHR to itself and to any absolute gateway URL config.json names, no framing.
  */
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { readFileSync, statSync } from 'node:fs';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { Agent as HttpsAgent, createServer as createHttpsServer } from 'node:https';
 import { isIP } from 'node:net';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,7 +68,17 @@ export interface PortalOptions {
   allowedHosts?: readonly string[];
   /** One line per notable event (default: stderr). */
   log?: (line: string) => void;
+  /** CA certificates (PEM) the proxy verifies https gateway URLs against; Node's roots when absent. */
+  gatewayCa?: Buffer;
+  /** Shared with the gateways: proves this proxy's X-Forwarded-For to them (PORTAL_PROXY_SECRET). */
+  proxySecret?: string;
 }
+
+/** The header carrying the proxy's shared secret (gateways/src/auth/client-ip.ts reads it). */
+export const PROXY_SECRET_HEADER = 'x-portal-proxy-secret';
+
+/** HSTS: a year (browsers ignore it for IP addresses such as 127.0.0.1: RFC 6797, 8.1). */
+export const HSTS_MAX_AGE_SECONDS = 365 * 86_400;
 
 interface Problem {
   type: string;
@@ -162,11 +185,22 @@ export function createPortalApp(options: PortalOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
+  // helmet's headers on every answer; the CSP is ours (it follows config.json's gateway origins).
+  app.use(
+    helmet({
+      contentSecurityPolicy: false,
+      strictTransportSecurity: { maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: true },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      crossOriginOpenerPolicy: { policy: 'same-origin' },
+    }),
+  );
+  // Kept across requests: the proxy's connections to https gateways, verified against the CA bundle.
+  const gatewayAgent = new HttpsAgent({
+    keepAlive: true,
+    ...(options.gatewayCa ? { ca: options.gatewayCa } : {}),
+  });
   app.use((req: Request, res: Response, next: NextFunction) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(origins()));
     if (!hostAllowed(req.headers.host, options.allowedHosts)) {
       sendProblem(
@@ -185,7 +219,18 @@ export function createPortalApp(options: PortalOptions): Express {
     const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
       target,
       changeOrigin: true,
+      // An https gateway's certificate is verified (secure) against the CA bundle the agent holds.
+      ...(target.startsWith('https:') ? { agent: gatewayAgent, secure: true } : {}),
       on: {
+        // The browser's address for the gateway's per-client limits, vouched for by the shared secret; whatever a
+        // client sent in these headers itself is dropped (it could claim any address, or guess at the secret).
+        proxyReq: (proxyReq, req) => {
+          proxyReq.removeHeader(PROXY_SECRET_HEADER);
+          proxyReq.removeHeader('x-forwarded-for');
+          if (!options.proxySecret) return;
+          proxyReq.setHeader(PROXY_SECRET_HEADER, options.proxySecret);
+          if (req.socket.remoteAddress) proxyReq.setHeader('x-forwarded-for', req.socket.remoteAddress);
+        },
         error: (err: Error & { code?: string }, req, res) => {
           log(`portal: ${org} gateway ${req.method ?? ''} ${req.url ?? ''}: ${err.code ?? err.message}`);
           if (!('writeHead' in res)) {
@@ -260,21 +305,24 @@ export function createPortalApp(options: PortalOptions): Express {
 
 export interface StartedPortal {
   server: Server;
-  /** http://<host>:<port> as bound. */
+  /** https://<host>:<port> as bound (http:// without a certificate). */
   url: string;
   close: () => Promise<void>;
 }
 
 /** Starts the portal server; resolves once it listens (on 127.0.0.1 unless `host` says otherwise). */
 export async function startPortalServer(
-  options: PortalOptions & { port?: number; host?: string },
+  options: PortalOptions & { port?: number; host?: string; tls?: { cert: Buffer; key: Buffer } },
 ): Promise<StartedPortal> {
   const app = createPortalApp(options);
   const host = options.host ?? DEFAULT_HOST;
   const server = await new Promise<Server>((resolveListen, reject) => {
-    const s = app.listen(options.port ?? DEFAULT_PORT, host, (e?: Error) =>
-      e ? reject(e) : resolveListen(s),
-    );
+    // HTTPS with the given certificate; a plain-HTTP request to that port gets no answer (a failed handshake).
+    const s = options.tls
+      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, app)
+      : createHttpServer(app);
+    s.once('error', reject);
+    s.listen(options.port ?? DEFAULT_PORT, host, () => resolveListen(s));
   });
   const address = server.address();
   if (address === null || typeof address === 'string')
@@ -282,7 +330,7 @@ export async function startPortalServer(
   const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     server,
-    url: `http://${hostPart}:${address.port}`,
+    url: `${options.tls ? 'https' : 'http'}://${hostPart}:${address.port}`,
     close: () =>
       new Promise<void>((done) => {
         server.close(() => done());
@@ -302,10 +350,27 @@ export async function main(env: Record<string, string | undefined> = process.env
   const port = env.PORT ? Number(env.PORT) : DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT ${env.PORT} is not a port`);
   const gateways = gatewayTargets(env);
+  const file = (name: string): Buffer | undefined => {
+    const path = env[name];
+    if (!path) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (e: unknown) {
+      throw new Error(`${name}: cannot read ${path} (${e instanceof Error ? e.message : String(e)})`);
+    }
+  };
+  const cert = file('PORTAL_TLS_CERT_FILE');
+  const key = file('PORTAL_TLS_KEY_FILE');
+  if ((cert === undefined) !== (key === undefined))
+    throw new Error('PORTAL_TLS_CERT_FILE and PORTAL_TLS_KEY_FILE go together');
+  const gatewayCa = file('PORTAL_GATEWAY_CA_FILE');
   const started = await startPortalServer({
     dist,
     gateways,
     env,
+    ...(cert && key ? { tls: { cert, key } } : {}),
+    ...(gatewayCa ? { gatewayCa } : {}),
+    ...(env.PORTAL_PROXY_SECRET ? { proxySecret: env.PORTAL_PROXY_SECRET } : {}),
     allowedHosts: (env.ALLOWED_HOSTS ?? '').split(',').filter((h) => h.trim() !== ''),
     port,
     host: env.HOST || DEFAULT_HOST,
@@ -314,6 +379,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   process.stdout.write(
     [
       `portal: listening on ${started.url} (${dist})`,
+      ...(cert ? [] : ['portal: no PORTAL_TLS_CERT_FILE/PORTAL_TLS_KEY_FILE: plain HTTP (development only)']),
       ...Object.entries(gateways).map(([org, url]) => `portal:   ${gatewayPrefix(org)} → ${url}`),
     ].join('\n') + '\n',
   );

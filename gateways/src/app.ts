@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { clientAddressMiddleware } from './auth/client-ip.ts';
+import { requestLimiters } from './auth/limiters.ts';
 import { pinoHttp } from 'pino-http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { dbReachable } from './db/pool.ts';
@@ -19,10 +20,20 @@ import { ExportService } from './services/exports.ts';
 import { IdempotencyService } from './services/idempotency.ts';
 import { RegistryService } from './services/registries.ts';
 import { UserService } from './services/users.ts';
+import { MfaService } from './services/mfa.ts';
+import { UploadQuota } from './services/upload-quota.ts';
+import { bodyReaders, closeIfBodyUnread } from './routes/bodies.ts';
+import { securityHeaders } from './transport.ts';
 
 export interface AppHandle {
   app: Express;
-  services: { users: UserService; auth: AuthService; exports: ExportService; registries: RegistryService };
+  services: {
+    users: UserService;
+    auth: AuthService;
+    exports: ExportService;
+    registries: RegistryService;
+    mfa: MfaService;
+  };
   metrics: Registry;
 }
 
@@ -34,7 +45,9 @@ export function createApp(deps: Deps): AppHandle {
   const auth = new AuthService(deps, users);
   const exportsSvc = new ExportService(deps, users);
   const registries = new RegistryService(deps, users);
-  const services = { users, auth, exports: exportsSvc, registries };
+  // Two-factor hooks itself into the login (auth.useSecondFactor) and gates every authenticated route below.
+  const mfa = new MfaService(deps, users, auth);
+  const services = { users, auth, exports: exportsSvc, registries, mfa };
 
   const metrics = new Registry();
   const admission = new AdmissionLimiter(config.submitConcurrency);
@@ -62,6 +75,15 @@ export function createApp(deps: Deps): AppHandle {
       this.set(admission.refused);
     },
   });
+  const uploadQuota = new UploadQuota(config.uploadQuota);
+  new Gauge({
+    name: 'gateway_upload_quota_refused_total',
+    help: 'Uploads refused with 429 at a user upload quota since start',
+    registers: [metrics],
+    collect() {
+      this.set(uploadQuota.refused);
+    },
+  });
   metrics.setDefaultLabels({ org: config.org.id });
   collectDefaultMetrics({ register: metrics });
   const httpDuration = new Histogram({
@@ -80,7 +102,11 @@ export function createApp(deps: Deps): AppHandle {
 
   const app = express();
   app.disable('x-powered-by');
+  // HSTS, nosniff, no framing, a CSP that allows nothing (transport.ts): on every answer, errors included.
+  app.use(securityHeaders());
   app.set('trust proxy', false);
+  // X-Forwarded-For counts only from the portal proving itself with the shared secret (auth/client-ip.ts).
+  app.use(clientAddressMiddleware(config.portalProxySecret));
   app.use(
     pinoHttp({
       logger,
@@ -114,13 +140,7 @@ export function createApp(deps: Deps): AppHandle {
     );
     next();
   });
-  app.use(
-    express.json({
-      limit: config.jsonBodyLimitBytes,
-      strict: true,
-      type: ['application/json', 'application/*+json'],
-    }),
-  );
+  // No body is parsed here: each route reads its own, after its authentication (routes/bodies.ts).
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', org: config.org.id, mspId: config.org.mspId });
@@ -150,24 +170,15 @@ export function createApp(deps: Deps): AppHandle {
     res.type(metrics.contentType).send(await metrics.metrics());
   });
 
-  const loginLimiter = rateLimit({
-    windowMs: config.loginRateLimit.windowMs,
-    limit: config.loginRateLimit.max,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (_req, _res, next) =>
-      next(new AppError(429, 'TOO_MANY_REQUESTS', 'too many login attempts; wait and retry')),
+  // The public keys that verify this gateway's access tokens, by kid (auth/keyring.ts): rotated keys included.
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=60');
+    res.json(auth.jwks());
   });
-  // The public verification page is open to anyone: limited per client address.
-  const verifyLimiter = rateLimit({
-    windowMs: config.verifyRateLimit.windowMs,
-    limit: config.verifyRateLimit.max,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (_req, _res, next) =>
-      next(new AppError(429, 'TOO_MANY_REQUESTS', 'too many verification requests; wait and retry')),
-  });
-  const routes = apiRoutes(config, services, loginLimiter, verifyLimiter);
+
+  // Login per (username, client address), refresh and the public /verify per client address (auth/limiters.ts).
+  const limiters = requestLimiters(config);
+  const routes = apiRoutes(config, services, limiters.login, limiters.verify, limiters.refresh);
   const doc = openApiDocument(config, routes);
   const api = express.Router();
   api.get('/openapi.json', (_req, res) => {
@@ -175,9 +186,14 @@ export function createApp(deps: Deps): AppHandle {
   });
   mount(api, routes, {
     orgId: config.org.id,
-    auth: authenticate(auth.keys, users),
+    auth: mfa.gate(authenticate(auth.keys, users, auth.revocations)),
     idempotency: new IdempotencyService(deps.pool, config.idempotencyLeaseSeconds),
     admission,
+    bodies: bodyReaders({
+      jsonLimitBytes: config.jsonBodyLimitBytes,
+      uploadLimitBytes: config.uploads.maxBytes,
+    }),
+    uploadQuota,
   });
   app.use('/api/v1', api);
 
@@ -188,6 +204,8 @@ export function createApp(deps: Deps): AppHandle {
     problems.inc({ code: problem.code, status: problem.status });
     if (problem.status >= 500) req.log?.error({ err: e, code: problem.code }, 'request failed');
     if (res.headersSent) return;
+    // Refused before its body was read (a 404, a 401 …): close after answering rather than read the body.
+    closeIfBodyUnread(req, res);
     const retryAfter = (e as { retryAfterSeconds?: unknown }).retryAfterSeconds;
     if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).json(problem);

@@ -8,13 +8,20 @@
  * identity is configured. Only the org's MSP id and display name come from @coffee/consortium (`orgOf(ORG)`).
  *
  * Development mode (default) fills missing secrets with ones generated once under SECRETS_DIR (mode 0600);
- * production mode (NODE_ENV=production) takes every secret from the configuration and refuses development ones.
+ * production mode (NODE_ENV=production) takes every secret from the configuration and refuses development ones,
+ * each checked on its own (production.ts). NODE_ENV is the one switch (mode.ts): any value but `development`
+ * or `production` stops the start with one line. Private keys in files (ORG_ADMIN_KEY_FILE,
+ * CA_REGISTRAR_KEY_FILE) may be sealed with the custody key (auth/sealed-key-file.ts); production requires it.
  */
-import { ORG_IDS, orgOf, type OrgDefinition } from '@coffee/consortium';
+import { MFA_POLICY_ROLES, ORG_IDS, ROLES, orgOf, type OrgDefinition } from '@coffee/consortium';
 import { generateKeyPairSync, hkdfSync, randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { isSealedKeyFile, openKeyFile, SealedKeyError } from './auth/sealed-key-file.ts';
+import { ModeError, parseMode } from './mode.ts';
+import { devReference, productionProblems } from './production.ts';
+import { readTlsIdentity, type TlsIdentity } from './transport.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -52,14 +59,18 @@ export interface Config {
     readonly url: string;
     readonly tlsCaCert?: Buffer;
     readonly caName?: string;
-    /** Registers users; the org admin's identity when absent. */
-    readonly registrar?: EnrollmentCredentials;
+    /** Registers users (files, or enrolled on first use); the org admin's identity when absent. */
+    readonly registrar?: IdentityFiles | EnrollmentCredentials;
   };
   /** The org admin's Fabric identity (role=admin in its certificate): files, or enrolled at start. */
   readonly orgAdmin: IdentityFiles | EnrollmentCredentials;
   readonly jwt: {
+    /** The signing key pair (JWT_PRIVATE_KEY_FILE / JWT_PUBLIC_KEY_FILE, or the development pair): a one-key ring,
+     * or the first key of the ring in `keyringDir` when that is created. */
     readonly privateKey: string;
     readonly publicKey: string;
+    /** The signing key ring (auth/keyring.ts), which rotates; absent: the pair above is the only key. */
+    readonly keyringDir?: string;
     readonly accessTtlSeconds: number;
     readonly refreshTtlSeconds: number;
   };
@@ -67,6 +78,8 @@ export interface Config {
   readonly custodyKey: Buffer;
   readonly admin: { readonly username: string; readonly initialPassword: string };
   readonly uploads: { readonly maxBytes: number; readonly mediaTypes: readonly string[] };
+  /** Upload quotas per user over a sliding window: files and bytes (429 with Retry-After past either). */
+  readonly uploadQuota: { readonly windowMs: number; readonly maxFiles: number; readonly maxBytes: number };
   /** The org's document-encryption key pairs (private keys encrypted at rest with `passphrase`). */
   readonly documentKeys: { readonly dir: string; readonly passphrase: Buffer };
   /** Admission limit: ledger submissions running at once; past it, 503 with Retry-After. */
@@ -76,7 +89,14 @@ export interface Config {
   /** The public verification route's limit per client address. */
   readonly verifyRateLimit: { readonly windowMs: number; readonly max: number };
   readonly jsonBodyLimitBytes: number;
+  /** Logins per (username, client address) and window (the account itself locks sooner: `lockout`). */
   readonly loginRateLimit: { readonly windowMs: number; readonly max: number };
+  /** Token refreshes per client address and window: a limiter of its own, untouched by failed logins. */
+  readonly refreshRateLimit: { readonly windowMs: number; readonly max: number };
+  /** Per-account lockout after failed logins (services/lockout.ts). */
+  readonly lockout: { readonly threshold: number; readonly baseSeconds: number; readonly maxSeconds: number };
+  /** Shared with the portal's proxy: only a request carrying it has its X-Forwarded-For believed (auth/client-ip.ts). */
+  readonly portalProxySecret?: string;
   readonly deadlines: {
     readonly evaluateMs: number;
     readonly endorseMs: number;
@@ -84,8 +104,16 @@ export interface Config {
     readonly commitMs: number;
   };
   readonly logLevel: string;
+  /**
+   * Two-factor policy (services/mfa.ts): the roles that must prove a second factor (production default: the
+   * consortium's MFA_POLICY_ROLES; development: none unless MFA_REQUIRED_ROLES asks), and how recent a proof an
+   * approval action needs (a step-up).
+   */
+  readonly mfa: { readonly requiredRoles: readonly string[]; readonly stepUpSeconds: number };
   /** Test knob: a pause after each projected block (the fault tests kill a gateway mid-projection). */
   readonly projectorBlockDelayMs?: number;
+  /** The HTTPS server's certificate and key (TLS_CERT_FILE, TLS_KEY_FILE; transport.ts); plain HTTP without. */
+  readonly tls?: TlsIdentity;
 }
 
 export const DEFAULT_MEDIA_TYPES = [
@@ -95,7 +123,6 @@ export const DEFAULT_MEDIA_TYPES = [
   'application/json',
   'text/plain',
 ];
-const WEAK_PASSWORDS = new Set(['admin', 'password', 'changeme', 'admin123', 'adminpw', 'secret']);
 
 interface DevSecrets {
   adminPassword: string;
@@ -134,6 +161,21 @@ const intFromEnv = (min: number, max: number) =>
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
+/** The roles two-factor is required of: MFA_REQUIRED_ROLES when set, else the mode's default. */
+export function mfaRequiredRoles(mode: Mode, setting: string | undefined): string[] {
+  if (setting !== undefined) return mfaRoles(setting);
+  return mode === 'production' ? [...MFA_POLICY_ROLES] : [];
+}
+
+/** MFA_REQUIRED_ROLES as a list ('none' or empty: no role). */
+const mfaRoles = (v: string): string[] =>
+  v === 'none'
+    ? []
+    : v
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean);
+
 const Schema = z.object({
   ORG: z.enum(ORG_IDS, { errorMap: () => ({ message: `must be one of ${ORG_IDS.join(', ')}` }) }),
   NODE_ENV: z.string().optional(),
@@ -158,6 +200,8 @@ const Schema = z.object({
   CA_NAME: nonEmpty.optional(),
   CA_REGISTRAR_ID: nonEmpty.optional(),
   CA_REGISTRAR_SECRET: nonEmpty.optional(),
+  CA_REGISTRAR_CERT_FILE: nonEmpty.optional(),
+  CA_REGISTRAR_KEY_FILE: nonEmpty.optional(),
   ORG_ADMIN_CERT_FILE: nonEmpty.optional(),
   ORG_ADMIN_KEY_FILE: nonEmpty.optional(),
   ORG_ADMIN_ENROLLMENT_ID: nonEmpty.optional(),
@@ -165,6 +209,12 @@ const Schema = z.object({
   SECRETS_DIR: nonEmpty.optional(),
   JWT_PRIVATE_KEY_FILE: nonEmpty.optional(),
   JWT_PUBLIC_KEY_FILE: nonEmpty.optional(),
+  JWT_KEYRING_DIR: nonEmpty.optional(),
+  PORTAL_PROXY_SECRET: z.string().min(16, 'must have at least 16 characters').optional(),
+  REFRESH_RATE_LIMIT_MAX: intFromEnv(1, 100_000).optional(),
+  LOGIN_LOCKOUT_THRESHOLD: intFromEnv(1, 1000).optional(),
+  LOGIN_LOCKOUT_BASE_SECONDS: intFromEnv(1, 86_400).optional(),
+  LOGIN_LOCKOUT_MAX_SECONDS: intFromEnv(1, 7 * 86_400).optional(),
   ACCESS_TOKEN_TTL_SECONDS: intFromEnv(60, 86_400).optional(),
   REFRESH_TOKEN_TTL_SECONDS: intFromEnv(300, 90 * 86_400).optional(),
   CUSTODY_KEY: z.string().optional(),
@@ -175,6 +225,8 @@ const Schema = z.object({
   ADMIN_INITIAL_PASSWORD: z.string().optional(),
   UPLOAD_MAX_BYTES: intFromEnv(1, 1024 * 1024 * 1024).optional(),
   UPLOAD_MEDIA_TYPES: z.string().optional(),
+  UPLOAD_QUOTA_FILES_PER_HOUR: intFromEnv(1, 1_000_000).optional(),
+  UPLOAD_QUOTA_BYTES_PER_HOUR: intFromEnv(1, 1024 * 1024 * 1024 * 1024).optional(),
   JSON_BODY_LIMIT_BYTES: intFromEnv(1024, 10 * 1024 * 1024).optional(),
   LOGIN_RATE_LIMIT_MAX: intFromEnv(1, 10_000).optional(),
   LOGIN_RATE_LIMIT_WINDOW_MS: intFromEnv(1000, 3_600_000).optional(),
@@ -183,6 +235,16 @@ const Schema = z.object({
   SUBMIT_CONCURRENCY: intFromEnv(1, 10_000).optional(),
   IDEMPOTENCY_LEASE_SECONDS: intFromEnv(1, 3600).optional(),
   COFFEE_PROJECTOR_BLOCK_DELAY_MS: intFromEnv(0, 10_000).optional(),
+  TLS_CERT_FILE: nonEmpty.optional(),
+  TLS_KEY_FILE: nonEmpty.optional(),
+  MFA_REQUIRED_ROLES: z
+    .string()
+    .refine(
+      (v) => v === 'none' || mfaRoles(v).every((r) => (ROLES as readonly string[]).includes(r)),
+      `must be 'none' or a comma-separated list of roles (${ROLES.join(', ')})`,
+    )
+    .optional(),
+  MFA_STEP_UP_SECONDS: intFromEnv(10, 86_400).optional(),
 });
 
 type Key = keyof typeof Schema.shape;
@@ -244,21 +306,39 @@ function readFile(what: string, file: string): string {
   }
 }
 
-function identityFiles(certFile: string, keyFile: string): IdentityFiles {
-  const certificate = readFile('ORG_ADMIN_CERT_FILE', certFile);
-  const privateKey = readFile('ORG_ADMIN_KEY_FILE', keyFile);
+/**
+ * An identity held as files: the certificate, and its private key as PEM or sealed with the custody key
+ * (auth/sealed-key-file.ts). `prefix` names the settings (ORG_ADMIN, CA_REGISTRAR) in the messages.
+ */
+function identityFiles(
+  prefix: 'ORG_ADMIN' | 'CA_REGISTRAR',
+  certFile: string,
+  keyFile: string,
+  custodyKey: Buffer,
+): IdentityFiles {
+  const certificate = readFile(`${prefix}_CERT_FILE`, certFile);
+  const keyText = readFile(`${prefix}_KEY_FILE`, keyFile);
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certificate);
   } catch {
-    throw new ConfigError(`ORG_ADMIN_CERT_FILE: ${certFile} is not a PEM certificate`);
+    throw new ConfigError(`${prefix}_CERT_FILE: ${certFile} is not a PEM certificate`);
+  }
+  let privateKey = keyText;
+  if (isSealedKeyFile(keyText)) {
+    try {
+      privateKey = openKeyFile(custodyKey, certificate, keyText);
+    } catch (e: unknown) {
+      if (!(e instanceof SealedKeyError)) throw e;
+      throw new ConfigError(`${prefix}_KEY_FILE: ${keyFile} ${e.message}`);
+    }
   }
   try {
     if (!cert.checkPrivateKey(createPrivateKey(privateKey)))
-      throw new ConfigError(`ORG_ADMIN_KEY_FILE: ${keyFile} is not the key of ${certFile}`);
+      throw new ConfigError(`${prefix}_KEY_FILE: ${keyFile} is not the key of ${certFile}`);
   } catch (e: unknown) {
     if (e instanceof ConfigError) throw e;
-    throw new ConfigError(`ORG_ADMIN_KEY_FILE: ${keyFile} is not a PEM private key`);
+    throw new ConfigError(`${prefix}_KEY_FILE: ${keyFile} is not a PEM private key nor a sealed key file`);
   }
   return { certificate, privateKey };
 }
@@ -288,6 +368,14 @@ const fail = (problems: string[]): never => {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const source = configSource(env);
+  // The mode first, alone: a mistyped switch is one line, not a list of production problems.
+  let mode: Mode;
+  try {
+    mode = parseMode(source.values.NODE_ENV);
+  } catch (err: unknown) {
+    if (err instanceof ModeError) throw new ConfigError(err.message);
+    throw err;
+  }
   const parsed = Schema.safeParse(source.values);
   if (!parsed.success) {
     fail(
@@ -300,7 +388,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data!;
   const org = orgOf(e.ORG);
-  const mode: Mode = e.NODE_ENV === 'production' ? 'production' : 'development';
   const problems: string[] = [];
   const required: [Key, string][] = [
     ['DATABASE_URL', 'the org database'],
@@ -321,6 +408,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "ORG_ADMIN_CERT_FILE and ORG_ADMIN_KEY_FILE (or ORG_ADMIN_ENROLLMENT_ID and ORG_ADMIN_ENROLLMENT_SECRET) are required (the org admin's identity)",
     );
   const registrar = pair(e, 'CA_REGISTRAR_ID', 'CA_REGISTRAR_SECRET', problems);
+  const registrarFiles = pair(e, 'CA_REGISTRAR_CERT_FILE', 'CA_REGISTRAR_KEY_FILE', problems);
+  if (registrar && registrarFiles)
+    problems.push('CA_REGISTRAR_ID and CA_REGISTRAR_CERT_FILE: give the CA registrar one way, not both');
   const secrets = [
     'JWT_PRIVATE_KEY_FILE',
     'JWT_PUBLIC_KEY_FILE',
@@ -328,22 +418,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     'ADMIN_INITIAL_PASSWORD',
   ] as const;
   if (mode === 'production') {
-    for (const key of [...secrets, 'DOCUMENT_KEYS_DIR'] as const)
-      if (!e[key]) problems.push(`${key} is required in production`);
-    const devDir = e.SECRETS_DIR ? resolve(e.SECRETS_DIR) + sep : undefined;
-    if (devDir && e.JWT_PRIVATE_KEY_FILE && resolve(e.JWT_PRIVATE_KEY_FILE).startsWith(devDir))
-      problems.push('JWT_PRIVATE_KEY_FILE points at a generated development key (in SECRETS_DIR)');
-    if (
-      e.ADMIN_INITIAL_PASSWORD &&
-      (e.ADMIN_INITIAL_PASSWORD.length < 12 || WEAK_PASSWORDS.has(e.ADMIN_INITIAL_PASSWORD))
-    ) {
-      problems.push('ADMIN_INITIAL_PASSWORD must be at least 12 characters and not a well-known default');
-    }
+    // Each secret on its own line, compared with what a development start generated (production.ts).
+    problems.push(...productionProblems(source.values, devReference(e.SECRETS_DIR)));
   } else if (!e.SECRETS_DIR && ([...secrets, 'DOCUMENT_KEYS_DIR'] as const).some((k) => !e[k])) {
     problems.push(
       `SECRETS_DIR is required in development unless ${[...secrets, 'DOCUMENT_KEYS_DIR'].join(', ')} are all set (generated secrets are kept there)`,
     );
   }
+  // HTTPS (transport.ts): required in production; a development gateway without it speaks plain HTTP.
+  const tlsFiles = pair(e, 'TLS_CERT_FILE', 'TLS_KEY_FILE', problems);
+  if (mode === 'production' && !tlsFiles && !problems.some((p) => p.startsWith('TLS_')))
+    problems.push(
+      'TLS_CERT_FILE and TLS_KEY_FILE are required in production (the HTTPS certificate and key)',
+    );
+  const tls = tlsFiles ? readTlsIdentity(tlsFiles[0], tlsFiles[1]) : undefined;
+  if (tls) problems.push(...tls.problems);
   if (problems.length > 0) fail(problems);
   const dev = mode === 'development' && e.SECRETS_DIR ? devSecrets(resolve(e.SECRETS_DIR)) : undefined;
   const custodyKey = Buffer.from(e.CUSTODY_KEY ?? dev!.custodyKey, 'base64');
@@ -360,8 +449,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!privateKey.includes('PRIVATE KEY') || !publicKey.includes('PUBLIC KEY'))
     fail(['JWT_PRIVATE_KEY_FILE / JWT_PUBLIC_KEY_FILE must be PEM (PKCS#8 private, SPKI public)']);
   const orgAdmin: IdentityFiles | EnrollmentCredentials = adminFiles
-    ? identityFiles(adminFiles[0], adminFiles[1])
+    ? identityFiles('ORG_ADMIN', adminFiles[0], adminFiles[1], custodyKey)
     : { enrollmentId: adminEnrollment![0], secret: adminEnrollment![1] };
+  const registrarIdentity: IdentityFiles | EnrollmentCredentials | undefined = registrarFiles
+    ? identityFiles('CA_REGISTRAR', registrarFiles[0], registrarFiles[1], custodyKey)
+    : registrar && { enrollmentId: registrar[0], secret: registrar[1] };
   const peerEndpoint = e.PEER_ENDPOINT!;
   return Object.freeze({
     mode,
@@ -380,12 +472,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       url: e.CA_URL!,
       ...(e.CA_TLS_CA_FILE ? { tlsCaCert: Buffer.from(readFile('CA_TLS_CA_FILE', e.CA_TLS_CA_FILE)) } : {}),
       ...(e.CA_NAME ? { caName: e.CA_NAME } : {}),
-      ...(registrar ? { registrar: { enrollmentId: registrar[0], secret: registrar[1] } } : {}),
+      ...(registrarIdentity ? { registrar: registrarIdentity } : {}),
     },
     orgAdmin,
     jwt: {
       privateKey,
       publicKey,
+      // Development keeps a rotatable ring beside its other secrets, its first key the generated pair.
+      ...(e.JWT_KEYRING_DIR || (dev && !e.JWT_PRIVATE_KEY_FILE)
+        ? { keyringDir: resolve(e.JWT_KEYRING_DIR ?? join(resolve(e.SECRETS_DIR!), 'jwt-keys')) }
+        : {}),
       accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS ?? 900,
       refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS ?? 7 * 86_400,
     },
@@ -395,6 +491,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       initialPassword: e.ADMIN_INITIAL_PASSWORD ?? dev!.adminPassword,
     },
     uploads: { maxBytes: e.UPLOAD_MAX_BYTES ?? 10 * 1024 * 1024, mediaTypes },
+    // A person attaches a few dozen documents an hour; the bench's exporter a few hundred small ones.
+    uploadQuota: {
+      windowMs: 3_600_000,
+      maxFiles: e.UPLOAD_QUOTA_FILES_PER_HOUR ?? 1000,
+      maxBytes: e.UPLOAD_QUOTA_BYTES_PER_HOUR ?? 512 * 1024 * 1024,
+    },
     documentKeys: {
       dir: e.DOCUMENT_KEYS_DIR ?? join(resolve(e.SECRETS_DIR!), 'document-keys'),
       // Derived from the custody key: one secret protects every key the gateway holds at rest.
@@ -407,10 +509,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyLeaseSeconds: e.IDEMPOTENCY_LEASE_SECONDS ?? 30,
     jsonBodyLimitBytes: e.JSON_BODY_LIMIT_BYTES ?? 256 * 1024,
     loginRateLimit: { windowMs: e.LOGIN_RATE_LIMIT_WINDOW_MS ?? 60_000, max: e.LOGIN_RATE_LIMIT_MAX ?? 20 },
+    // A portal tab refreshes once per access-token lifetime; many users may share one address (a NAT).
+    refreshRateLimit: { windowMs: 60_000, max: e.REFRESH_RATE_LIMIT_MAX ?? 120 },
+    lockout: {
+      threshold: e.LOGIN_LOCKOUT_THRESHOLD ?? 5,
+      baseSeconds: e.LOGIN_LOCKOUT_BASE_SECONDS ?? 30,
+      maxSeconds: e.LOGIN_LOCKOUT_MAX_SECONDS ?? 15 * 60,
+    },
+    ...(e.PORTAL_PROXY_SECRET ? { portalProxySecret: e.PORTAL_PROXY_SECRET } : {}),
     deadlines: { evaluateMs: 10_000, endorseMs: 30_000, submitMs: 10_000, commitMs: 60_000 },
     logLevel: e.LOG_LEVEL ?? 'info',
+    mfa: {
+      // Production enforces the consortium's policy unless told otherwise; development only when asked, so the
+      // demo seed and the tests' users (who have no authenticator) keep working.
+      requiredRoles: mfaRequiredRoles(mode, e.MFA_REQUIRED_ROLES),
+      stepUpSeconds: e.MFA_STEP_UP_SECONDS ?? 300,
+    },
     ...(e.COFFEE_PROJECTOR_BLOCK_DELAY_MS
       ? { projectorBlockDelayMs: e.COFFEE_PROJECTOR_BLOCK_DELAY_MS }
       : {}),
+    ...(tls?.identity ? { tls: tls.identity } : {}),
   });
 }

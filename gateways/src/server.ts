@@ -23,6 +23,8 @@ import { DocumentReplicator, readModelDocuments } from './ipfs/replicator.ts';
 import { DocumentStore } from './ipfs/store.ts';
 import { DocumentKeys } from './services/document-keys.ts';
 import type { Deps } from './services/deps.ts';
+import { continueAfterAdmission } from './routes/bodies.ts';
+import { createGatewayServer, gatewayBaseUrl } from './transport.ts';
 
 export interface RunningGateway {
   handle: AppHandle;
@@ -116,11 +118,19 @@ export async function startGateway(
   });
   replicator.start();
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = handle.app.listen(config.port, config.host, () => resolve(s));
+    // HTTPS with the configured certificate (transport.ts); plain HTTP only in development without one.
+    const s = createGatewayServer(handle.app, config.tls);
+    s.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
   server.keepAliveTimeout = 5000;
-  logger.info({ url: `http://${config.host}:${config.port}` }, 'gateway listening');
+  // Expect: 100-continue is answered only once the route has admitted the request (routes/bodies.ts).
+  server.on('checkContinue', continueAfterAdmission(handle.app));
+  if (!config.tls)
+    logger.warn(
+      'no TLS_CERT_FILE/TLS_KEY_FILE: serving plain HTTP (development only; production refuses this)',
+    );
+  logger.info({ url: gatewayBaseUrl(config.host, config.port, config.tls) }, 'gateway listening');
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {

@@ -37,14 +37,18 @@ export function testConfig(orgId = 'ecta', overrides: Partial<Config> = {}): Con
     custodyKey: randomBytes(32),
     admin: { username: 'admin', initialPassword: 'x'.repeat(16) },
     uploads: { maxBytes: 1024, mediaTypes: ['application/pdf', 'text/plain'] },
+    uploadQuota: { windowMs: 3_600_000, maxFiles: 100, maxBytes: 1024 * 1024 },
     documentKeys: { dir: '/nonexistent/document-keys', passphrase: randomBytes(32) },
     verifyRateLimit: { windowMs: 60_000, max: 5 },
     submitConcurrency: 4,
     idempotencyLeaseSeconds: 30,
     jsonBodyLimitBytes: 2048,
     loginRateLimit: { windowMs: 60_000, max: 3 },
+    refreshRateLimit: { windowMs: 60_000, max: 3 },
+    lockout: { threshold: 5, baseSeconds: 30, maxSeconds: 900 },
     deadlines: { evaluateMs: 500, endorseMs: 500, submitMs: 500, commitMs: 500 },
     logLevel: 'silent',
+    mfa: { requiredRoles: [], stepUpSeconds: 300 },
     ...overrides,
   };
 }

@@ -23,6 +23,8 @@ let behaviour: () => Promise<unknown> = () => Promise.resolve({ ok: true });
 
 const services = {
   exports: { action: () => behaviour() },
+  // No two-factor here: the step-up check lets every action through.
+  mfa: { requireStepUp: () => Promise.resolve() },
 } as unknown as Services;
 
 const idempotency = {

@@ -45,6 +45,8 @@ const services = {
     updateExporter: record('updateExporter'),
     listMinimumPrices: record('listMinimumPrices'),
   },
+  // No two-factor here: the step-up check lets every action through.
+  mfa: { requireStepUp: () => Promise.resolve() },
 } as unknown as Services;
 
 const caller: Caller = { userId: 'u-1', username: 'alice', role: 'admin', requestId: 'r' };

@@ -33,6 +33,7 @@ import {
   ordererPorts,
   peerPorts,
 } from './orgs.ts';
+import { launcherMode } from './mode.ts';
 import { REPO_ROOT, runDir } from './paths.ts';
 
 function printEndpoints(): void {
@@ -69,6 +70,9 @@ const USAGE = `usage: network <command>
   gateways start <org> [KEY=VALUE ...] | stop <org>
                      start (unless running) or stop one org's gateway
   gateways reproject <org> | rotate-document-key <org> [--no-publish]
+  gateways rotate-signing-key [<org> ...]
+                     a new access-token signing key for those orgs' gateways (every org without one); running
+                     gateways sign with it at once, the old key verifies until its tokens expire
                      run a gateway tool with that org's gateway configuration (.run/gateways/<org>/gateway.json)
   postgres start|stop
   ipfs start|stop [<org>]
@@ -135,9 +139,16 @@ async function gateways(rest: string[]): Promise<number> {
       return gatewayTool('reproject', args[0], args.slice(1));
     case 'rotate-document-key':
       return gatewayTool('rotate-document-key', args[0], args.slice(1));
+    case 'rotate-signing-key': {
+      // One org after another (each its own key ring); the worst exit code stands.
+      let code = 0;
+      for (const orgId of args.length > 0 ? args : PEER_ORGS.map((o) => o.id))
+        code = Math.max(code, await gatewayTool('rotate-signing-key', orgId, []));
+      return code;
+    }
     default:
       throw new UserError(
-        'usage: gateways up|down|start <org>|stop <org>|reproject <org>|rotate-document-key <org>',
+        'usage: gateways up|down|start <org>|stop <org>|reproject <org>|rotate-document-key <org>|rotate-signing-key [<org> ...]',
       );
   }
 }
@@ -166,6 +177,8 @@ function option(args: string[], name: string): string | undefined {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // The one mode switch (mode.ts): an unknown NODE_ENV stops every command but `down` with one line.
+  if (command !== 'down') launcherMode();
   switch (command) {
     case 'up': {
       await up();

@@ -8,3 +8,4 @@ export * from './actions.js';
 export * from './endorsers.js';
 export * from './policy.js';
 export * from './errors.js';
+export * from './mfa.js';

@@ -164,6 +164,62 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM rm_events;
       UPDATE projector_checkpoint SET next_block = 0;`,
   },
+  {
+    version: 9,
+    name: 'access-token revocation, token generations, failed-login counts',
+    sql: `
+      -- Access tokens revoked before their expiry (logout); a row is useless once expires_at has passed.
+      CREATE TABLE revoked_access_tokens (
+        jti text PRIMARY KEY,
+        user_id uuid,
+        expires_at timestamptz NOT NULL,
+        revoked_at timestamptz NOT NULL DEFAULT now(),
+        seq bigserial NOT NULL UNIQUE
+      );
+      CREATE INDEX revoked_access_tokens_expiry ON revoked_access_tokens(expires_at);
+      -- A password change moves it on: access tokens issued with an older generation are refused.
+      ALTER TABLE users ADD COLUMN token_generation integer NOT NULL DEFAULT 0;
+      -- Failed logins per username as typed (existing or not), and the lock they earned.
+      CREATE TABLE login_attempts (
+        username text PRIMARY KEY,
+        failures integer NOT NULL,
+        last_failure_at timestamptz NOT NULL,
+        locked_until timestamptz
+      );
+      CREATE INDEX login_attempts_last_failure ON login_attempts(last_failure_at);`,
+  },
+  {
+    version: 10,
+    name: 'two-factor authentication: TOTP secrets, recovery codes, login challenges',
+    sql: `
+      -- The TOTP secret is sealed with the custody key (AES-256-GCM, like users' Fabric keys). last_step is the
+      -- newest time step accepted: a code is taken only by UPDATE ... WHERE last_step < its step (no replay).
+      CREATE TABLE user_mfa (
+        user_id uuid PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        secret_ciphertext bytea NOT NULL,
+        secret_iv bytea NOT NULL,
+        secret_tag bytea NOT NULL,
+        enabled_at timestamptz,
+        last_step bigint NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE mfa_recovery_codes (
+        user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        code_hash text NOT NULL,
+        used_at timestamptz,
+        PRIMARY KEY (user_id, code_hash)
+      );
+      CREATE TABLE mfa_challenges (
+        token_hash text PRIMARY KEY,
+        user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        expires_at timestamptz NOT NULL,
+        attempts integer NOT NULL DEFAULT 0,
+        used_at timestamptz
+      );
+      CREATE INDEX mfa_challenges_user ON mfa_challenges(user_id);
+      -- When the family's login proved a second factor (seconds since the epoch): refreshed tokens keep it.
+      ALTER TABLE refresh_tokens ADD COLUMN mfa_at bigint;`,
+  },
 ];
 
 /** Checks the list itself: versions strictly increasing from 1 without gaps. */

@@ -1,6 +1,5 @@
 /** Every /api/v1 route of gateways.md: access rules, schemas, and the service each one calls. */
 import type { RequestHandler } from 'express';
-import multer from 'multer';
 import { WORKFLOW_ROLES } from '@coffee/consortium';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
@@ -9,6 +8,8 @@ import type { AuthService } from '../services/auth.ts';
 import type { ExportService } from '../services/exports.ts';
 import type { RegistryService } from '../services/registries.ts';
 import type { UserService } from '../services/users.ts';
+import type { MfaService } from '../services/mfa.ts';
+import { mfaRoutes } from './mfa.ts';
 import { route, type RouteDef } from './http.ts';
 import * as S from './schemas.ts';
 import { newExportId } from '../services/idempotency.ts';
@@ -18,6 +19,7 @@ export interface Services {
   users: UserService;
   exports: ExportService;
   registries: RegistryService;
+  mfa: MfaService;
 }
 
 const ANY_USER = { kind: 'user' } as const;
@@ -26,26 +28,6 @@ const IDEMPOTENCY_HEADER = {
   description:
     'a retry with the same key (8-128 of A-Z a-z 0-9 . _ : -) has exactly one effect: the first answer is replayed, an unfinished first attempt is resolved from the ledger',
 };
-
-function uploadMiddleware(config: Config): RequestHandler {
-  const upload = multer({
-    storage: multer.memoryStorage(),
-    limits: { fileSize: config.uploads.maxBytes, files: 1, fields: 10, fieldSize: 1024 },
-  }).single('file');
-  return (req, res, next) => {
-    upload(req, res, (err: unknown) => {
-      if (!err) return next();
-      if (err instanceof multer.MulterError) {
-        if (err.code === 'LIMIT_FILE_SIZE')
-          return next(
-            new AppError(413, 'PAYLOAD_TOO_LARGE', `files are limited to ${config.uploads.maxBytes} bytes`),
-          );
-        return next(new AppError(400, 'VALIDATION_FAILED', `invalid upload: ${err.message}`));
-      }
-      next(new AppError(400, 'VALIDATION_FAILED', 'invalid multipart body'));
-    });
-  };
-}
 
 function fileOf(req: { file?: Express.Multer.File }): {
   bytes: Buffer;
@@ -57,12 +39,14 @@ function fileOf(req: { file?: Express.Multer.File }): {
 }
 
 export function apiRoutes(
-  config: Config,
+  // Uploads are read by mount() (routes/bodies.ts) after authentication, with the configured limits.
+  _config: Config,
   s: Services,
   loginLimiter: RequestHandler,
   verifyLimiter: RequestHandler,
+  /** Its own limiter (auth/limiters.ts): failed logins never hold up a refresh. */
+  refreshLimiter?: RequestHandler,
 ): RouteDef[] {
-  const upload = uploadMiddleware(config);
   return [
     // ------------------------------------------------------------ auth
     route({
@@ -82,19 +66,35 @@ export function apiRoutes(
       summary: 'Rotate a refresh token for a new token pair',
       access: { kind: 'public' },
       body: S.RefreshBody,
-      before: [loginLimiter],
+      before: refreshLimiter ? [refreshLimiter] : [],
       handler: async ({ body }) => s.auth.refresh(body.refreshToken),
     }),
     route({
       method: 'post',
       path: '/auth/logout',
       tag: 'auth',
-      summary: "Revoke the given refresh token (or all of the user's)",
+      summary:
+        "Revoke the access token presented (at once) and the given refresh token (or all of the user's)",
       access: ANY_USER,
+      mfaEnrollment: true,
       body: S.LogoutBody,
       status: 204,
       handler: async ({ caller, body }) => {
         await s.auth.logout(caller, body.refreshToken);
+        return undefined;
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/auth/password',
+      tag: 'auth',
+      summary:
+        "Change one's own password (current password, policy); every access and refresh token of the user is revoked",
+      access: ANY_USER,
+      body: S.ChangePasswordBody,
+      status: 204,
+      handler: async ({ caller, body }) => {
+        await s.auth.changePassword(caller, body.currentPassword, body.newPassword);
         return undefined;
       },
     }),
@@ -104,8 +104,11 @@ export function apiRoutes(
       tag: 'auth',
       summary: 'The current user',
       access: ANY_USER,
+      mfaEnrollment: true,
       handler: async ({ caller }) => s.users.me(caller.userId),
     }),
+    // ------------------------------------------------------------ two-factor (routes/mfa.ts)
+    ...mfaRoutes(s.mfa, loginLimiter),
     // ------------------------------------------------------------ users (org admin)
     route({
       method: 'get',
@@ -141,6 +144,15 @@ export function apiRoutes(
       idempotent: {},
       submits: true,
       handler: async ({ caller, body, params }) => s.users.update(caller, params.id, body),
+    }),
+    route({
+      method: 'post',
+      path: '/users/:id/unlock',
+      tag: 'users',
+      summary: 'Unlock a user locked out by failed logins (audited)',
+      access: { kind: 'user', roles: ['admin'] },
+      params: { id: z.string().uuid() },
+      handler: async ({ caller, params }) => s.auth.unlock(caller, params.id),
     }),
     // ------------------------------------------------------------ exporters (ECTA writes, all read)
     route({
@@ -306,8 +318,11 @@ export function apiRoutes(
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,
-      handler: async ({ caller, body, params, idempotency }) =>
-        s.exports.action(caller, params.id, params.action, body, idempotency),
+      handler: async ({ caller, body, params, idempotency }) => {
+        // An approval by a user with two-factor needs a recent proof (401 STEP_UP_REQUIRED before anything runs).
+        await s.mfa.requireStepUp(caller, params.action);
+        return s.exports.action(caller, params.id, params.action, body, idempotency);
+      },
     }),
     route({
       method: 'post',
@@ -319,7 +334,6 @@ export function apiRoutes(
       access: { kind: 'user', roles: WORKFLOW_ROLES },
       multipart: S.UploadFields,
       params: { id: S.ID },
-      before: [upload],
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,
@@ -335,7 +349,6 @@ export function apiRoutes(
         'Upload a document for a step that carries it (multipart: type, file); reference it by CID in the step body',
       access: { kind: 'user', roles: WORKFLOW_ROLES },
       multipart: S.UploadFields,
-      before: [upload],
       headers: [IDEMPOTENCY_HEADER],
       idempotent: {},
       submits: true,

@@ -10,7 +10,10 @@ import { AppError, nothingOrdered, refusedDefinitely } from '../errors.ts';
 import type { Caller } from '../services/deps.ts';
 import { type Claim, type IdempotencyService, requestHash } from '../services/idempotency.ts';
 import type { AdmissionLimiter } from '../services/admission.ts';
+import type { QuotaReservation, UploadQuota } from '../services/upload-quota.ts';
 import type { UserService } from '../services/users.ts';
+import type { Revocations } from '../auth/revocation.ts';
+import { bodyReaders, closeIfBodyUnread, declaredLength, type BodyReaders } from './bodies.ts';
 
 export type Access =
   { kind: 'public' } | { kind: 'user'; roles?: readonly string[]; orgs?: readonly string[] };
@@ -51,11 +54,13 @@ interface RouteMeta {
   access: Access;
   /** Status of the success response (default 200). */
   status?: number;
-  /** Extra middleware before validation (rate limits, uploads). */
+  /** Extra middleware after authentication and the body, before validation (rate limits). */
   before?: RequestHandler[];
   headers?: { name: string; description: string }[];
   /** Submits to the ledger: counted against the gateway's admission limit. */
   submits?: boolean;
+  /** Open to a user who must enroll a second factor before anything else (services/mfa.ts gate()). */
+  mfaEnrollment?: boolean;
 }
 
 /**
@@ -164,17 +169,39 @@ function optional<T>(schema: Schema<T> | undefined, value: unknown, where: strin
   return schema ? parse(schema, value, where) : (undefined as T);
 }
 
-/** Verifies the bearer token (RS256, this gateway's iss/aud) and that the user is still active. */
-export function authenticate(keys: TokenKeys, users: UserService): (req: Request) => Promise<Caller> {
+/**
+ * Verifies the bearer token (RS256 by its kid, this gateway's iss/aud), that it was not revoked (logout: its jti;
+ * a password change: the user's token generation moved on), and that the user is still active.
+ */
+export function authenticate(
+  keys: TokenKeys,
+  users: UserService,
+  revocations?: Pick<Revocations, 'isRevoked'>,
+): (req: Request) => Promise<Caller> {
   return async (req) => {
     const header = req.headers.authorization;
     if (!header?.startsWith('Bearer '))
       throw new AppError(401, 'UNAUTHENTICATED', 'a bearer access token is required');
     const claims = verifyAccessToken(keys, header.slice(7).trim());
+    if (await revocations?.isRevoked(claims.jti))
+      throw new AppError(401, 'TOKEN_REVOKED', 'the access token was revoked (signed out); sign in again');
     const row = await users.byId(claims.sub);
     if (!row) throw new AppError(401, 'INVALID_TOKEN', 'the user no longer exists');
+    if ((claims.gen ?? 0) !== (row.token_generation ?? 0))
+      throw new AppError(
+        401,
+        'TOKEN_REVOKED',
+        'the password changed since this token was issued; sign in again',
+      );
     if (row.status !== 'ACTIVE') throw new AppError(403, 'USER_SUSPENDED', 'this user is suspended');
-    return { userId: row.id, username: row.username, role: row.role, requestId: requestIdOf(req) };
+    return {
+      userId: row.id,
+      username: row.username,
+      role: row.role,
+      requestId: requestIdOf(req),
+      ...(claims.mfaAt !== undefined ? { mfaAt: claims.mfaAt } : {}),
+      token: { jti: claims.jti, exp: claims.exp },
+    };
   };
 }
 
@@ -186,11 +213,62 @@ export function mount(
     auth: (req: Request) => Promise<Caller>;
     idempotency: IdempotencyService;
     admission: AdmissionLimiter;
+    /** Reads each route's body, after its authentication (default limits when absent: 256 KiB JSON, 10 MiB files). */
+    bodies?: BodyReaders;
+    /** Upload quotas per user, counted before an upload's body is read. */
+    uploadQuota?: UploadQuota;
   },
 ): void {
+  const bodies =
+    opts.bodies ?? bodyReaders({ jsonLimitBytes: 256 * 1024, uploadLimitBytes: 10 * 1024 * 1024 });
+  const reservations = new WeakMap<Request, QuotaReservation>();
   for (const route of routes) {
+    // Authentication, the org and role checks and the upload quota run before any byte of the body is read:
+    // a refused request is answered at once and its connection closed (bodies.ts).
+    const admit = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+      try {
+        if (route.access.kind === 'user') {
+          const caller = await opts.auth(req);
+          req.caller = caller;
+          if (caller.mfaEnrollmentOnly && !route.mfaEnrollment)
+            throw new AppError(
+              403,
+              'MFA_ENROLLMENT_REQUIRED',
+              "the org's policy requires two-factor authentication of this role: enroll first (/auth/mfa/enroll)",
+            );
+          if (route.access.orgs && !route.access.orgs.includes(opts.orgId)) {
+            throw new AppError(403, 'FORBIDDEN_ORG', `this route is not served by the ${opts.orgId} gateway`);
+          }
+          if (route.access.roles && !route.access.roles.includes(caller.role)) {
+            throw new AppError(403, 'FORBIDDEN_ROLE', `role ${caller.role} may not do this`);
+          }
+          if (route.multipart && opts.uploadQuota) {
+            const declared = declaredLength(req) ?? bodies.uploadLimitBytes;
+            const bytes = Math.min(declared, bodies.uploadLimitBytes);
+            reservations.set(req, opts.uploadQuota.reserve(caller.userId, bytes));
+          }
+        }
+        next();
+      } catch (e: unknown) {
+        closeIfBodyUnread(req, res);
+        next(e);
+      }
+    };
+    const readBody: RequestHandler[] = route.multipart
+      ? [
+          (req, res, next) =>
+            bodies.multipart(req, res, (err?: unknown) => {
+              // A file that was read counts with its real size; a refused one keeps its declared length.
+              if (!err) reservations.get(req)?.settle((req as { file?: { size?: number } }).file?.size ?? 0);
+              next(err);
+            }),
+        ]
+      : route.body
+        ? [bodies.json(route.access.kind === 'public')]
+        : [];
     const handler = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
+        // admit() set the caller of a user route; a public route's caller is anonymous.
         let caller: Caller = {
           userId: '',
           username: 'anonymous',
@@ -198,14 +276,8 @@ export function mount(
           requestId: requestIdOf(req),
         };
         if (route.access.kind === 'user') {
-          caller = await opts.auth(req);
-          req.caller = caller;
-          if (route.access.orgs && !route.access.orgs.includes(opts.orgId)) {
-            throw new AppError(403, 'FORBIDDEN_ORG', `this route is not served by the ${opts.orgId} gateway`);
-          }
-          if (route.access.roles && !route.access.roles.includes(caller.role)) {
-            throw new AppError(403, 'FORBIDDEN_ROLE', `role ${caller.role} may not do this`);
-          }
+          if (!req.caller) throw new AppError(401, 'UNAUTHENTICATED', 'a bearer access token is required');
+          caller = req.caller;
         }
         const rawBody: unknown = req.body ?? {};
         const accepted = route.accept(req);
@@ -266,9 +338,10 @@ export function mount(
         }
         res.status(status).json(result);
       } catch (e: unknown) {
+        closeIfBodyUnread(req, res);
         next(e);
       }
     };
-    router[route.method](route.path, ...(route.before ?? []), handler);
+    router[route.method](route.path, admit, ...readBody, ...(route.before ?? []), handler);
   }
 }

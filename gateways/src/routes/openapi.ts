@@ -2,6 +2,7 @@
 import { z, type ZodTypeAny } from 'zod';
 import type { Config } from '../config.ts';
 import type { RouteDef } from './http.ts';
+import { gatewayBaseUrl } from '../transport.ts';
 
 /** A JSON Schema (2020-12, as OpenAPI 3.1 uses) for the zod constructs the schemas use. */
 export function jsonSchema(t: ZodTypeAny): Record<string, unknown> {
@@ -93,6 +94,11 @@ export function openApiDocument(config: Config, routes: readonly RouteDef[]): Re
       summary: 'Readiness: peer, Postgres and IPFS reachable (503 otherwise; no auth)',
     },
     { method: 'get', path: '/metrics', summary: 'Prometheus metrics' },
+    {
+      method: 'get',
+      path: '/.well-known/jwks.json',
+      summary: "The public keys that verify this gateway's access tokens, by kid (RS256; no auth)",
+    },
     { method: 'get', path: '/api/v1/openapi.json', summary: 'This document' },
   ];
   for (const s of system) {
@@ -168,6 +174,9 @@ export function openApiDocument(config: Config, routes: readonly RouteDef[]): Re
       };
       (op.responses as Record<string, unknown>)[413] = problemResponse('file over the size limit');
       (op.responses as Record<string, unknown>)[415] = problemResponse('media type not allowed');
+      (op.responses as Record<string, unknown>)[429] = problemResponse(
+        "the user's upload quota is used up (Retry-After says when it frees)",
+      );
     }
     paths[path] = { ...(paths[path] ?? {}), [r.method]: op };
   }
@@ -178,7 +187,7 @@ export function openApiDocument(config: Config, routes: readonly RouteDef[]): Re
       version: '1.0.0',
       description: `The ${config.org.mspId} gateway to coffee-export-channel.`,
     },
-    servers: [{ url: `http://127.0.0.1:${config.port}` }],
+    servers: [{ url: gatewayBaseUrl(config.host, config.port, config.tls) }],
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (RS256)' } },

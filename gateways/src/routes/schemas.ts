@@ -9,6 +9,9 @@ export const LoginBody = z
   .strict();
 export const RefreshBody = z.object({ refreshToken: z.string().min(16).max(256) }).strict();
 export const LogoutBody = z.object({ refreshToken: z.string().min(16).max(256).optional() }).strict();
+export const ChangePasswordBody = z
+  .object({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(1).max(256) })
+  .strict();
 
 export const CreateUserBody = z
   .object({

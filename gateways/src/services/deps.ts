@@ -34,4 +34,10 @@ export interface Caller {
   readonly username: string;
   readonly role: string;
   readonly requestId: string;
+  /** When the caller last proved a second factor (seconds since the epoch, the token's `mfaAt`). */
+  readonly mfaAt?: number;
+  /** The org's policy requires a second factor of this role and the user has none yet: only enrollment is open. */
+  readonly mfaEnrollmentOnly?: boolean;
+  /** The access token of the request (its id and expiry, epoch seconds): logout revokes it (auth/revocation.ts). */
+  readonly token?: { readonly jti: string; readonly exp: number };
 }

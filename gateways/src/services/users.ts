@@ -6,6 +6,7 @@
  */
 import { openKey, sealKey } from '../auth/custody.ts';
 import { hashPassword } from '../auth/passwords.ts';
+import { assertPasswordPolicy } from '../auth/password-policy.ts';
 import { dbReachable, query, withTx } from '../db/pool.ts';
 import { ROLES_BY_ORG, isOrgId } from '@coffee/consortium';
 import { AppError, UnavailableError } from '../errors.ts';
@@ -28,6 +29,8 @@ export interface UserRow {
   key_iv: Buffer;
   key_tag: Buffer;
   created_at: Date;
+  /** Moved on by a password change: access tokens of an older generation are refused (migration 9). */
+  token_generation: number;
 }
 
 export interface PublicUser {
@@ -174,6 +177,7 @@ export class UserService {
       throw new AppError(400, 'VALIDATION_FAILED', 'an exporter user needs exporterId');
     if (input.role !== 'exporter' && input.exporterId)
       throw new AppError(400, 'VALIDATION_FAILED', 'only exporter users carry exporterId');
+    assertPasswordPolicy(input.password, input.username);
     if (!(await dbReachable(pool))) throw new UnavailableError('the database');
     if (await this.byUsername(input.username))
       throw new AppError(409, 'USER_EXISTS', `user ${input.username} already exists`);
@@ -224,6 +228,7 @@ export class UserService {
     const { config, pool, ledger, orgAdmin } = this.#deps;
     const row = await this.byId(id);
     if (!row) throw new AppError(404, 'USER_NOT_FOUND', `user ${id} does not exist`);
+    if (input.password) assertPasswordPolicy(input.password, row.username);
     if (!(await dbReachable(pool))) throw new UnavailableError('the database');
     let txId: string | undefined;
     if (input.status && input.status !== row.status) {
@@ -241,6 +246,7 @@ export class UserService {
     const updated = await withTx(pool, async (c) => {
       const r = await c.query<UserRow>(
         `UPDATE users SET status = COALESCE($2, status), password_hash = COALESCE($3, password_hash),
+           token_generation = token_generation + CASE WHEN $3::text IS NULL THEN 0 ELSE 1 END,
            display_name = COALESCE($4, display_name), email = COALESCE($5, email), updated_at = now() WHERE id = $1 RETURNING *`,
         [id, input.status ?? null, passwordHash ?? null, input.displayName ?? null, input.email ?? null],
       );
@@ -255,6 +261,11 @@ export class UserService {
     });
     this.#rows.delete(id);
     return publicUser(updated, config.org.id);
+  }
+
+  /** Drops the cached row of a user changed elsewhere (a password change: its token generation moved on). */
+  forget(id: string): void {
+    this.#rows.delete(id);
   }
 
   async refuse(caller: Caller | undefined, action: string, target?: string): Promise<void> {

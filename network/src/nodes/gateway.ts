@@ -2,28 +2,36 @@
  * The gateways as nodes of this machine, started like any other: one process per org running the one gateway
  * codebase (gateways/src/server.ts), which knows nothing of this launcher. Its configuration is data the
  * launcher computes from its own layout — the org's peer and CA endpoints and TLS CAs, the org admin's identity
- * (enrolled here, written as PEM files), the CA registrar, the database and kubo URLs, a directory for the
- * gateway's development secrets — written to runDir()/gateways/<org>/gateway.json (0600). The process gets
- * COFFEE_GATEWAY_CONFIG pointing at that file and, of this launcher's environment, only PATH and HOME; the
- * gateway's own tools (reproject, rotate-document-key) read the same file.
+ * (enrolled once, its key sealed with the gateway's custody key), the CA registrar (likewise), the database and
+ * kubo URLs, a directory for the gateway's development secrets — written to runDir()/gateways/<org>/gateway.json
+ * (0600). The process gets COFFEE_GATEWAY_CONFIG pointing at that file and, of this launcher's environment, only
+ * PATH and HOME; the gateway's own tools (reproject, rotate-document-key) read the same file.
  *
  * Operator settings for every gateway pass through from this launcher's environment (`UPLOAD_MAX_BYTES=...`),
  * or for one org with its id as suffix (`UPLOAD_MAX_BYTES_ECTA=...`); gateways/src/config.ts defines them.
- * After the gateways answer /health, runDir()/endpoints.json (0600) lists every org's gateway URL, its
- * configuration file and, in development only, its admin's initial username and password.
+ * Each gateway serves HTTPS with a certificate from its org's TLS CA (web-tls.ts). After the gateways answer
+ * /health, runDir()/endpoints.json (0600) lists every org's gateway URL (https), its configuration file, the CA
+ * bundle a client trusts (`caFile`) and, in development only, its admin's initial username and password.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBinaries, type Binaries } from '../binaries.ts';
 import { cryptoPaths } from '../crypto.ts';
-import { BOOTSTRAP_ADMIN, loadIdentity, orgAdmin } from '../identities.ts';
+import { sealKeyFile } from '../../../gateways/src/auth/sealed-key-file.ts';
+import { writeDevFingerprints } from '../../../gateways/src/production.ts';
+import { orgCustodyKey } from '../custody.ts';
+import { BOOTSTRAP_ADMIN, caRegistrar, loadIdentity, orgAdmin } from '../identities.ts';
+import { assertProductionReady, launcherMode } from '../mode.ts';
 import { UserError } from '../log.ts';
 import { PEER_ORGS, caPorts, peerPorts, type PeerOrg } from '../orgs.ts';
 import { REPO_ROOT, runDir } from '../paths.ts';
 import { assertPortFree, logFile, running, startProcess, stopProcess, waitFor } from '../proc.ts';
 import { secrets } from '../secrets.ts';
+import { portalProxySecret } from '../portal-proxy.ts';
+import { gatewayTlsFiles, webTlsPaths, writeCaBundle } from '../web-tls.ts';
+import { httpsGet } from './https.ts';
 import { ipfsApiUrl } from './ipfs.ts';
-import { databaseUrl } from './postgres.ts';
+import { databaseUrl, postgresPassword } from './postgres.ts';
 
 const SERVER = join(REPO_ROOT, 'gateways', 'src', 'server.ts');
 
@@ -41,13 +49,23 @@ export const OPERATOR_SETTINGS = [
   'REFRESH_TOKEN_TTL_SECONDS',
   'UPLOAD_MAX_BYTES',
   'UPLOAD_MEDIA_TYPES',
+  'UPLOAD_QUOTA_FILES_PER_HOUR',
+  'UPLOAD_QUOTA_BYTES_PER_HOUR',
   'JSON_BODY_LIMIT_BYTES',
   'LOGIN_RATE_LIMIT_MAX',
   'LOGIN_RATE_LIMIT_WINDOW_MS',
+  'REFRESH_RATE_LIMIT_MAX',
+  'LOGIN_LOCKOUT_THRESHOLD',
+  'LOGIN_LOCKOUT_BASE_SECONDS',
+  'LOGIN_LOCKOUT_MAX_SECONDS',
+  'JWT_KEYRING_DIR',
   'VERIFY_RATE_LIMIT_MAX',
   'SUBMIT_CONCURRENCY',
   'IDEMPOTENCY_LEASE_SECONDS',
   'COFFEE_PROJECTOR_BLOCK_DELAY_MS',
+  // Two-factor policy: off in development unless asked for (the demo's users have no authenticator).
+  'MFA_REQUIRED_ROLES',
+  'MFA_STEP_UP_SECONDS',
 ] as const;
 
 export type GatewaySettings = Record<string, string>;
@@ -62,11 +80,12 @@ export function gatewayPort(org: PeerOrg, env: NodeJS.ProcessEnv = process.env):
   return override ? Number(override) : org.gatewayPort;
 }
 
+/** HTTPS, with the certificate the org's TLS CA issued (web-tls.ts). */
 export function gatewayUrl(org: PeerOrg, env: NodeJS.ProcessEnv = process.env): string {
-  return `http://127.0.0.1:${gatewayPort(org, env)}`;
+  return `https://127.0.0.1:${gatewayPort(org, env)}`;
 }
 
-/** The gateway's directory: its configuration file, the org admin's PEM files, its development secrets. */
+/** The gateway's directory: its configuration file, the org admin's and registrar's files, its development secrets. */
 export const gatewayDir = (org: PeerOrg): string => join(runDir(), 'gateways', org.id);
 export const gatewayConfigFile = (org: PeerOrg): string => join(gatewayDir(org), 'gateway.json');
 
@@ -77,17 +96,39 @@ function writePrivate(file: string, content: string, mode: number): void {
 
 let binaries: Promise<Binaries> | undefined;
 
-/** The org's bootstrap admin (role=admin), enrolled once by the launcher, as PEM files for the gateway. */
-async function orgAdminFiles(org: PeerOrg): Promise<{ certFile: string; keyFile: string }> {
-  const saved = loadIdentity(org, BOOTSTRAP_ADMIN);
-  const admin = saved ?? (await orgAdmin(await (binaries ??= ensureBinaries()), org));
-  const dir = join(gatewayDir(org), 'org-admin');
+/**
+ * An identity as files for the gateway: its certificate, and its private key sealed with the gateway's custody
+ * key (gateways/src/auth/sealed-key-file.ts), never plaintext; a plaintext key.pem an earlier start left is
+ * removed.
+ */
+function identityFilesFor(
+  org: PeerOrg,
+  name: string,
+  identity: { certificate: string; privateKey: string },
+  env: NodeJS.ProcessEnv,
+): { certFile: string; keyFile: string } {
+  const dir = join(gatewayDir(org), name);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  writePrivate(certFile, admin.certificate, 0o644);
-  writePrivate(keyFile, admin.privateKey, 0o600);
+  const keyFile = join(dir, 'key.sealed.json');
+  writePrivate(certFile, identity.certificate, 0o644);
+  writePrivate(
+    keyFile,
+    sealKeyFile(orgCustodyKey(org, env), identity.certificate, identity.privateKey),
+    0o600,
+  );
+  rmSync(join(dir, 'key.pem'), { force: true });
   return { certFile, keyFile };
+}
+
+/** The org's bootstrap admin (role=admin), enrolled once by the launcher, as files for the gateway. */
+async function orgAdminFiles(
+  org: PeerOrg,
+  env: NodeJS.ProcessEnv,
+): Promise<{ certFile: string; keyFile: string }> {
+  const saved = loadIdentity(org, BOOTSTRAP_ADMIN);
+  const admin = saved ?? (await orgAdmin(await (binaries ??= ensureBinaries()), org));
+  return identityFilesFor(org, 'org-admin', admin, env);
 }
 
 /**
@@ -99,10 +140,23 @@ export async function gatewaySettings(
   overrides: GatewaySettings = {},
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<GatewaySettings> {
-  const admin = await orgAdminFiles(org);
-  const registrarSecret = secrets().caAdmins[org.id];
-  if (!registrarSecret)
-    throw new UserError(`no CA bootstrap password for ${org.id} in ${join(runDir(), 'secrets.json')}`);
+  // The custody key this gateway will run with (a CUSTODY_KEY override wins, as in `settings` below) seals
+  // the keys its identity files hold.
+  const keyEnv = overrides.CUSTODY_KEY
+    ? { ...env, [`CUSTODY_KEY_${envSuffix(org)}`]: overrides.CUSTODY_KEY }
+    : env;
+  const admin = await orgAdminFiles(org, keyEnv);
+  // The CA registrar as files too: its enrollment is single-use, the gateway must not enroll it again.
+  const registrar = identityFilesFor(org, 'ca-registrar', await caRegistrar(org), keyEnv);
+  const tls = await gatewayTlsFiles(org);
+  // Development: what the launcher generated, by fingerprint, so a production start over this run directory
+  // refuses it (gateways/src/production.ts).
+  if (launcherMode(env) === 'development')
+    writeDevFingerprints(gatewayDir(org), {
+      CA_REGISTRAR_SECRET: secrets().caAdmins[org.id],
+      ...(env.PORTAL_PROXY_SECRET ? {} : { PORTAL_PROXY_SECRET: portalProxySecret(env) }),
+      ...(env[`DATABASE_URL_${envSuffix(org)}`] ? {} : { DATABASE_PASSWORD: postgresPassword() }),
+    });
   const settings: GatewaySettings = {
     ORG: org.id,
     PORT: String(gatewayPort(org, env)),
@@ -114,13 +168,18 @@ export async function gatewaySettings(
     // The CA server's TLS certificate is issued by the org's TLS CA (crypto.ts).
     CA_TLS_CA_FILE: cryptoPaths.tlsCaCert(org),
     CA_NAME: `ca-${org.id}`,
-    CA_REGISTRAR_ID: 'admin',
-    CA_REGISTRAR_SECRET: registrarSecret,
+    CA_REGISTRAR_CERT_FILE: registrar.certFile,
+    CA_REGISTRAR_KEY_FILE: registrar.keyFile,
     ORG_ADMIN_CERT_FILE: admin.certFile,
     ORG_ADMIN_KEY_FILE: admin.keyFile,
     DATABASE_URL: databaseUrl(org.id, env),
     IPFS_API_URL: ipfsApiUrl(org, env),
     SECRETS_DIR: gatewayDir(org),
+    // HTTPS: a certificate from the org's TLS CA (web-tls.ts), in endpoints.json's CA bundle.
+    TLS_CERT_FILE: tls.certFile,
+    TLS_KEY_FILE: tls.keyFile,
+    // The portal proves itself with it, so its X-Forwarded-For is believed (gateways/src/auth/client-ip.ts).
+    PORTAL_PROXY_SECRET: portalProxySecret(env),
   };
   for (const key of OPERATOR_SETTINGS) {
     const value = env[`${key}_${envSuffix(org)}`] ?? env[key];
@@ -129,7 +188,7 @@ export async function gatewaySettings(
   return { ...settings, ...overrides };
 }
 
-/** Writes the gateway's configuration file (0600: it holds the registrar's secret). */
+/** Writes the gateway's configuration file (0600: it holds secrets, e.g. the database password). */
 export function writeGatewayConfig(org: PeerOrg, settings: GatewaySettings): string {
   mkdirSync(gatewayDir(org), { recursive: true, mode: 0o700 });
   const file = gatewayConfigFile(org);
@@ -167,6 +226,7 @@ async function waitPortFree(port: number, what: string, timeoutMs = 15_000): Pro
  * A gateway that exits during start-up (a configuration error) is reported with its log's last lines.
  */
 export async function startGateway(org: PeerOrg, overrides: GatewaySettings = {}): Promise<number> {
+  assertProductionReady();
   const name = gatewayNodeName(org);
   const port = gatewayPort(org);
   let rec = running(name);
@@ -192,7 +252,8 @@ export async function startGateway(org: PeerOrg, overrides: GatewaySettings = {}
           `the ${org.id} gateway exited during start-up; last lines of ${logFile(name)}:\n${tail}`,
         );
       }
-      return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).ok;
+      // Verified against the org's TLS CA, which issued the gateway's certificate (gatewaySettings).
+      return (await httpsGet(`${url}/health`, { ca: cryptoPaths.tlsCaCert(org) })).status === 200;
     },
     90_000,
     logFile(name),
@@ -214,6 +275,7 @@ export async function startGateways(
       pids[org.id] = await startGateway(org, overrides);
     }),
   );
+  await writeCaBundle();
   return { endpointsFile: writeEndpoints(), pids };
 }
 
@@ -226,6 +288,8 @@ export async function stopGateways(): Promise<string[]> {
 
 export interface EndpointsFile {
   mode: 'development' | 'production';
+  /** The CA bundle (PEM) to trust for every gateway and the portal: web-tls.ts. */
+  caFile: string;
   gateways: Record<
     string,
     { url: string; mspId: string; configFile: string; admin?: { username: string; password: string } }
@@ -270,10 +334,15 @@ function devAdmin(org: PeerOrg): { username: string; password: string } | undefi
 
 /** Writes runDir()/endpoints.json (0600). */
 export function writeEndpoints(env: NodeJS.ProcessEnv = process.env): string {
-  const mode = env.NODE_ENV === 'production' ? 'production' : 'development';
+  const mode = launcherMode(env);
   const path = join(runDir(), 'endpoints.json');
   const demo = mode === 'development' ? previousDemo(path) : undefined;
-  const file: EndpointsFile = { mode, gateways: {}, ...(demo ? { demo } : {}) };
+  const file: EndpointsFile = {
+    mode,
+    caFile: webTlsPaths.caBundle,
+    gateways: {},
+    ...(demo ? { demo } : {}),
+  };
   for (const org of PEER_ORGS) {
     const admin = mode === 'development' ? devAdmin(org) : undefined;
     file.gateways[org.id] = {
