@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { createGatewayServer, readTlsIdentity, securityHeaders, type TlsIdentity } from '../src/transport.ts';
-import { tlsFetch } from './support/tls.ts';
+import { tlsFetch } from '../src/tls-fetch.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-tls-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

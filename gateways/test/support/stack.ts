@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { tlsFetch } from './tls.ts';
+import { tlsFetch } from '../../src/tls-fetch.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const LAUNCHER = join(REPO, 'network', 'src', 'cli.ts');

@@ -1,12 +1,12 @@
 /**
- * fetch() for the gateway tests, trusting a given CA: the gateways serve HTTPS with certificates the test stack
- * issued (endpoints.json names the CA bundle, `caFile`), and Node 20's global fetch takes no CA of its own
- * (undici's Agent is not exposed). This one speaks node:https with `ca` and answers a WHATWG Response, so the
+ * fetch() trusting a given CA, for clients of the gateways (their tests, the launcher, the demo seed, the bench):
+ * the gateways serve HTTPS with certificates from the org CAs (endpoints.json names the CA bundle, `caFile`), and
+ * Node 20's global fetch takes no CA of its own (undici's Agent is not exposed). This one speaks node:https with `ca` and answers a WHATWG Response, so the
  * callers keep fetch's interface: same bodies (string, FormData, Blob, a stream), `res.json()`, `res.headers`.
  *
  * Differences from fetch, on purpose: redirects are not followed (a test sees a 3xx as it is), no cookies, no
- * compression negotiated. The network-side twin is network/src/nodes/https.ts (gateways/ may not import the
- * launcher: scripts/architecture.test.ts).
+ * compression negotiated. It lives here, not in the launcher, because gateways/ may not import network/
+ * (scripts/architecture.test.ts) while the launcher may use the gateway's modules.
  */
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
