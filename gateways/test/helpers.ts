@@ -90,7 +90,12 @@ export function unreachableApp(config: Config): { start(): Promise<string>; stop
       return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
     },
     stop: async () => {
-      server?.close();
+      // Wait for the server to close (requests in flight finish) before the pool ends under them.
+      await new Promise<void>((r) => {
+        if (!server) return r();
+        server.close(() => r());
+        server.closeIdleConnections();
+      });
       ledger.ledger.close();
       await pool.end();
     },
