@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { configProblems } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,15 +42,7 @@ const BASE: Record<string, string> = {
 const without = (env: Record<string, string>, ...keys: string[]): Record<string, string> =>
   Object.fromEntries(Object.entries(env).filter(([k]) => !keys.includes(k)));
 
-const problemsOf = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env);
-  } catch (e: unknown) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.message;
-  }
-  return assert.fail('expected a ConfigError');
-};
+const problemsOf = configProblems;
 
 describe('config', () => {
   it('names the problem when ORG is missing or unknown', () => {

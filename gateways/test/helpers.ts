@@ -3,8 +3,10 @@ import { orgOf } from '@coffee/consortium';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { createApp } from '../src/app.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
 import { createPool } from '../src/db/pool.ts';
 import { CoffeeLedger, Ledger } from '../src/fabric/ledger.ts';
 import { DocumentStore } from '../src/ipfs/store.ts';
@@ -100,4 +102,15 @@ export function unreachableApp(config: Config): { start(): Promise<string>; stop
       await pool.end();
     },
   };
+}
+
+/** The configuration loader's message for `env`, which must be refused (a ConfigError). */
+export function configProblems(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (e: unknown) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.message;
+  }
+  return assert.fail('expected a ConfigError');
 }

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MFA_POLICY_ROLES } from '@coffee/consortium';
-import { ConfigError, loadConfig, mfaRequiredRoles } from '../src/config.ts';
+import { loadConfig, mfaRequiredRoles } from '../src/config.ts';
+import { configProblems } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-mfa-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,15 +30,7 @@ const BASE: Record<string, string> = {
   SECRETS_DIR: join(dir, 'secrets'),
 };
 
-function problemsOf(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (e: unknown) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.message;
-  }
-  return assert.fail('expected a ConfigError');
-}
+const problemsOf = configProblems;
 
 describe('two-factor policy configuration', () => {
   it('refuses an unknown role and a step-up window out of range, naming the setting', () => {
