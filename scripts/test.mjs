@@ -5,9 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureInstalled } from './run.mjs';
+import { failureReport, gatewayErrors, tapFailures } from './test-failures.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 ensureInstalled();
@@ -116,9 +117,11 @@ const env = {
  * unit tests, then each integration file — the network from nothing first, then what runs on it.
  */
 const totals = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
+const failures = [];
 let status = 0;
 for (const [i, files] of [unit, ...integration.map((f) => [f])].entries()) {
   const tap = join(tmpdir(), `coffee-export-test-${process.pid}-${i}.tap`);
+  const startedAt = Date.now();
   const r = spawnSync(
     process.execPath,
     [
@@ -138,6 +141,13 @@ for (const [i, files] of [unit, ...integration.map((f) => [f])].entries()) {
   const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   for (const name of Object.keys(totals)) {
     totals[name] += Number(summary.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+  }
+  if (r.status !== 0) {
+    failures.push({
+      file: files.length === 1 ? relative(root, files[0]) : `unit tests (${files.length} files)`,
+      tests: tapFailures(summary),
+      gatewayErrors: gatewayErrors(join(root, '.run'), startedAt),
+    });
   }
 }
 // Whatever the tests left running (a test file may keep the network up for the next one) is stopped by pid.
@@ -160,5 +170,6 @@ if (existsSync(vitestJson)) {
   ui.skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
 const failed = totals.fail + totals.cancelled + ui.failed;
+if (failures.length > 0) console.log(failureReport(failures));
 console.log(`\n${totals.pass + ui.passed} passed, ${failed} failed, ${totals.skipped + ui.skipped} skipped`);
 process.exit(status !== 0 || vitest.status !== 0 ? 1 : 0);

@@ -502,7 +502,10 @@ describe('need-to-know confidentiality on the real stack', { timeout: 1_800_000 
             token: p.session.token,
           });
           const expected = !P.isExportReader(v) ? 403 : P.canReadDocument(v, f, type) ? 200 : 404;
-          if (r.status !== expected) mismatches.push(`${p.key} ${f.key} ${type}: ${r.status} != ${expected}`);
+          if (r.status !== expected)
+            mismatches.push(
+              `${p.key} ${f.key} ${type}: ${r.status} != ${expected}${r.status >= 500 ? ` ${r.bytes.toString().slice(0, 300)}` : ''}`,
+            );
           if (r.status === 200) {
             served++;
             if (!r.bytes.toString().includes(d.marker)) mismatches.push(`${p.key} ${type}: wrong bytes`);
