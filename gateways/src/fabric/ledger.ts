@@ -26,6 +26,7 @@ import type { Config } from '../config.ts';
 import { AppError, appErrorOf, fromFabricError } from '../errors.ts';
 import { GrpcStatus, grpcStatusOf, parseFabricError } from './chaincode-error.ts';
 import { newNodeCryptoSigner } from './signer.ts';
+import { ResubmitWindow } from './resubmit.ts';
 
 export const CHANNEL = 'coffee-export-channel';
 
@@ -54,9 +55,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export const ORDERING_RETRY_MS = 5_000;
 
-/** The first wait for a commit before the same signed transaction is submitted again (see #commitStatus). */
-const RESUBMIT_AFTER_MS = 3_000;
-
 export class Ledger {
   readonly #client: grpc.Client;
   readonly #gateways = new Map<string, { gateway: Gateway; certHash: string }>();
@@ -64,6 +62,8 @@ export class Ledger {
   readonly #maxMvccRetries: number;
   /** The highest block height seen at each org's peer (named endorsers must reach this org's). */
   readonly #heights = new Map<string, bigint>();
+  /** The first wait for a commit before the same signed transaction is submitted again (see #commitStatus). */
+  readonly #resubmit = new ResubmitWindow();
 
   constructor(peer: Config['peer'], deadlines: Config['deadlines'], opts: { maxMvccRetries?: number } = {}) {
     this.#client = new grpc.Client(peer.endpoint, grpc.credentials.createSsl(peer.tlsCaCert), {
@@ -236,17 +236,21 @@ export class Ledger {
   }
 
   /**
-   * Waits for the commit, in windows of growing length (3 s, 6 s, 12 s, … within the commit deadline). A window
+   * Waits for the commit, in windows of growing length (the first from ResubmitWindow: 1.5-3 s, then doubling,
+   * within the commit deadline). A window
    * without a commit may mean the transaction died with the orderer that took it (a Raft leader killed before it
    * replicated): the same signed transaction is submitted again. That never doubles its effect — peers invalidate a
    * second copy of a committed transaction id as DUPLICATE_TXID, and the status asked for is the first copy's.
    */
   async #commitStatus(tx: Transaction, submitted: SubmittedTransaction): Promise<Status> {
-    const deadline = Date.now() + this.#deadlines.commitMs;
+    const started = Date.now();
+    const deadline = started + this.#deadlines.commitMs;
     let current = submitted;
-    for (let window = RESUBMIT_AFTER_MS; ; window *= 2) {
+    for (let window = this.#resubmit.firstWait(); ; window *= 2) {
       try {
-        return await current.getStatus({ deadline: Math.min(deadline, Date.now() + window) });
+        const status = await current.getStatus({ deadline: Math.min(deadline, Date.now() + window) });
+        this.#resubmit.record(Date.now() - started);
+        return status;
       } catch (e: unknown) {
         if (!(e instanceof CommitStatusError) || Date.now() >= deadline) throw e;
         current = await this.#submitEndorsed(tx).catch(() => current);
