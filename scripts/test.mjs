@@ -99,9 +99,13 @@ const integration = [
   join(root, 'frontend/e2e/portal.integration.test.ts'),
   // Two-factor in chromium on a stack with MFA required by policy (its own run dir, .run/test-mfa, ports +12000).
   join(root, 'frontend/e2e/mfa.integration.test.ts'),
+  // Each org on its own address in a network namespace of its own (its own run dir, .run/test-netns, ports +6000).
+  join(root, 'network/test/netns.integration.test.ts'),
 ].filter((f) => existsSync(f));
 console.log('[test] browser for the portal end-to-end test …');
 sh('sh', [join(root, 'scripts/ensure-chromium.sh')]);
+// ip and ss for the netns topology test; not fatal here: without root that test says why it cannot run.
+spawnSync('sh', [join(root, 'scripts/ensure-iproute2.sh')], { cwd: root, stdio: 'inherit' });
 
 const runDir = process.env.COFFEE_RUN_DIR ?? join(root, '.run', 'test');
 mkdirSync(runDir, { recursive: true });

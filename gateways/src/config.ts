@@ -47,7 +47,8 @@ export interface EnrollmentCredentials {
 export interface Config {
   readonly mode: Mode;
   readonly org: OrgDefinition;
-  readonly host: '127.0.0.1';
+  /** The IPv4 address it listens on (HOST, default 127.0.0.1; the launcher's netns topology gives the org's own). */
+  readonly host: string;
   readonly port: number;
   /** iss and aud of this gateway's tokens. */
   readonly issuer: string;
@@ -180,6 +181,10 @@ const Schema = z.object({
   ORG: z.enum(ORG_IDS, { errorMap: () => ({ message: `must be one of ${ORG_IDS.join(', ')}` }) }),
   NODE_ENV: z.string().optional(),
   PORT: intFromEnv(1, 65535).optional(),
+  HOST: z
+    .string()
+    .regex(/^(\d{1,3}\.){3}\d{1,3}$/, 'must be an IPv4 address')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   DATABASE_URL: z
     .string()
@@ -458,7 +463,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     mode,
     org,
-    host: '127.0.0.1',
+    host: e.HOST ?? '127.0.0.1',
     port: e.PORT ?? org.defaultGatewayPort,
     issuer: `urn:coffee-export:gateway:${org.id}`,
     databaseUrl: e.DATABASE_URL!,

@@ -12,6 +12,7 @@ import { paths } from './paths.ts';
 import { run, waitFor } from './proc.ts';
 import { peerAdminEnv } from './nodes/fabric-nodes.ts';
 import { httpsGet } from './nodes/https.ts';
+import { hostAddress, ORDERERS } from './topology.ts';
 
 export const genesisBlock = (): string => join(paths.channelArtifacts, `${CHANNEL}.block`);
 
@@ -35,7 +36,7 @@ function osnadminArgs(i: number): string[] {
   const admin = join(cryptoPaths.ordererAdmin(), 'tls');
   return [
     '-o',
-    `127.0.0.1:${ordererPorts(i).admin}`,
+    `${hostAddress(ORDERERS)}:${ordererPorts(i).admin}`,
     '--ca-file',
     cryptoPaths.ordererTlsCaCert(),
     '--client-cert',
@@ -127,7 +128,7 @@ export function metric(page: string, name: string): number | undefined {
 export async function ordererMetrics(i: number): Promise<string> {
   const tls = join(cryptoPaths.orderer(i), 'tls');
   const admin = join(cryptoPaths.ordererAdmin(), 'tls');
-  const res = await httpsGet(`https://127.0.0.1:${ordererPorts(i).operations}/metrics`, {
+  const res = await httpsGet(`https://${hostAddress(ORDERERS)}:${ordererPorts(i).operations}/metrics`, {
     ca: join(tls, 'ca.crt'),
     cert: join(admin, 'client.crt'),
     key: join(admin, 'client.key'),

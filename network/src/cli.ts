@@ -35,6 +35,7 @@ import {
 } from './orgs.ts';
 import { launcherMode } from './mode.ts';
 import { REPO_ROOT, runDir } from './paths.ts';
+import { hostAddress, ORDERERS, topology } from './topology.ts';
 
 function printEndpoints(): void {
   const lines = [
@@ -42,12 +43,12 @@ function printEndpoints(): void {
     ...ordererIndexes().map(
       (i) =>
         `  orderer${i} (${ORDERER_ORG.mspId})`.padEnd(40) +
-        `grpcs://127.0.0.1:${ordererPorts(i).listen}  admin https://127.0.0.1:${ordererPorts(i).admin}  operations https://127.0.0.1:${ordererPorts(i).operations}`,
+        `grpcs://${hostAddress(ORDERERS)}:${ordererPorts(i).listen}  admin https://${hostAddress(ORDERERS)}:${ordererPorts(i).admin}  operations https://${hostAddress(ORDERERS)}:${ordererPorts(i).operations}`,
     ),
     ...PEER_ORGS.map(
       (o) =>
         `  ${o.id} (${o.mspId})`.padEnd(40) +
-        `peer grpcs://127.0.0.1:${peerPorts(o).listen}  CA https://127.0.0.1:${caPorts(o).listen}  operations https://127.0.0.1:${peerPorts(o).operations}`,
+        `peer grpcs://${hostAddress(o)}:${peerPorts(o).listen}  CA https://${hostAddress(o)}:${caPorts(o).listen}  operations https://${hostAddress(o)}:${peerPorts(o).operations}`,
     ),
     'logs: npm run network:logs -- <node>   status: npm run network:status',
   ];
@@ -178,7 +179,11 @@ function option(args: string[], name: string): string | undefined {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // The one mode switch (mode.ts): an unknown NODE_ENV stops every command but `down` with one line.
-  if (command !== 'down') launcherMode();
+  if (command !== 'down') {
+    launcherMode();
+    // COFFEE_TOPOLOGY (topology.ts): loopback (default) or netns; anything else is refused here.
+    topology();
+  }
   switch (command) {
     case 'up': {
       await up();

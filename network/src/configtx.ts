@@ -5,7 +5,16 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { cryptoPaths } from './crypto.ts';
-import { ORDERER_ORG, PEER_ORGS, ordererIndexes, ordererPorts, peerPorts } from './orgs.ts';
+import {
+  ORDERER_ORG,
+  PEER_ORGS,
+  ordererHost,
+  ordererIndexes,
+  ordererPorts,
+  peerHost,
+  peerPorts,
+} from './orgs.ts';
+import { endpointHost } from './topology.ts';
 
 /** Tuned for a 2-core machine; see docs/network.md ("Timing choices"). */
 export const TIMING = {
@@ -30,7 +39,10 @@ export function configtx(): string {
       Writers: sig(`OR('${ORDERER_ORG.mspId}.member')`),
       Admins: sig(`OR('${ORDERER_ORG.mspId}.admin')`),
     },
-    OrdererEndpoints: ordererIndexes().map((i) => `127.0.0.1:${ordererPorts(i).listen}`),
+    // Host names in the netns topology (topology.ts), 127.0.0.1 in loopback.
+    OrdererEndpoints: ordererIndexes().map(
+      (i) => `${endpointHost(ordererHost(i))}:${ordererPorts(i).listen}`,
+    ),
   };
   const peerOrgs = PEER_ORGS.map((org) => ({
     Name: org.mspId,
@@ -42,7 +54,7 @@ export function configtx(): string {
       Admins: sig(`OR('${org.mspId}.admin')`),
       Endorsement: sig(`OR('${org.mspId}.peer')`),
     },
-    AnchorPeers: [{ Host: '127.0.0.1', Port: peerPorts(org, 0).listen }],
+    AnchorPeers: [{ Host: endpointHost(peerHost(org, 0)), Port: peerPorts(org, 0).listen }],
   }));
 
   const profile = {
@@ -56,7 +68,7 @@ export function configtx(): string {
       OrdererType: 'etcdraft',
       EtcdRaft: {
         Consenters: ordererIndexes().map((i) => ({
-          Host: '127.0.0.1',
+          Host: endpointHost(ordererHost(i)),
           Port: ordererPorts(i).listen,
           ClientTLSCert: join(cryptoPaths.orderer(i), 'tls', 'server.crt'),
           ServerTLSCert: join(cryptoPaths.orderer(i), 'tls', 'server.crt'),

@@ -19,6 +19,7 @@ import {
 } from './orgs.ts';
 import { paths } from './paths.ts';
 import { run } from './proc.ts';
+import { extraSans, ORDERERS } from './topology.ts';
 
 const SANS = ['localhost', '127.0.0.1'];
 
@@ -33,14 +34,18 @@ export function cryptogenConfig(peerCount: number): string {
         Name: 'Orderer',
         Domain: ORDERER_ORG.domain,
         EnableNodeOUs: true,
-        Specs: ordererIndexes().map((i) => ({ Hostname: `orderer${i}`, SANS })),
+        // netns topology: the orderers' host address too (topology.ts; none in loopback).
+        Specs: ordererIndexes().map((i) => ({
+          Hostname: `orderer${i}`,
+          SANS: [...SANS, ...extraSans(ORDERERS)],
+        })),
       },
     ],
     PeerOrgs: PEER_ORGS.map((org) => ({
       Name: orgName(org),
       Domain: org.domain,
       EnableNodeOUs: true,
-      Template: { Count: peerCount, SANS },
+      Template: { Count: peerCount, SANS: [...SANS, ...extraSans(org)] },
       Users: { Count: 0 },
     })),
   });
@@ -88,13 +93,19 @@ export async function generateCrypto(bins: Binaries): Promise<boolean> {
  * Issues a TLS server+client certificate from the org's TLS CA (valid for 127.0.0.1 and localhost).
  * Returns the directory holding server.crt, server.key and ca.crt.
  */
-export async function issueTlsServerCert(org: PeerOrg, commonName: string): Promise<string> {
+export async function issueTlsServerCert(
+  org: PeerOrg,
+  commonName: string,
+  hostNames: readonly string[] = [],
+): Promise<string> {
   return issueServerCertificate({
     caCert: cryptoPaths.tlsCaCert(org),
     caKey: cryptoPaths.tlsCaKey(org),
     dir: cryptoPaths.tlsServer(org, commonName),
     organization: org.domain,
     commonName,
+    // netns topology: the server's host name and its org's host address (topology.ts; none in loopback).
+    altNames: extraSans(org, hostNames),
   });
 }
 
@@ -109,6 +120,8 @@ export async function issueServerCertificate(opts: {
   dir: string;
   organization: string;
   commonName: string;
+  /** More names: IPv4 addresses become IP SANs, anything else DNS SANs. */
+  altNames?: readonly string[];
 }): Promise<string> {
   const { dir, commonName } = opts;
   if (existsSync(join(dir, 'server.crt'))) return dir;
@@ -135,7 +148,10 @@ export async function issueServerCertificate(opts: {
     '-subj',
     `/O=${opts.organization}/CN=${commonName}`,
     '-addext',
-    `subjectAltName=DNS:${commonName},DNS:localhost,IP:127.0.0.1`,
+    `subjectAltName=${[commonName, 'localhost', '127.0.0.1', ...(opts.altNames ?? [])]
+      .filter((n, i, all) => all.indexOf(n) === i)
+      .map((n) => (/^\d+\.\d+\.\d+\.\d+$/.test(n) ? `IP:${n}` : `DNS:${n}`))
+      .join(',')}`,
     '-addext',
     'basicConstraints=critical,CA:FALSE',
     '-addext',

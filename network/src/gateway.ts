@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { cryptoPaths, keystoreKey } from './crypto.ts';
 import { CHAINCODES, CHANNEL, PEER_ORGS, peerPorts, type PeerOrg } from './orgs.ts';
 import { waitFor } from './proc.ts';
+import { hostAddress } from './topology.ts';
 
 export interface OrgConnection {
   readonly gateway: Gateway;
@@ -53,7 +54,7 @@ export function connectOrg(
 ): OrgConnection {
   const creds = grpc.credentials.createSsl(readFileSync(cryptoPaths.tlsCaCert(org)));
   // Peers' TLS certificates name localhost and 127.0.0.1; an IP is not a valid TLS server name (RFC 6066).
-  const client = new grpc.Client(`127.0.0.1:${peerPorts(org, peerIndex).listen}`, creds, {
+  const client = new grpc.Client(`${hostAddress(org)}:${peerPorts(org, peerIndex).listen}`, creds, {
     'grpc.ssl_target_name_override': 'localhost',
   });
   const gateway = connect({

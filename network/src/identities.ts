@@ -23,6 +23,7 @@ import { UserError } from './log.ts';
 import { caPorts, CHANNEL, type PeerOrg } from './orgs.ts';
 import { runDir } from './paths.ts';
 import { secrets } from './secrets.ts';
+import { hostAddress } from './topology.ts';
 import { connectOrg, identityCredentials, submitWithRetry } from './gateway.ts';
 
 export interface EnrolledIdentity {
@@ -42,7 +43,7 @@ const identitiesDir = (org: PeerOrg): string => join(runDir(), 'identities', org
 /** The org's CA over REST, trusting the org's TLS CA. */
 export function caClient(org: PeerOrg): FabricCaClient {
   return new FabricCaClient({
-    url: `https://127.0.0.1:${caPorts(org).listen}`,
+    url: `https://${hostAddress(org)}:${caPorts(org).listen}`,
     tlsCaCert: readFileSync(cryptoPaths.tlsCaCert(org)),
     caName: `ca-${org.id}`,
   });

@@ -18,6 +18,7 @@ import {
   type PeerOrg,
 } from './orgs.ts';
 import { REPO_ROOT } from './paths.ts';
+import { hostAddress, ORDERERS } from './topology.ts';
 import { run, running, stopProcess } from './proc.ts';
 import { peerAdminEnv } from './nodes/fabric-nodes.ts';
 import {
@@ -36,7 +37,13 @@ export interface CommittedDefinition {
 }
 
 function ordererArgs(): string[] {
-  return ['-o', `127.0.0.1:${ordererPorts(1).listen}`, '--tls', '--cafile', cryptoPaths.ordererTlsCaCert()];
+  return [
+    '-o',
+    `${hostAddress(ORDERERS)}:${ordererPorts(1).listen}`,
+    '--tls',
+    '--cafile',
+    cryptoPaths.ordererTlsCaCert(),
+  ];
 }
 
 export async function queryCommitted(bins: Binaries, name: string): Promise<CommittedDefinition | undefined> {
@@ -114,7 +121,7 @@ export async function approveAndCommit(
   );
   const endorsers = PEER_ORGS.flatMap((org) => [
     '--peerAddresses',
-    `127.0.0.1:${peerPorts(org).listen}`,
+    `${hostAddress(org)}:${peerPorts(org).listen}`,
     '--tlsRootCertFiles',
     cryptoPaths.tlsCaCert(org),
   ]);

@@ -21,6 +21,8 @@ import { assertProductionReady } from './mode.ts';
 import { runDir } from './paths.ts';
 import { secrets } from './secrets.ts';
 import { allRecords, isAlive, readRecord, running, stopProcess } from './proc.ts';
+import { ensureNamespaces, removeNamespaces } from './netns.ts';
+import { topology } from './topology.ts';
 
 export function fabricNodes(bins: Binaries): NodeHandle[] {
   const s = secrets();
@@ -46,6 +48,8 @@ export async function up(): Promise<UpResult> {
   const t0 = Date.now();
   // Production: every secret from the operator, none a development default (mode.ts), before anything starts.
   assertProductionReady();
+  // COFFEE_TOPOLOGY (topology.ts): an unknown value stops here, before anything is built or started.
+  const where = topology();
   const bins = await step('Fabric, Fabric CA and IPFS binaries', ensureBinaries);
   const nodes = fabricNodes(bins);
   const names = [...nodes.map((n) => n.name), ...chaincodeServerNames()];
@@ -53,6 +57,11 @@ export async function up(): Promise<UpResult> {
     info('the network is already running (npm run network:status for details)');
     return { alreadyRunning: true, fresh: false, chaincodes: [], seconds: 0 };
   }
+  // The netns topology's hosts (netns.ts) before anything names their addresses; nothing in loopback.
+  if (where === 'netns')
+    await step('hosts: one network namespace per org and one for the orderers', () =>
+      Promise.resolve(ensureNamespaces()),
+    );
   const fresh = await step('crypto material', () => generateCrypto(bins));
   await step('channel genesis block', () => createGenesisBlock(bins));
   await step(`start ${nodes.length} nodes (CAs, orderers, peers)`, async () => {
@@ -104,10 +113,15 @@ export async function down(opts: { purge?: boolean } = {}): Promise<DownResult> 
   for (let g = 0; g < STOP_GROUPS.length; g++) {
     const batch = records.filter((r) => group(r.name) === g);
     const results = await Promise.all(
-      batch.map(async (r) => ((await stopProcess(r.name, 15_000, STOP_SIGNAL[r.name])) ? r.name : undefined)),
+      batch.map(async (r) =>
+        (await stopProcess(r.name, 15_000, STOP_SIGNAL[r.name.split('.')[0]!])) ? r.name : undefined,
+      ),
     );
     stopped.push(...results.filter((n): n is string => n !== undefined));
   }
+  // The netns topology's namespaces, veths, bridge and hosts files, as runDir()/netns.json names them.
+  const removed = removeNamespaces();
+  if (removed.length > 0) info(`removed the netns hosts: ${removed.join(', ')}`);
   if (opts.purge) rmSync(runDir(), { recursive: true, force: true });
   return { stopped };
 }

@@ -110,7 +110,8 @@ export const CHAINCODES: readonly ChaincodeSpec[] = [
 export const ENDORSEMENT_POLICY = '/Channel/Application/Endorsement';
 
 /**
- * Port layout inside an org's block of 100 ports (portBase + offset), all on 127.0.0.1:
+ * Port layout inside an org's block of 100 ports (portBase + offset), all on 127.0.0.1 (on the org's own address in
+ * the netns topology: topology.ts):
  *   peerN: listen +1+10N, chaincode callback +2+10N, operations +3+10N
  *   CA: +4, CA operations +5
  *   chaincode servers: +20 (coffee-export), +21 (user-management)

@@ -8,6 +8,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { paths } from './paths.ts';
 import { UserError } from './log.ts';
+import { ensureNamespaces } from './netns.ts';
+import { namespaceOf, wrapCommand, type HostKey } from './topology.ts';
 
 export interface ProcessRecord {
   name: string;
@@ -111,6 +113,11 @@ export interface StartOptions {
   cwd?: string;
   /** Ports the process will listen on, checked before start so a clash is reported by name. */
   ports?: { port: number; what: string }[];
+  /**
+   * The host the process belongs to (an org id or 'orderers'; topology.ts): in the netns topology it runs inside
+   * that host's namespace (`ip netns exec`, which execs in place: the recorded pid is the node's own).
+   */
+  host?: HostKey;
 }
 
 export async function assertPortFree(port: number, what: string): Promise<void> {
@@ -135,14 +142,19 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
 export async function startProcess(opts: StartOptions): Promise<ProcessRecord> {
   const existing = running(opts.name);
   if (existing) return existing;
-  for (const p of opts.ports ?? []) {
-    await assertPortFree(p.port, p.what);
-  }
+  const namespace = opts.host === undefined ? undefined : namespaceOf(opts.host);
+  // Ports inside a namespace this run created are free but for its own nodes (`running` above).
+  if (namespace === undefined) for (const p of opts.ports ?? []) await assertPortFree(p.port, p.what);
+  else ensureNamespaces();
+  const { command, args } =
+    namespace === undefined
+      ? { command: opts.command, args: opts.args }
+      : wrapCommand(namespace, opts.command, opts.args);
   mkdirSync(paths.logs, { recursive: true });
   mkdirSync(paths.pids, { recursive: true });
   const log = logFile(opts.name);
   const fd = openSync(log, 'a');
-  const child = spawn(opts.command, opts.args, {
+  const child = spawn(command, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     detached: true,
@@ -162,7 +174,7 @@ export async function startProcess(opts: StartOptions): Promise<ProcessRecord> {
     name: opts.name,
     pid,
     startTicks,
-    command: [opts.command, ...opts.args],
+    command: [command, ...args],
     logFile: log,
     startedAt: new Date().toISOString(),
   };

@@ -271,7 +271,7 @@ async function killMidBlock(orgId: string): Promise<MidBlockKill> {
  * The org's read model against the ledger for these exports: each has one row with the ledger's status and last
  * transaction, and one event per committed version of the record (its history); no transaction projected twice.
  */
-async function readModelMatchesLedger(
+export async function readModelMatchesLedger(
   orgId: string,
   exportIds: readonly string[],
   reader: Session,

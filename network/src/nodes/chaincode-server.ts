@@ -12,6 +12,7 @@ import { chaincodePort, type ChaincodeSpec, type PeerOrg } from '../orgs.ts';
 import { paths, profiling, REPO_ROOT } from '../paths.ts';
 import { run, startProcess, waitFor, logFile, type ProcessRecord } from '../proc.ts';
 import { connect } from 'node:net';
+import { chaincodeHostName, endpointHost, hostAddress } from '../topology.ts';
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -127,11 +128,14 @@ export async function packageFor(
   const file = join(dir, `${label}.tar.gz`);
   if (!existsSync(file)) {
     const peerTls = join(cryptoPaths.peer(org, 0), 'tls');
-    const serverTls = await issueTlsServerCert(org, `${cc.name}.cc.${org.domain}`);
+    const serverTls = await issueTlsServerCert(org, `${cc.name}.cc.${org.domain}`, [
+      chaincodeHostName(org, cc.name),
+    ]);
     const src = join(dir, 'src');
     mkdirSync(src, { recursive: true });
     const connection = {
-      address: `127.0.0.1:${chaincodePort(org, cc)}`,
+      // The peer dials it by host name in the netns topology (its namespace's hosts file), else 127.0.0.1.
+      address: `${endpointHost(chaincodeHostName(org, cc.name))}:${chaincodePort(org, cc)}`,
       dial_timeout: '10s',
       tls_required: true,
       client_auth_required: true,
@@ -172,7 +176,7 @@ export async function startChaincodeServer(
         : []),
       cli,
       'server',
-      `--chaincode-address=127.0.0.1:${port}`,
+      `--chaincode-address=${hostAddress(org)}:${port}`,
       `--chaincode-id=${packageId}`,
       `--chaincode-tls-cert-file=${join(tls, 'server.crt')}`,
       `--chaincode-tls-key-file=${join(tls, 'server.key')}`,
@@ -188,14 +192,15 @@ export async function startChaincodeServer(
       NODE_ENV: 'production',
     },
     ports: [{ port, what: `${name} chaincode server` }],
+    host: org.id,
   });
-  await waitFor(name, () => tcpOpen(port), 20_000, logFile(name));
+  await waitFor(name, () => tcpOpen(port, hostAddress(org)), 20_000, logFile(name));
   return rec;
 }
 
-function tcpOpen(port: number): Promise<boolean> {
+function tcpOpen(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
+    const s = connect(port, host);
     s.once('connect', () => {
       s.destroy();
       resolve(true);

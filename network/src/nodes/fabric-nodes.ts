@@ -11,6 +11,7 @@ import {
   caPorts,
   ordererName,
   ordererPorts,
+  peerHost,
   peerName,
   peerPorts,
   peersPerOrg,
@@ -20,6 +21,7 @@ import { paths, profiling } from '../paths.ts';
 import { UserError } from '../log.ts';
 import { logFile, run, running, startProcess, waitFor, type ProcessRecord } from '../proc.ts';
 import { healthy, type TlsFiles } from './https.ts';
+import { endpointHost, hostAddress, ORDERERS } from '../topology.ts';
 
 export interface NodeHandle {
   readonly name: string;
@@ -55,10 +57,12 @@ export function ordererNode(bins: Binaries, i: number): NodeHandle {
   const dir = cryptoPaths.orderer(i);
   const tls = join(dir, 'tls');
   const data = join(paths.data, name);
-  const opsUrl = `https://127.0.0.1:${ports.operations}`;
+  // The ordering service's host (topology.ts): 127.0.0.1, or its namespace's address.
+  const addr = hostAddress(ORDERERS);
+  const opsUrl = `https://${addr}:${ports.operations}`;
   const env: NodeJS.ProcessEnv = {
     ...base(bins),
-    ORDERER_GENERAL_LISTENADDRESS: '127.0.0.1',
+    ORDERER_GENERAL_LISTENADDRESS: addr,
     ORDERER_GENERAL_LISTENPORT: String(ports.listen),
     ORDERER_GENERAL_LOCALMSPID: ORDERER_ORG.mspId,
     ORDERER_GENERAL_LOCALMSPDIR: join(dir, 'msp'),
@@ -75,14 +79,14 @@ export function ordererNode(bins: Binaries, i: number): NodeHandle {
     ORDERER_GENERAL_CLUSTER_RPCTIMEOUT: '2s',
     ORDERER_GENERAL_BOOTSTRAPMETHOD: 'none',
     ORDERER_CHANNELPARTICIPATION_ENABLED: 'true',
-    ORDERER_ADMIN_LISTENADDRESS: `127.0.0.1:${ports.admin}`,
+    ORDERER_ADMIN_LISTENADDRESS: `${addr}:${ports.admin}`,
     ORDERER_ADMIN_TLS_ENABLED: 'true',
     ORDERER_ADMIN_TLS_CERTIFICATE: join(tls, 'server.crt'),
     ORDERER_ADMIN_TLS_PRIVATEKEY: join(tls, 'server.key'),
     ORDERER_ADMIN_TLS_ROOTCAS: `[${join(tls, 'ca.crt')}]`,
     ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED: 'true',
     ORDERER_ADMIN_TLS_CLIENTROOTCAS: `[${join(tls, 'ca.crt')}]`,
-    ORDERER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${ports.operations}`,
+    ORDERER_OPERATIONS_LISTENADDRESS: `${addr}:${ports.operations}`,
     ORDERER_OPERATIONS_TLS_ENABLED: 'true',
     ORDERER_OPERATIONS_TLS_CERTIFICATE: join(tls, 'server.crt'),
     ORDERER_OPERATIONS_TLS_PRIVATEKEY: join(tls, 'server.key'),
@@ -93,7 +97,7 @@ export function ordererNode(bins: Binaries, i: number): NodeHandle {
     ...(profiling() || process.env.COFFEE_ORDERER_PPROF === '1'
       ? {
           ORDERER_GENERAL_PROFILE_ENABLED: 'true',
-          ORDERER_GENERAL_PROFILE_ADDRESS: `127.0.0.1:${ports.operations + 5}`,
+          ORDERER_GENERAL_PROFILE_ADDRESS: `${addr}:${ports.operations + 5}`,
         }
       : {}),
     ORDERER_FILELEDGER_LOCATION: join(data, 'ledger'),
@@ -119,6 +123,7 @@ export function ordererNode(bins: Binaries, i: number): NodeHandle {
         command: bins.paths.orderer,
         args: [],
         env,
+        host: ORDERERS,
         ports: [
           { port: ports.listen, what: `${name} listener` },
           { port: ports.admin, what: `${name} admin` },
@@ -137,7 +142,7 @@ export function peerAdminEnv(bins: Binaries, org: PeerOrg, index = 0): NodeJS.Pr
     CORE_PEER_TLS_ENABLED: 'true',
     CORE_PEER_LOCALMSPID: org.mspId,
     CORE_PEER_MSPCONFIGPATH: join(cryptoPaths.admin(org), 'msp'),
-    CORE_PEER_ADDRESS: `127.0.0.1:${peerPorts(org, index).listen}`,
+    CORE_PEER_ADDRESS: `${hostAddress(org)}:${peerPorts(org, index).listen}`,
     CORE_PEER_TLS_ROOTCERT_FILE: cryptoPaths.tlsCaCert(org),
     CORE_PEER_CLIENT_CONNTIMEOUT: '10s',
   };
@@ -149,17 +154,22 @@ export function peerNode(bins: Binaries, org: PeerOrg, index = 0): NodeHandle {
   const dir = cryptoPaths.peer(org, index);
   const tls = join(dir, 'tls');
   const data = join(paths.data, name);
-  const opsUrl = `https://127.0.0.1:${ports.operations}`;
-  const self = `127.0.0.1:${ports.listen}`;
+  // The org's host (topology.ts): it listens on 127.0.0.1 or its namespace's address; other peers know it by
+  // that address (loopback) or by its host name (netns, resolved from the namespace's hosts file).
+  const addr = hostAddress(org);
+  const opsUrl = `https://${addr}:${ports.operations}`;
+  const self = `${endpointHost(peerHost(org, index))}:${ports.listen}`;
   // Gossip bootstrap: the org's other peer when there are two, else itself (the anchor peer does the rest).
-  const bootstrap = peersPerOrg() > 1 ? `127.0.0.1:${peerPorts(org, index === 0 ? 1 : 0).listen}` : self;
+  const other = index === 0 ? 1 : 0;
+  const bootstrap =
+    peersPerOrg() > 1 ? `${endpointHost(peerHost(org, other))}:${peerPorts(org, other).listen}` : self;
   const env: NodeJS.ProcessEnv = {
     ...base(bins),
     CORE_PEER_ID: `peer${index}.${org.domain}`,
     CORE_PEER_ADDRESS: self,
-    CORE_PEER_LISTENADDRESS: self,
-    CORE_PEER_CHAINCODEADDRESS: `127.0.0.1:${ports.chaincode}`,
-    CORE_PEER_CHAINCODELISTENADDRESS: `127.0.0.1:${ports.chaincode}`,
+    CORE_PEER_LISTENADDRESS: `${addr}:${ports.listen}`,
+    CORE_PEER_CHAINCODEADDRESS: `${addr}:${ports.chaincode}`,
+    CORE_PEER_CHAINCODELISTENADDRESS: `${addr}:${ports.chaincode}`,
     CORE_PEER_GOSSIP_BOOTSTRAP: bootstrap,
     CORE_PEER_GOSSIP_EXTERNALENDPOINT: self,
     // Gossip timings for a one-machine network (defaults are tuned for WANs): peers started together find each
@@ -181,7 +191,7 @@ export function peerNode(bins: Binaries, org: PeerOrg, index = 0): NodeHandle {
     CORE_PEER_FILESYSTEMPATH: join(data, 'ledger'),
     CORE_LEDGER_SNAPSHOTS_ROOTDIR: join(data, 'snapshots'),
     CORE_LEDGER_STATE_STATEDATABASE: 'goleveldb',
-    CORE_OPERATIONS_LISTENADDRESS: `127.0.0.1:${ports.operations}`,
+    CORE_OPERATIONS_LISTENADDRESS: `${addr}:${ports.operations}`,
     CORE_OPERATIONS_TLS_ENABLED: 'true',
     CORE_OPERATIONS_TLS_CERT_FILE: join(tls, 'server.crt'),
     CORE_OPERATIONS_TLS_KEY_FILE: join(tls, 'server.key'),
@@ -201,7 +211,7 @@ export function peerNode(bins: Binaries, org: PeerOrg, index = 0): NodeHandle {
     ...(profiling()
       ? {
           CORE_PEER_PROFILE_ENABLED: 'true',
-          CORE_PEER_PROFILE_LISTENADDRESS: `127.0.0.1:${ports.operations + 3}`,
+          CORE_PEER_PROFILE_LISTENADDRESS: `${addr}:${ports.operations + 3}`,
         }
       : {}),
   };
@@ -224,6 +234,7 @@ export function peerNode(bins: Binaries, org: PeerOrg, index = 0): NodeHandle {
         command: bins.paths.peer,
         args: ['node', 'start'],
         env,
+        host: org.id,
         ports: [
           { port: ports.listen, what: `${name} listener` },
           { port: ports.chaincode, what: `${name} chaincode listener` },
@@ -256,20 +267,21 @@ export function caNode(bins: Binaries, org: PeerOrg, adminPassword: string): Nod
   const ports = caPorts(org);
   const home = join(paths.data, name);
   const tls = cryptoPaths.tlsServer(org, `ca.${org.domain}`);
-  const opsUrl = `https://127.0.0.1:${ports.operations}`;
+  const addr = hostAddress(org);
+  const opsUrl = `https://${addr}:${ports.operations}`;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     FABRIC_CA_HOME: home,
     FABRIC_CA_SERVER_CA_NAME: `ca-${org.id}`,
-    FABRIC_CA_SERVER_ADDRESS: '127.0.0.1',
+    FABRIC_CA_SERVER_ADDRESS: addr,
     FABRIC_CA_SERVER_PORT: String(ports.listen),
     FABRIC_CA_SERVER_CA_CERTFILE: cryptoPaths.caCert(org),
     FABRIC_CA_SERVER_CA_KEYFILE: cryptoPaths.caKey(org),
     FABRIC_CA_SERVER_TLS_ENABLED: 'true',
     FABRIC_CA_SERVER_TLS_CERTFILE: join(tls, 'server.crt'),
     FABRIC_CA_SERVER_TLS_KEYFILE: join(tls, 'server.key'),
-    FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${ports.operations}`,
+    FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: `${addr}:${ports.operations}`,
     FABRIC_CA_SERVER_OPERATIONS_TLS_ENABLED: 'true',
     FABRIC_CA_SERVER_OPERATIONS_TLS_CERT_FILE: join(tls, 'server.crt'),
     FABRIC_CA_SERVER_OPERATIONS_TLS_KEY_FILE: join(tls, 'server.key'),
@@ -298,6 +310,7 @@ export function caNode(bins: Binaries, org: PeerOrg, adminPassword: string): Nod
         command: bins.paths['fabric-ca-server'],
         args: ['start'],
         env: startEnv,
+        host: org.id,
         ports: [
           { port: ports.listen, what: `${name} listener` },
           { port: ports.operations, what: `${name} operations` },

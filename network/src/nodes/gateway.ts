@@ -30,6 +30,7 @@ import { secrets } from '../secrets.ts';
 import { portalProxySecret } from '../portal-proxy.ts';
 import { gatewayTlsFiles, webTlsPaths, writeCaBundle } from '../web-tls.ts';
 import { httpsGet } from './https.ts';
+import { hostAddress, netnsMode } from '../topology.ts';
 import { ipfsApiUrl } from './ipfs.ts';
 import { databaseUrl, postgresPassword } from './postgres.ts';
 
@@ -82,7 +83,7 @@ export function gatewayPort(org: PeerOrg, env: NodeJS.ProcessEnv = process.env):
 
 /** HTTPS, with the certificate the org's TLS CA issued (web-tls.ts). */
 export function gatewayUrl(org: PeerOrg, env: NodeJS.ProcessEnv = process.env): string {
-  return `https://127.0.0.1:${gatewayPort(org, env)}`;
+  return `https://${hostAddress(org)}:${gatewayPort(org, env)}`;
 }
 
 /** The gateway's directory: its configuration file, the org admin's and registrar's files, its development secrets. */
@@ -159,12 +160,15 @@ export async function gatewaySettings(
     });
   const settings: GatewaySettings = {
     ORG: org.id,
+    // The org's host (topology.ts): 127.0.0.1, or its namespace's address in the netns topology. Endpoints are
+    // addresses, so the gateway's tools run from the launcher's (root) namespace with the same file.
+    ...(netnsMode(env) ? { HOST: hostAddress(org) } : {}),
     PORT: String(gatewayPort(org, env)),
-    PEER_ENDPOINT: `127.0.0.1:${peerPorts(org).listen}`,
+    PEER_ENDPOINT: `${hostAddress(org)}:${peerPorts(org).listen}`,
     PEER_TLS_CA_FILE: cryptoPaths.tlsCaCert(org),
     // Peers' TLS certificates name localhost and 127.0.0.1; an IP is not a valid TLS server name (RFC 6066).
     PEER_HOST_ALIAS: 'localhost',
-    CA_URL: `https://127.0.0.1:${caPorts(org).listen}`,
+    CA_URL: `https://${hostAddress(org)}:${caPorts(org).listen}`,
     // The CA server's TLS certificate is issued by the org's TLS CA (crypto.ts).
     CA_TLS_CA_FILE: cryptoPaths.tlsCaCert(org),
     CA_NAME: `ca-${org.id}`,
@@ -231,7 +235,8 @@ export async function startGateway(org: PeerOrg, overrides: GatewaySettings = {}
   const port = gatewayPort(org);
   let rec = running(name);
   if (!rec) {
-    await waitPortFree(port, `gateway of ${org.id}`);
+    // (On loopback only: in the netns topology the port is in the org's own namespace.)
+    if (!netnsMode()) await waitPortFree(port, `gateway of ${org.id}`);
     const file = writeGatewayConfig(org, await gatewaySettings(org, overrides));
     rec = await startProcess({
       name,
@@ -240,6 +245,7 @@ export async function startGateway(org: PeerOrg, overrides: GatewaySettings = {}
       cwd: REPO_ROOT,
       env: gatewayProcessEnv(file),
       ports: [{ port, what: `gateway of ${org.id}` }],
+      host: org.id,
     });
   }
   const url = gatewayUrl(org);

@@ -1,8 +1,9 @@
 /**
  * One kubo (IPFS) node per org, joined in a private swarm: one swarm key (runDir()/ipfs-swarm.key, 0600) copied
  * into every repo, LIBP2P_FORCE_PNET=1 (refuse to start without it), no bootstrap peers, no public routing,
- * MDNS and AutoConf off, RPC API and swarm on 127.0.0.1 only, HTTP gateway disabled. The nodes keep each
- * other connected through Peering.Peers, so any org's node fetches a document another org added.
+ * MDNS and AutoConf off, RPC API and swarm on 127.0.0.1 only (the org's address in the netns topology: topology.ts),
+ * HTTP gateway disabled. The nodes keep each other connected through Peering.Peers, so any org's node fetches a
+ * document another org added.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { info } from '../log.ts';
 import { PEER_ORGS, ipfsPorts, type PeerOrg } from '../orgs.ts';
 import { paths, runDir } from '../paths.ts';
 import { logFile, run, running, startProcess, stopProcess, waitFor } from '../proc.ts';
+import { hostAddress } from '../topology.ts';
 
 export const ipfsNodeName = (org: PeerOrg): string => `ipfs.${org.id}`;
 export const ipfsRepo = (org: PeerOrg): string => join(paths.data, `ipfs.${org.id}`);
@@ -20,7 +22,8 @@ const swarmKeyFile = (): string => join(runDir(), 'ipfs-swarm.key');
 /** The org's kubo RPC API base URL (what kubo-rpc-client takes). IPFS_API_URL_<ORG_ID> overrides. */
 export function ipfsApiUrl(org: PeerOrg, env: NodeJS.ProcessEnv = process.env): string {
   return (
-    env[`IPFS_API_URL_${org.id.toUpperCase().replace(/-/g, '_')}`] ?? `http://127.0.0.1:${ipfsPorts(org).api}`
+    env[`IPFS_API_URL_${org.id.toUpperCase().replace(/-/g, '_')}`] ??
+    `http://${hostAddress(org)}:${ipfsPorts(org).api}`
   );
 }
 
@@ -59,13 +62,15 @@ async function initRepo(ipfs: string, org: PeerOrg): Promise<void> {
 async function configure(ipfs: string, org: PeerOrg): Promise<void> {
   const env = ipfsEnv(org);
   const ports = ipfsPorts(org);
+  // The org's host (topology.ts): 127.0.0.1, or its namespace's address; peers are dialled by address.
+  const addr = hostAddress(org);
   const set = (key: string, value: unknown): Promise<unknown> =>
     run(ipfs, ['config', '--json', key, JSON.stringify(value)], { env });
   await run(ipfs, ['bootstrap', 'rm', '--all'], { env });
-  await set('Addresses.API', `/ip4/127.0.0.1/tcp/${ports.api}`);
+  await set('Addresses.API', `/ip4/${addr}/tcp/${ports.api}`);
   await set('Addresses.Gateway', []);
-  await set('Addresses.Swarm', [`/ip4/127.0.0.1/tcp/${ports.swarm}`]);
-  await set('Addresses.Announce', [`/ip4/127.0.0.1/tcp/${ports.swarm}`]);
+  await set('Addresses.Swarm', [`/ip4/${addr}/tcp/${ports.swarm}`]);
+  await set('Addresses.Announce', [`/ip4/${addr}/tcp/${ports.swarm}`]);
   await set('AutoConf.Enabled', false);
   await set('AutoTLS.Enabled', false);
   await set('Discovery.MDNS.Enabled', false);
@@ -83,7 +88,7 @@ async function configure(ipfs: string, org: PeerOrg): Promise<void> {
     'Peering.Peers',
     PEER_ORGS.filter((o) => o.id !== org.id).map((o) => ({
       ID: peerId(o),
-      Addrs: [`/ip4/127.0.0.1/tcp/${ipfsPorts(o).swarm}`],
+      Addrs: [`/ip4/${hostAddress(o)}/tcp/${ipfsPorts(o).swarm}`],
     })),
   );
 }
@@ -115,6 +120,7 @@ export async function ensureIpfs(
     command: ipfs,
     args: ['daemon', '--migrate=false'],
     env: ipfsEnv(org),
+    host: org.id,
     ports: [
       { port: ports.api, what: `IPFS RPC API of ${org.id}` },
       { port: ports.swarm, what: `IPFS swarm of ${org.id}` },
@@ -133,7 +139,7 @@ export async function connectPeers(org: PeerOrg): Promise<number> {
   let connected = 0;
   for (const o of PEER_ORGS) {
     if (o.id === org.id || !running(ipfsNodeName(o))) continue;
-    const addr = `/ip4/127.0.0.1/tcp/${ipfsPorts(o).swarm}/p2p/${peerId(o)}`;
+    const addr = `/ip4/${hostAddress(o)}/tcp/${ipfsPorts(o).swarm}/p2p/${peerId(o)}`;
     try {
       const res = await fetch(`${ipfsApiUrl(org)}/api/v0/swarm/connect?arg=${encodeURIComponent(addr)}`, {
         method: 'POST',

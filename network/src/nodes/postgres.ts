@@ -7,10 +7,22 @@
  * instead; then this server is not needed for that org.
  *
  * initdb/postgres refuse to run as root: as root they run as `nobody`, owning only the data directory.
+ *
+ * In the netns topology (topology.ts) each org has a server of its own instead: `postgres.<org>`, in the org's
+ * namespace at its address, holding only that org's database (same login role and password).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -19,6 +31,7 @@ import { launcherMode } from '../mode.ts';
 import { PEER_ORGS, portOffset } from '../orgs.ts';
 import { paths, runDir } from '../paths.ts';
 import { logFile, running, startProcess, stopProcess, waitFor } from '../proc.ts';
+import { addressPlan, hostAddress, LOOPBACK, netnsMode } from '../topology.ts';
 
 export const POSTGRES_NODE = 'postgres';
 export const PG_USER = 'coffee';
@@ -66,7 +79,9 @@ export function postgresPassword(env: NodeJS.ProcessEnv = process.env): string {
 export function databaseUrl(orgId: string, env: NodeJS.ProcessEnv = process.env): string {
   const override = env[`DATABASE_URL_${orgId.toUpperCase().replace(/-/g, '_')}`];
   if (override) return override;
-  return `postgres://${PG_USER}:${encodeURIComponent(postgresPassword(env))}@127.0.0.1:${postgresPort(env)}/${databaseName(orgId)}`;
+  // The org's own server in the netns topology (in its namespace, at its host's address), else the shared one.
+  const host = hostAddress(orgId);
+  return `postgres://${PG_USER}:${encodeURIComponent(postgresPassword(env))}@${host}:${postgresPort(env)}/${databaseName(orgId)}`;
 }
 
 function nativeDir(): string {
@@ -142,9 +157,9 @@ function runChecked(cmd: string, args: string[], as: RunAs, env: NodeJS.ProcessE
   });
 }
 
-function portOpen(port: number): Promise<boolean> {
+function portOpen(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => {
+    const s = connect({ host, port }, () => {
       s.end();
       resolve(true);
     });
@@ -158,14 +173,46 @@ export interface PostgresHandle {
   databases: string[];
 }
 
-/** Starts (or finds running) the project's PostgreSQL server and creates every org's database. */
+/**
+ * One server: the shared one (loopback topology: every org's database on 127.0.0.1), or one org's own in the netns
+ * topology (in its namespace, at its host's address, only its database; topology.ts).
+ */
+interface PostgresServer {
+  readonly name: string;
+  readonly dir: string;
+  readonly host: string;
+  readonly hostKey?: string;
+  readonly orgIds: readonly string[];
+}
+
+function postgresServers(): PostgresServer[] {
+  if (!netnsMode())
+    return [{ name: POSTGRES_NODE, dir: dataDir(), host: LOOPBACK, orgIds: PEER_ORGS.map((o) => o.id) }];
+  return PEER_ORGS.map((o) => ({
+    name: `${POSTGRES_NODE}.${o.id}`,
+    dir: join(paths.data, `${POSTGRES_NODE}.${o.id}`),
+    host: hostAddress(o),
+    hostKey: o.id,
+    orgIds: [o.id],
+  }));
+}
+
+/**
+ * Starts (or finds running) the project's PostgreSQL server and creates every org's database; in the netns
+ * topology, one server per org (the handle then names the first one; every org's is running).
+ */
 export async function ensurePostgres(): Promise<PostgresHandle> {
+  const handles = await Promise.all(postgresServers().map((s) => ensureServer(s)));
+  return { ...handles[0]!, databases: handles.flatMap((h) => h.databases) };
+}
+
+async function ensureServer(server: PostgresServer): Promise<PostgresHandle> {
   const native = nativeDir();
   hydrateSymlinks(native);
   const port = postgresPort();
   const password = postgresPassword();
   const as = runAs();
-  const dir = dataDir();
+  const dir = server.dir;
   const env = { ...process.env, LD_LIBRARY_PATH: join(native, 'lib'), LC_ALL: 'C', LANG: 'C' };
   if (!existsSync(join(dir, 'PG_VERSION'))) {
     // Parents stay traversable (0755) for `nobody`; only the data directory itself is private.
@@ -175,7 +222,7 @@ export async function ensurePostgres(): Promise<PostgresHandle> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
     if (as.uid !== undefined) chownSync(dir, as.uid, as.gid!);
-    const pwFile = join(dir, '..', `.pgpass-init-${process.pid}`);
+    const pwFile = join(dir, '..', `.pgpass-init-${process.pid}-${server.name}`);
     writeFileSync(pwFile, password, { mode: 0o600 });
     if (as.uid !== undefined) chownSync(pwFile, as.uid, as.gid!);
     try {
@@ -189,8 +236,11 @@ export async function ensurePostgres(): Promise<PostgresHandle> {
     } finally {
       spawnSync('rm', ['-f', pwFile]);
     }
+    // Clients come from the other hosts of the subnet (the gateway's own address, the launcher at the bridge's).
+    if (server.hostKey !== undefined)
+      appendFileSync(join(dir, 'pg_hba.conf'), `host all ${PG_USER} ${addressPlan().subnet} scram-sha-256\n`);
   }
-  let rec = running(POSTGRES_NODE);
+  let rec = running(server.name);
   if (!rec) {
     const pgArgs = [
       '-D',
@@ -198,7 +248,7 @@ export async function ensurePostgres(): Promise<PostgresHandle> {
       '-p',
       String(port),
       '-c',
-      'listen_addresses=127.0.0.1',
+      `listen_addresses=${server.host}`,
       '-c',
       'unix_socket_directories=',
       '-c',
@@ -211,26 +261,28 @@ export async function ensurePostgres(): Promise<PostgresHandle> {
         ? [postgres, pgArgs]
         : ['setpriv', [`--reuid=${as.uid}`, `--regid=${as.gid}`, '--clear-groups', postgres, ...pgArgs]];
     rec = await startProcess({
-      name: POSTGRES_NODE,
+      name: server.name,
       command,
       args,
       env,
       ports: [{ port, what: 'PostgreSQL' }],
+      ...(server.hostKey !== undefined ? { host: server.hostKey } : {}),
     });
   }
-  await waitFor('PostgreSQL', () => portOpen(port), 30_000, logFile(POSTGRES_NODE));
-  const databases = await createDatabases(port, password);
+  const what = server.hostKey === undefined ? 'PostgreSQL' : `PostgreSQL of ${server.hostKey}`;
+  await waitFor(what, () => portOpen(port, server.host), 30_000, logFile(server.name));
+  const databases = await createDatabases(server, port, password);
   return { port, pid: rec.pid, databases };
 }
 
-async function createDatabases(port: number, password: string): Promise<string[]> {
+async function createDatabases(server: PostgresServer, port: number, password: string): Promise<string[]> {
   const { default: pg } = await import('pg');
-  const names = PEER_ORGS.map((o) => databaseName(o.id));
+  const names = server.orgIds.map((id) => databaseName(id));
   let client: import('pg').Client | undefined;
   await waitFor(
     'PostgreSQL accepting logins',
     async () => {
-      const c = new pg.Client({ host: '127.0.0.1', port, user: PG_USER, password, database: 'postgres' });
+      const c = new pg.Client({ host: server.host, port, user: PG_USER, password, database: 'postgres' });
       try {
         await c.connect();
         client = c;
@@ -241,7 +293,7 @@ async function createDatabases(port: number, password: string): Promise<string[]
       }
     },
     30_000,
-    logFile(POSTGRES_NODE),
+    logFile(server.name),
   );
   try {
     const existing = await client!.query<{ datname: string }>('SELECT datname FROM pg_database');
@@ -260,7 +312,12 @@ async function createDatabases(port: number, password: string): Promise<string[]
  * shutdown that waits for every client to leave, and the gateways' pools never leave.
  */
 export async function stopPostgres(): Promise<boolean> {
-  const rec = running(POSTGRES_NODE);
+  const stopped = await Promise.all(postgresServers().map((s) => stopServer(s.name)));
+  return stopped.some(Boolean);
+}
+
+async function stopServer(name: string): Promise<boolean> {
+  const rec = running(name);
   if (rec) {
     try {
       process.kill(rec.pid, 'SIGINT');
@@ -268,7 +325,7 @@ export async function stopPostgres(): Promise<boolean> {
       // already gone
     }
     const deadline = Date.now() + 15_000;
-    while (running(POSTGRES_NODE) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (running(name) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
-  return (await stopProcess(POSTGRES_NODE, 15_000)) || rec !== undefined;
+  return (await stopProcess(name, 15_000)) || rec !== undefined;
 }
