@@ -20,7 +20,7 @@ import { cacheDir, paths } from './paths.ts';
 import { info, UserError } from './log.ts';
 import { run } from './proc.ts';
 
-interface BinarySpec {
+export interface BinarySpec {
   readonly name: string;
   readonly pkg: string;
   /** Substring that `<binary> version` prints for the pinned version. */
@@ -28,7 +28,7 @@ interface BinarySpec {
   readonly versionArgs: string[];
 }
 
-interface ToolGroup {
+export interface ToolGroup {
   readonly group: string;
   readonly module: string;
   readonly version: string;
@@ -129,7 +129,7 @@ async function buildKey(group: ToolGroup): Promise<string> {
 }
 
 /** A binary of the right version on FABRIC_BIN or PATH, if there is one. */
-async function findInstalled(spec: BinarySpec): Promise<string | undefined> {
+export async function findInstalled(spec: BinarySpec): Promise<string | undefined> {
   const dirs = [process.env.FABRIC_BIN, ...(process.env.PATH ?? '').split(delimiter)].filter(
     (d): d is string => !!d,
   );
@@ -146,7 +146,7 @@ async function findInstalled(spec: BinarySpec): Promise<string | undefined> {
   return undefined;
 }
 
-async function buildGroup(group: ToolGroup, missing: readonly BinarySpec[]): Promise<string> {
+export async function buildGroup(group: ToolGroup, missing: readonly BinarySpec[]): Promise<string> {
   const key = await buildKey(group);
   const outDir = join(cacheDir(), 'bin', `${group.group}-${group.version}-${key}`);
   const env = { ...goEnv(), CGO_ENABLED: group.cgo ? '1' : '0' };
