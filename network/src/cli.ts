@@ -1,11 +1,12 @@
 /**
- * The network's command line: `npm run network:<command>` (up, down, status, logs, deploy, binaries, compose).
+ * The network's command line: `npm run network:<command>` (up, down, status, logs, deploy, binaries, compose, helm).
  * Operator errors print one clear line and exit 1; no stack traces.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { cleanBinaryCache, ensureBinaries } from './binaries.ts';
 import { writeCompose } from './compose.ts';
+import { writeHelmValues } from './helm.ts';
 import { deployChaincodes } from './lifecycle.ts';
 import { info, step, UserError } from './log.ts';
 import { down, status, up } from './network.ts';
@@ -64,6 +65,8 @@ const USAGE = `usage: network <command>
   deploy             build and deploy changed chaincodes (bumps the sequence)
   binaries [--clean] build or locate the Fabric, Fabric CA and IPFS binaries
   compose            regenerate docker-compose.yaml from the org configuration
+  helm values        regenerate the Helm values (network/helm/values/) from the org configuration
+  helm check         build Helm (pinned) if missing; lint, render and validate every release offline
   gateways up [KEY=VALUE ...]
                      PostgreSQL, the six kubo nodes and the six gateways (KEY=VALUE: a gateway setting for
                      all of them, see gateways/src/config.ts); writes .run/endpoints.json
@@ -290,6 +293,20 @@ async function main(argv: string[]): Promise<number> {
       const file = writeCompose();
       info(`wrote ${file}`);
       return 0;
+    }
+    case 'helm': {
+      if (rest[0] === 'values') {
+        for (const f of writeHelmValues()) info(`wrote ${f}`);
+        return 0;
+      }
+      if (rest[0] === 'check') {
+        // Loaded only here: the check compiles rendered objects with the TypeScript compiler, which no other
+        // command of the launcher needs at start-up.
+        const { checkChart } = await import('./helm-check.ts');
+        await checkChart();
+        return 0;
+      }
+      throw new UserError('usage: helm values | helm check');
     }
     case 'gateways':
       return gateways(rest);

@@ -15,7 +15,6 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { FABRIC_CA_VERSION, FABRIC_VERSION, KUBO_VERSION } from './binaries.ts';
 import { UserError } from './log.ts';
@@ -174,23 +173,4 @@ export function writeHelmValues(): string[] {
   const files = helmValuesFiles();
   for (const [file, text] of files) writeFileSync(file, text);
   return [...files.keys()];
-}
-
-async function main(args: string[]): Promise<void> {
-  const [command] = args;
-  if (command === 'generate') {
-    for (const f of writeHelmValues()) process.stdout.write(`wrote ${f.slice(REPO_ROOT.length + 1)}\n`);
-  } else if (command === 'check') {
-    const { checkChart } = await import('./helm-check.ts');
-    await checkChart();
-  } else {
-    throw new UserError('usage: helm.ts generate | check');
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((e: unknown) => {
-    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  });
 }
