@@ -16,10 +16,12 @@ import { hostAddress, ORDERERS } from './topology.ts';
 
 export const genesisBlock = (): string => join(paths.channelArtifacts, `${CHANNEL}.block`);
 
-export async function createGenesisBlock(bins: Binaries): Promise<void> {
+/** The channel's genesis block from configtx.yaml (this machine's by default; the compose bootstrap passes its own). */
+export async function createGenesisBlock(bins: Binaries, configtxYaml: string = configtx()): Promise<void> {
   if (existsSync(genesisBlock())) return;
   mkdirSync(paths.channelArtifacts, { recursive: true });
-  writeFileSync(join(paths.config, 'configtx.yaml'), configtx());
+  mkdirSync(paths.config, { recursive: true });
+  writeFileSync(join(paths.config, 'configtx.yaml'), configtxYaml);
   await run(bins.paths.configtxgen, [
     '-profile',
     'CoffeeExportChannel',

@@ -36,20 +36,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { Binaries, BinaryName } from './binaries.ts';
-import { genesisBlock, joinOrderers, joinPeers, waitForLeader } from './channel.ts';
+import { createGenesisBlock, joinOrderers, joinPeers, waitForLeader } from './channel.ts';
 import { configtx } from './configtx.ts';
 import { cryptoPaths, cryptogenConfig, issueTlsServerCert } from './crypto.ts';
 import { approveAndCommit, queryCommitted } from './lifecycle.ts';
 import { info, step, UserError } from './log.ts';
-import { buildChaincode, chaincodeVersion } from './nodes/chaincode-server.ts';
+import {
+  buildChaincode,
+  chaincodeVersion,
+  type OrgPackage,
+  writeCcaasPackage,
+} from './nodes/chaincode-server.ts';
 import { peerAdminEnv } from './nodes/fabric-nodes.ts';
 import { gatewayDir, gatewaySettings, writeGatewayConfig } from './nodes/gateway.ts';
-import { ipfsRepo } from './nodes/ipfs.ts';
+import { applySwarmSettings, ipfsRepo, swarmSettings } from './nodes/ipfs.ts';
 import { databaseName, PG_USER, postgresPort } from './nodes/postgres.ts';
 import { orgAdmin } from './identities.ts';
 import {
   CHAINCODES,
-  CHANNEL,
   ORDERER_ORG,
   PEER_ORGS,
   caPorts,
@@ -62,7 +66,7 @@ import {
   type ChaincodeSpec,
   type PeerOrg,
 } from './orgs.ts';
-import { paths, runDir } from './paths.ts';
+import { runDir } from './paths.ts';
 import { run } from './proc.ts';
 import { gatewayTlsFiles, portalTlsFiles, webTlsPaths, writeCaBundle } from './web-tls.ts';
 import { COMPOSE_VARIABLES, CONTAINER_UID, composeHosts, envSuffix, packageIdFile } from './compose.ts';
@@ -153,23 +157,6 @@ export function composeConfigtx(): string {
   return stringify(doc);
 }
 
-async function createGenesisBlock(bins: Binaries): Promise<void> {
-  if (existsSync(genesisBlock())) return;
-  mkdirSync(paths.channelArtifacts, { recursive: true });
-  mkdirSync(paths.config, { recursive: true });
-  writeFileSync(join(paths.config, 'configtx.yaml'), composeConfigtx());
-  await run(bins.paths.configtxgen, [
-    '-profile',
-    'CoffeeExportChannel',
-    '-outputBlock',
-    genesisBlock(),
-    '-channelID',
-    CHANNEL,
-    '-configPath',
-    paths.config,
-  ]);
-}
-
 /** Each org's kubo repository: made once (identity), configured every time (addresses, peers, swarm key). */
 async function kuboRepositories(bins: Binaries): Promise<void> {
   const keyFile = join(runDir(), 'ipfs-swarm.key');
@@ -188,34 +175,12 @@ async function kuboRepositories(bins: Binaries): Promise<void> {
   const peerId = (org: PeerOrg): string =>
     (JSON.parse(readFileSync(join(ipfsRepo(org), 'config'), 'utf8')) as { Identity: { PeerID: string } })
       .Identity.PeerID;
+  // The same private-swarm settings as the native nodes (nodes/ipfs.ts), on the container's addresses.
   for (const org of PEER_ORGS) {
-    const ports = ipfsPorts(org);
-    const set = (key: string, value: unknown): Promise<unknown> =>
-      run(bins.paths.ipfs, ['config', '--json', key, JSON.stringify(value)], { env: env(org) });
-    await run(bins.paths.ipfs, ['bootstrap', 'rm', '--all'], { env: env(org) });
-    // The same private-swarm settings as the native nodes (nodes/ipfs.ts), on the container's addresses.
-    await set('Addresses.API', `/ip4/0.0.0.0/tcp/${ports.api}`);
-    await set('Addresses.Gateway', []);
-    await set('Addresses.Swarm', [`/ip4/0.0.0.0/tcp/${ports.swarm}`]);
-    await set('Addresses.Announce', [`/dns4/${composeHosts.ipfs(org)}/tcp/${ports.swarm}`]);
-    await set('AutoConf.Enabled', false);
-    await set('AutoTLS.Enabled', false);
-    await set('Discovery.MDNS.Enabled', false);
-    await set('Routing.Type', 'none');
-    await set('Provide.Enabled', false);
-    await set('Swarm.DisableNatPortMap', true);
-    await set('Swarm.RelayClient.Enabled', false);
-    await set('Swarm.RelayService.Enabled', false);
-    await set('Swarm.Transports.Network.QUIC', false);
-    await set('Swarm.Transports.Network.WebTransport', false);
-    await set('Swarm.Transports.Network.WebRTCDirect', false);
-    await set('Swarm.Transports.Network.Websocket', false);
-    await set(
-      'Peering.Peers',
-      PEER_ORGS.filter((o) => o.id !== org.id).map((o) => ({
-        ID: peerId(o),
-        Addrs: [`/dns4/${composeHosts.ipfs(o)}/tcp/${ipfsPorts(o).swarm}`],
-      })),
+    await applySwarmSettings(
+      bins.paths.ipfs,
+      env(org),
+      swarmSettings(org, '0.0.0.0', (o) => `/dns4/${composeHosts.ipfs(o)}/tcp/${ipfsPorts(o).swarm}`, peerId),
     );
   }
 }
@@ -227,34 +192,15 @@ interface Packages {
 const packagesFile = (): string => join(runDir(), 'chaincode', 'packages.json');
 
 /** An org's ccaas package: connection.json names its chaincode server's host name (what its peer dials). */
-async function packageFor(bins: Binaries, org: PeerOrg, cc: ChaincodeSpec, version: string) {
-  const label = `${cc.name}_${version}`;
-  const dir = join(paths.chaincode, org.id, label);
-  const file = join(dir, `${label}.tar.gz`);
-  if (!existsSync(file)) {
-    const peerTls = join(cryptoPaths.peer(org, 0), 'tls');
-    const src = join(dir, 'src');
-    mkdirSync(src, { recursive: true });
-    const connection = {
-      address: `${composeHosts.chaincode(org, cc)}:${chaincodePort(org, cc)}`,
-      dial_timeout: '10s',
-      tls_required: true,
-      client_auth_required: true,
-      client_key: readFileSync(join(peerTls, 'server.key'), 'utf8'),
-      client_cert: readFileSync(join(peerTls, 'server.crt'), 'utf8'),
-      root_cert: readFileSync(cryptoPaths.tlsCaCert(org), 'utf8'),
-    };
-    writeFileSync(join(src, 'connection.json'), JSON.stringify(connection, null, 2), { mode: 0o600 });
-    writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ type: 'ccaas', label }));
-    const tarFlags = ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner'];
-    await run('tar', [...tarFlags, '-czf', join(dir, 'code.tar.gz'), '-C', src, 'connection.json']);
-    await run('tar', [...tarFlags, '-czf', file, '-C', dir, 'metadata.json', 'code.tar.gz']);
-  }
-  const { stdout } = await run(bins.paths.peer, ['lifecycle', 'chaincode', 'calculatepackageid', file], {
-    env: { ...process.env, FABRIC_CFG_PATH: bins.fabricConfigDir },
-  });
-  return { file, packageId: stdout.trim() };
-}
+const packageFor = (bins: Binaries, org: PeerOrg, cc: ChaincodeSpec, version: string): Promise<OrgPackage> =>
+  writeCcaasPackage(
+    bins,
+    org,
+    cc,
+    version,
+    `${composeHosts.chaincode(org, cc)}:${chaincodePort(org, cc)}`,
+    cryptoPaths.tlsCaCert(org),
+  );
 
 async function chaincodePackages(bins: Binaries): Promise<Packages> {
   const out: Packages = {};
@@ -283,7 +229,7 @@ async function init(): Promise<void> {
   writeCaSecrets();
   await step('crypto material (cryptogen)', () => generateCrypto(bins));
   await step('TLS certificates (CA servers, chaincode servers, gateways, portal)', serverCertificates);
-  await step('channel genesis block (host names)', () => createGenesisBlock(bins));
+  await step('channel genesis block (host names)', () => createGenesisBlock(bins, composeConfigtx()));
   await step('kubo repositories (private swarm)', () => kuboRepositories(bins));
   await step('chaincode packages', () => chaincodePackages(bins));
   handOver([

@@ -123,26 +123,42 @@ export async function packageFor(
   cc: ChaincodeSpec,
   version: string,
 ): Promise<OrgPackage> {
+  const serverTls = await issueTlsServerCert(org, `${cc.name}.cc.${org.domain}`, [
+    chaincodeHostName(org, cc.name),
+  ]);
+  // The peer dials it by host name in the netns topology (its namespace's hosts file), else 127.0.0.1.
+  const address = `${endpointHost(chaincodeHostName(org, cc.name))}:${chaincodePort(org, cc)}`;
+  return writeCcaasPackage(bins, org, cc, version, address, join(serverTls, 'ca.crt'));
+}
+
+/**
+ * The ccaas package itself (once per label; the same bytes, so the same package id, on every run): connection.json
+ * names the chaincode server's `address` and the CA its TLS certificate chains to (`rootCertFile`); the peer presents
+ * its own TLS identity to the server, which trusts only the org's TLS CA. Shared with the compose bootstrap.
+ */
+export async function writeCcaasPackage(
+  bins: Binaries,
+  org: PeerOrg,
+  cc: ChaincodeSpec,
+  version: string,
+  address: string,
+  rootCertFile: string,
+): Promise<OrgPackage> {
   const label = `${cc.name}_${version}`;
   const dir = join(paths.chaincode, org.id, label);
   const file = join(dir, `${label}.tar.gz`);
   if (!existsSync(file)) {
     const peerTls = join(cryptoPaths.peer(org, 0), 'tls');
-    const serverTls = await issueTlsServerCert(org, `${cc.name}.cc.${org.domain}`, [
-      chaincodeHostName(org, cc.name),
-    ]);
     const src = join(dir, 'src');
     mkdirSync(src, { recursive: true });
     const connection = {
-      // The peer dials it by host name in the netns topology (its namespace's hosts file), else 127.0.0.1.
-      address: `${endpointHost(chaincodeHostName(org, cc.name))}:${chaincodePort(org, cc)}`,
+      address,
       dial_timeout: '10s',
       tls_required: true,
       client_auth_required: true,
-      // The peer presents its own TLS identity to the chaincode server, which trusts only the org's TLS CA.
       client_key: readFileSync(join(peerTls, 'server.key'), 'utf8'),
       client_cert: readFileSync(join(peerTls, 'server.crt'), 'utf8'),
-      root_cert: readFileSync(join(serverTls, 'ca.crt'), 'utf8'),
+      root_cert: readFileSync(rootCertFile, 'utf8'),
     };
     writeFileSync(join(src, 'connection.json'), JSON.stringify(connection, null, 2), { mode: 0o600 });
     writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ type: 'ccaas', label }));

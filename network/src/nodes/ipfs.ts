@@ -60,37 +60,61 @@ async function initRepo(ipfs: string, org: PeerOrg): Promise<void> {
 }
 
 async function configure(ipfs: string, org: PeerOrg): Promise<void> {
-  const env = ipfsEnv(org);
-  const ports = ipfsPorts(org);
   // The org's host (topology.ts): 127.0.0.1, or its namespace's address; peers are dialled by address.
-  const addr = hostAddress(org);
-  const set = (key: string, value: unknown): Promise<unknown> =>
-    run(ipfs, ['config', '--json', key, JSON.stringify(value)], { env });
-  await run(ipfs, ['bootstrap', 'rm', '--all'], { env });
-  await set('Addresses.API', `/ip4/${addr}/tcp/${ports.api}`);
-  await set('Addresses.Gateway', []);
-  await set('Addresses.Swarm', [`/ip4/${addr}/tcp/${ports.swarm}`]);
-  await set('Addresses.Announce', [`/ip4/${addr}/tcp/${ports.swarm}`]);
-  await set('AutoConf.Enabled', false);
-  await set('AutoTLS.Enabled', false);
-  await set('Discovery.MDNS.Enabled', false);
-  // No DHT: content is found among the directly connected (peered) nodes by bitswap.
-  await set('Routing.Type', 'none');
-  await set('Provide.Enabled', false);
-  await set('Swarm.DisableNatPortMap', true);
-  await set('Swarm.RelayClient.Enabled', false);
-  await set('Swarm.RelayService.Enabled', false);
-  await set('Swarm.Transports.Network.QUIC', false);
-  await set('Swarm.Transports.Network.WebTransport', false);
-  await set('Swarm.Transports.Network.WebRTCDirect', false);
-  await set('Swarm.Transports.Network.Websocket', false);
-  await set(
-    'Peering.Peers',
-    PEER_ORGS.filter((o) => o.id !== org.id).map((o) => ({
-      ID: peerId(o),
-      Addrs: [`/ip4/${hostAddress(o)}/tcp/${ipfsPorts(o).swarm}`],
-    })),
+  await applySwarmSettings(
+    ipfs,
+    ipfsEnv(org),
+    swarmSettings(org, hostAddress(org), (o) => `/ip4/${hostAddress(o)}/tcp/${ipfsPorts(o).swarm}`, peerId),
   );
+}
+
+/**
+ * One org's kubo settings in the consortium's private swarm: the RPC API and the swarm listening on `listenIp`,
+ * announced (and dialled by the other nodes) at `dialAt(org)`, peered with every other org's node, and nothing that
+ * reaches beyond the swarm (no DHT, MDNS, relays, NAT mapping or extra transports). Used by the native nodes and by
+ * the compose bootstrap (compose-bootstrap.ts), each with its own addresses.
+ */
+export function swarmSettings(
+  org: PeerOrg,
+  listenIp: string,
+  dialAt: (o: PeerOrg) => string,
+  peerIdOf: (o: PeerOrg) => string,
+): [key: string, value: unknown][] {
+  const ports = ipfsPorts(org);
+  return [
+    ['Addresses.API', `/ip4/${listenIp}/tcp/${ports.api}`],
+    ['Addresses.Gateway', []],
+    ['Addresses.Swarm', [`/ip4/${listenIp}/tcp/${ports.swarm}`]],
+    ['Addresses.Announce', [dialAt(org)]],
+    ['AutoConf.Enabled', false],
+    ['AutoTLS.Enabled', false],
+    ['Discovery.MDNS.Enabled', false],
+    // No DHT: content is found among the directly connected (peered) nodes by bitswap.
+    ['Routing.Type', 'none'],
+    ['Provide.Enabled', false],
+    ['Swarm.DisableNatPortMap', true],
+    ['Swarm.RelayClient.Enabled', false],
+    ['Swarm.RelayService.Enabled', false],
+    ['Swarm.Transports.Network.QUIC', false],
+    ['Swarm.Transports.Network.WebTransport', false],
+    ['Swarm.Transports.Network.WebRTCDirect', false],
+    ['Swarm.Transports.Network.Websocket', false],
+    [
+      'Peering.Peers',
+      PEER_ORGS.filter((o) => o.id !== org.id).map((o) => ({ ID: peerIdOf(o), Addrs: [dialAt(o)] })),
+    ],
+  ];
+}
+
+/** Writes `settings` into the repo that `env.IPFS_PATH` names, after removing kubo's public bootstrap list. */
+export async function applySwarmSettings(
+  ipfs: string,
+  env: NodeJS.ProcessEnv,
+  settings: [key: string, value: unknown][],
+): Promise<void> {
+  await run(ipfs, ['bootstrap', 'rm', '--all'], { env });
+  for (const [key, value] of settings)
+    await run(ipfs, ['config', '--json', key, JSON.stringify(value)], { env });
 }
 
 async function apiReady(org: PeerOrg): Promise<boolean> {
