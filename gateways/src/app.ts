@@ -24,6 +24,8 @@ import { MfaService } from './services/mfa.ts';
 import { UploadQuota } from './services/upload-quota.ts';
 import { bodyReaders, closeIfBodyUnread } from './routes/bodies.ts';
 import { securityHeaders } from './transport.ts';
+import { createLive, type Live } from './events/live.ts';
+import { opsRoutes } from './routes/ops.ts';
 
 export interface AppHandle {
   app: Express;
@@ -35,6 +37,8 @@ export interface AppHandle {
     mfa: MfaService;
   };
   metrics: Registry;
+  /** Live events (SSE, webhooks) and the audit trail: server.ts starts and stops it (events/live.ts). */
+  live: Live;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -50,6 +54,7 @@ export function createApp(deps: Deps): AppHandle {
   const services = { users, auth, exports: exportsSvc, registries, mfa };
 
   const metrics = new Registry();
+  const live = createLive(deps, users, metrics);
   const admission = new AdmissionLimiter(config.submitConcurrency);
   new Gauge({
     name: 'gateway_submissions_in_flight',
@@ -126,8 +131,20 @@ export function createApp(deps: Deps): AppHandle {
         }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
+      // The ledger transaction a request made, on its log line (set by mount(), routes/http.ts, or onError).
+      customProps: (_req, res) => {
+        const txId: unknown = res.locals?.txId;
+        return typeof txId === 'string' ? { txId } : {};
+      },
+      // A request that wrote to the ledger is logged at info (with its txId): the trail from log to block.
       customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+        err || res.statusCode >= 500
+          ? 'error'
+          : res.statusCode >= 400
+            ? 'warn'
+            : typeof res.locals?.txId === 'string'
+              ? 'info'
+              : 'debug',
     }),
   );
   app.use((req, res, next) => {
@@ -178,7 +195,10 @@ export function createApp(deps: Deps): AppHandle {
 
   // Login per (username, client address), refresh and the public /verify per client address (auth/limiters.ts).
   const limiters = requestLimiters(config);
-  const routes = apiRoutes(config, services, limiters.login, limiters.verify, limiters.refresh);
+  const routes = [
+    ...apiRoutes(config, services, limiters.login, limiters.verify, limiters.refresh),
+    ...opsRoutes(live.ops),
+  ];
   const doc = openApiDocument(config, routes);
   const api = express.Router();
   api.get('/openapi.json', (_req, res) => {
@@ -201,6 +221,7 @@ export function createApp(deps: Deps): AppHandle {
   const onError: ErrorRequestHandler = (err: unknown, req: Request, res, _next) => {
     const e = bodyParserError(err) ?? err;
     const problem = toProblem(e, req.originalUrl.split('?')[0]);
+    if (problem.txId) res.locals.txId = problem.txId;
     problems.inc({ code: problem.code, status: problem.status });
     if (problem.status >= 500) req.log?.error({ err: e, code: problem.code }, 'request failed');
     if (res.headersSent) return;
@@ -211,7 +232,7 @@ export function createApp(deps: Deps): AppHandle {
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).json(problem);
   };
   app.use(onError);
-  return { app, services, metrics };
+  return { app, services, metrics, live };
 }
 
 /** body-parser's errors carry `type` and `status`: map them to stable codes. */

@@ -105,6 +105,8 @@ export interface Config {
     readonly commitMs: number;
   };
   readonly logLevel: string;
+  /** LOG_FILE: the gateway writes its log there itself, rotated by size (log-file.ts); else to stdout. */
+  readonly logFile?: { readonly path: string; readonly maxBytes: number; readonly maxFiles: number };
   /**
    * Two-factor policy (services/mfa.ts): the roles that must prove a second factor (production default: the
    * consortium's MFA_POLICY_ROLES; development: none unless MFA_REQUIRED_ROLES asks), and how recent a proof an
@@ -186,6 +188,9 @@ const Schema = z.object({
     .regex(/^(\d{1,3}\.){3}\d{1,3}$/, 'must be an IPv4 address')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  LOG_FILE: nonEmpty.optional(),
+  LOG_MAX_BYTES: intFromEnv(64 * 1024, 2 ** 40).optional(),
+  LOG_MAX_FILES: intFromEnv(0, 100).optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
@@ -524,6 +529,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.PORTAL_PROXY_SECRET ? { portalProxySecret: e.PORTAL_PROXY_SECRET } : {}),
     deadlines: { evaluateMs: 10_000, endorseMs: 30_000, submitMs: 10_000, commitMs: 60_000 },
     logLevel: e.LOG_LEVEL ?? 'info',
+    ...(e.LOG_FILE
+      ? {
+          logFile: {
+            path: e.LOG_FILE,
+            maxBytes: e.LOG_MAX_BYTES ?? 20 * 1024 * 1024,
+            maxFiles: e.LOG_MAX_FILES ?? 5,
+          },
+        }
+      : {}),
     mfa: {
       // Production enforces the consortium's policy unless told otherwise; development only when asked, so the
       // demo seed and the tests' users (who have no authenticator) keep working.

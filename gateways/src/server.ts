@@ -25,6 +25,15 @@ import { DocumentKeys } from './services/document-keys.ts';
 import type { Deps } from './services/deps.ts';
 import { continueAfterAdmission } from './routes/bodies.ts';
 import { createGatewayServer, gatewayBaseUrl } from './transport.ts';
+import { RotatingFile } from './log-file.ts';
+
+/** The gateway's logger: to LOG_FILE, rotated by size (log-file.ts), when configured; else to stdout. */
+export function gatewayLogger(config: Config): Logger {
+  const options = { level: config.logLevel, base: { org: config.org.id } };
+  return config.logFile
+    ? pino(options, new RotatingFile(config.logFile.path, config.logFile))
+    : pino(options);
+}
 
 export interface RunningGateway {
   handle: AppHandle;
@@ -90,7 +99,7 @@ export async function buildDeps(config: Config, logger: Logger): Promise<Deps> {
 
 export async function startGateway(
   config: Config,
-  logger: Logger = pino({ level: config.logLevel, base: { org: config.org.id } }),
+  logger: Logger = gatewayLogger(config),
 ): Promise<RunningGateway> {
   const deps = await buildDeps(config, logger);
   const handle = createApp(deps);
@@ -107,6 +116,8 @@ export async function startGateway(
     metrics: handle.metrics,
   });
   projector.start();
+  // SSE feed and webhook outbox follow the projection (events/live.ts).
+  await handle.live.start();
   // Replicas of the documents this org may read, so they outlive the uploader's IPFS node being down.
   const replicator = new DocumentReplicator({
     source: readModelDocuments(deps.pool),
@@ -134,11 +145,14 @@ export async function startGateway(
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      // Event streams never end on their own: end them first, so server.close() need not wait 5 s for them.
+      handle.live.closeStreams();
       await new Promise<void>((r) => {
         server.close(() => r());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 5000).unref();
       });
+      await handle.live.stop();
       await projector.stop();
       await replicator.stop();
       deps.ledger.ledger.close();
@@ -158,7 +172,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const logger = pino({ level: config.logLevel, base: { org: config.org.id } });
+  const logger = gatewayLogger(config);
   const gw = await startGateway(config, logger);
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');

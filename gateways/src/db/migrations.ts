@@ -220,6 +220,60 @@ export const MIGRATIONS: readonly Migration[] = [
       -- When the family's login proved a second factor (seconds since the epoch): refreshed tokens keep it.
       ALTER TABLE refresh_tokens ADD COLUMN mfa_at bigint;`,
   },
+  {
+    version: 11,
+    name: 'webhooks, their outbox and delivery log; audit log browsing',
+    sql: `
+      -- services/webhooks.ts. The secret is sealed with the custody key (AES-256-GCM, the webhook id as AAD).
+      CREATE TABLE webhooks (
+        id uuid PRIMARY KEY,
+        url text NOT NULL,
+        description text,
+        secret_ciphertext bytea NOT NULL,
+        secret_iv bytea NOT NULL,
+        secret_tag bytea NOT NULL,
+        active boolean NOT NULL DEFAULT true,
+        created_by uuid REFERENCES users(id) ON DELETE SET NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- One row per (webhook, event): written with the cursor below in one transaction; delivered at most once.
+      CREATE TABLE webhook_outbox (
+        id bigserial PRIMARY KEY,
+        webhook_id uuid NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+        event_id text NOT NULL,
+        payload jsonb NOT NULL,
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        lease_until timestamptz,
+        delivered_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (webhook_id, event_id)
+      );
+      CREATE INDEX webhook_outbox_due ON webhook_outbox(next_attempt_at) WHERE state = 'pending';
+      CREATE TABLE webhook_deliveries (
+        id bigserial PRIMARY KEY,
+        outbox_id bigint NOT NULL REFERENCES webhook_outbox(id) ON DELETE CASCADE,
+        webhook_id uuid NOT NULL,
+        event_id text NOT NULL,
+        attempt integer NOT NULL,
+        at timestamptz NOT NULL DEFAULT now(),
+        status_code integer,
+        error text,
+        duration_ms integer NOT NULL,
+        outcome text NOT NULL
+      );
+      CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries(webhook_id, id DESC);
+      -- The outbox writer's own position in the read model (the next block to write rows for).
+      CREATE TABLE webhook_cursor (
+        name text PRIMARY KEY,
+        next_block bigint NOT NULL
+      );
+      -- GET /audit filters by these (newest first by id).
+      CREATE INDEX audit_log_username ON audit_log(username, id DESC);
+      CREATE INDEX audit_log_action ON audit_log(action, id DESC);
+      CREATE INDEX audit_log_tx ON audit_log(tx_id) WHERE tx_id IS NOT NULL;`,
+  },
 ];
 
 /** Checks the list itself: versions strictly increasing from 1 without gaps. */

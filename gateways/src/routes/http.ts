@@ -328,6 +328,9 @@ export function mount(
         } finally {
           releaseSlot?.();
         }
+        // The request's log line carries the ledger transaction it made (app.ts, pino-http customProps).
+        const txId = (result as { txId?: unknown } | undefined)?.txId;
+        if (typeof txId === 'string') res.locals.txId = txId;
         const status = result === undefined ? 204 : (route.status ?? 200);
         if (claim && key !== undefined)
           await opts.idempotency.complete(opts.idempotency.pool, caller, key, status, result);
