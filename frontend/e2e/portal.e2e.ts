@@ -655,6 +655,11 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
     });
     await as(account('ecta', 'auditor'), async (page) => {
       await audit(page, '/', 'dashboard (ECTA auditor)');
+      // The audit log: the auditor's own sign-in is in it at least.
+      await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+      await page.getByRole('cell', { name: 'auth.login', exact: true }).first().waitFor();
+      await audit(page, '/audit', 'audit log (ECTA auditor)');
     });
     await as(account('customs', 'admin'), async (page) => {
       await audit(page, '/', 'administration (customs admin)');
@@ -662,6 +667,12 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
       await page.getByRole('heading', { level: 1, name: 'Users of my organization' }).waitFor();
       await page.getByRole('cell', { name: 'customs-officer', exact: true }).waitFor();
       await audit(page, '/users', 'users (customs admin)');
+      await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
+      await page.getByRole('heading', { level: 2, name: 'Register a webhook' }).waitFor();
+      await audit(page, '/webhooks', 'webhooks (customs admin)');
+      await page.getByRole('link', { name: 'Users', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Users of my organization' }).waitFor();
       const username = `e2e-customs-${run.toLowerCase()}`;
       await page.getByLabel('Username').fill(username);
       await page.getByLabel('Initial password').fill(`E2e-${run}-pass-1234`);

@@ -16,6 +16,8 @@ import { MfaGate } from './features/auth/MfaGate';
 import { SecurityPage } from './features/auth/SecurityPage';
 import { StepUpDialog } from './features/auth/StepUpDialog';
 import { VerifyPage } from './features/verify/VerifyPage';
+import { AuditPage } from './features/audit/AuditPage';
+import { WebhooksPage } from './features/webhooks/WebhooksPage';
 import { usePageTitle } from './lib/usePageTitle';
 
 function ExporterOnly({ children }: { children: ReactElement }): ReactElement {
@@ -64,6 +66,8 @@ export function App(): ReactElement {
                   <Route path="minimum-prices" element={<MinimumPricesPage />} />
                   <Route path="turnaround" element={<TurnaroundPage />} />
                   <Route path="users" element={<UsersPage />} />
+                  <Route path="audit" element={<AuditPage />} />
+                  <Route path="webhooks" element={<WebhooksPage />} />
                   <Route path="security" element={<SecurityPage />} />
                   <Route path="*" element={<Navigate to="/" replace />} />
                 </Routes>

@@ -778,6 +778,144 @@ export function updateUser(id: string, body: UserUpdate): Promise<User> {
   return call<User>(`/users/${encodeURIComponent(id)}`, { method: 'PATCH', body });
 }
 
+// ------------------------------------------------------------------------------------------ live events, audit
+
+/**
+ * Opens the gateway's event stream (`GET /events`, Server-Sent Events) with the session's token in the
+ * Authorization header (fetch streaming: EventSource cannot send headers, and a token never goes in a URL). The
+ * caller reads the body (api/events.ts); one refresh-and-retry on 401.
+ */
+export async function openEventStream(
+  lastEventId: string | undefined,
+  signal: AbortSignal,
+): Promise<Response> {
+  let s = await validToken();
+  const get = (t: Session): Promise<Response> =>
+    fetch(apiUrl(t.org, '/events'), {
+      headers: {
+        Authorization: `Bearer ${t.accessToken}`,
+        Accept: 'text/event-stream',
+        ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}),
+      },
+      cache: 'no-store',
+      signal,
+    }).catch((e: unknown) => {
+      if (e instanceof DOMException && e.name === 'AbortError') throw e;
+      throw networkError(e, t.org);
+    });
+  let res = await get(s);
+  if (res.status === 401) {
+    s = await refreshSession();
+    res = await get(s);
+  }
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  return res;
+}
+
+export interface AuditFilters {
+  user?: string;
+  action?: string;
+  outcome?: '' | 'OK' | 'REFUSED' | 'FAILED';
+  target?: string;
+  txId?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  userId: string | null;
+  username: string | null;
+  action: string;
+  target: string | null;
+  outcome: string;
+  txId: string | null;
+  requestId: string | null;
+  /** The portal path of the entry's ledger transaction (its export at that transaction), if it has one. */
+  link: string | null;
+}
+
+/** One page of the org's audit log, newest first (auditors and org admins). */
+export async function listAudit(
+  filters: AuditFilters,
+  cursor?: string,
+  limit = 50,
+): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+  return call(`/audit${query({ ...filters, cursor, limit })}`);
+}
+
+/** The filtered audit log as CSV (every matching entry), to save. */
+export async function auditCsv(filters: AuditFilters): Promise<Blob> {
+  let s = await validToken();
+  const path = `/audit${query({ ...filters, format: 'csv' })}`;
+  const get = (t: Session): Promise<Response> =>
+    fetch(apiUrl(t.org, path), {
+      headers: { Authorization: `Bearer ${t.accessToken}`, Accept: 'text/csv' },
+    }).catch((e: unknown) => {
+      throw networkError(e, t.org);
+    });
+  let res = await get(s);
+  if (res.status === 401) {
+    s = await refreshSession();
+    res = await get(s);
+  }
+  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  return res.blob();
+}
+
+export interface Webhook {
+  id: string;
+  url: string;
+  description: string | null;
+  active: boolean;
+  createdAt: string;
+  createdBy: string | null;
+  /** Only in the answer to a registration without a secret of its own: shown once. */
+  secret?: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  attempt: number;
+  at: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  outcome: 'retry' | 'delivered' | 'failed';
+}
+
+/** The org's webhooks (org admins). */
+export async function listWebhooks(): Promise<Webhook[]> {
+  return (await call<{ items: Webhook[] }>('/webhooks')).items;
+}
+
+export async function createWebhook(body: {
+  url: string;
+  secret?: string;
+  description?: string;
+}): Promise<Webhook> {
+  return call('/webhooks', { method: 'POST', body, idempotencyKey: newKey() });
+}
+
+export async function setWebhookActive(id: string, active: boolean): Promise<Webhook> {
+  return call(`/webhooks/${encodeURIComponent(id)}`, {
+    method: 'PATCH',
+    body: { active },
+    idempotencyKey: newKey(),
+  });
+}
+
+/** A webhook's latest delivery attempts, newest first. */
+export async function listWebhookDeliveries(id: string, limit = 50): Promise<WebhookDelivery[]> {
+  return (
+    await call<{ items: WebhookDelivery[] }>(
+      `/webhooks/${encodeURIComponent(id)}/deliveries${query({ limit })}`,
+    )
+  ).items;
+}
+
 // ------------------------------------------------------------------------------------------ public
 
 /** Public proof of an export's state and document hashes (no login, no token sent). */

@@ -38,6 +38,8 @@ export function Layout(): ReactElement {
   links.push(['/minimum-prices', 'Minimum prices']);
   if (reader) links.push(['/turnaround', 'Turnaround']);
   if (role === 'admin') links.push(['/users', 'Users']);
+  if (role === 'admin' || role === 'auditor') links.push(['/audit', 'Audit log']);
+  if (role === 'admin') links.push(['/webhooks', 'Webhooks']);
   links.push(['/verify', 'Verify']);
   links.push(['/security', 'Security']);
 

@@ -1,11 +1,13 @@
-/** Loads data for a view: {data, error, loading, reload}. */
-import { useCallback, useEffect, useState } from 'react';
+/** Loads data for a view: {data, error, loading, reload, refresh}. */
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 export interface AsyncState<T> {
   data: T | undefined;
   error: unknown;
   loading: boolean;
   reload: () => void;
+  /** Loads again but keeps showing the current data meanwhile (live updates: no loading flash). */
+  refresh: () => void;
 }
 
 export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): AsyncState<T> {
@@ -13,12 +15,16 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
+  const quiet = useRef(false);
   // The caller lists the load function's inputs in deps (like useCallback).
   const run = useCallback(load, deps);
   useEffect(() => {
     let live = true;
-    setLoading(true);
-    setError(undefined);
+    if (!quiet.current) {
+      setLoading(true);
+      setError(undefined);
+    }
+    quiet.current = false;
     run().then(
       (d) => {
         if (live) {
@@ -37,5 +43,14 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
       live = false;
     };
   }, [run, tick]);
-  return { data, error, loading, reload: () => setTick((t) => t + 1) };
+  return {
+    data,
+    error,
+    loading,
+    reload: () => setTick((t) => t + 1),
+    refresh: () => {
+      quiet.current = true;
+      setTick((t) => t + 1);
+    },
+  };
 }

@@ -9,10 +9,11 @@ import { getExport, getHistory, getTradeTerms } from '../../api/client';
 import type { ActionName, ActionResult, ExportRecord, TradeTermsView } from '../../api/types';
 import { Loading, ProblemMessage, StatusBadge, Success } from '../../components/ui';
 import { orgNameOfMsp } from '../../config';
-import { canReadDocument, factsOf, readablePrivateGroups, viewerOf } from '../../lib/access';
+import { canReadDocument, factsOf, readablePrivateGroups, readsExports, viewerOf } from '../../lib/access';
 import { formatDate, formatDateTime, formatUsd, humanize } from '../../lib/format';
 import { waitingFor } from '../../lib/guidance';
 import { useAsync } from '../../lib/useAsync';
+import { useExportEvents } from '../../lib/useExportEvents';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { ROLE_LABELS, actionsFor } from '../../lib/workflow';
 import { useSession } from '../auth/session';
@@ -189,6 +190,16 @@ export function ExportDetail(): ReactElement {
   const terms = useAsync<TradeTermsView | undefined>(
     () => (readsPrivate ? getTradeTerms(id) : Promise.resolve(undefined)),
     [id, readsPrivate],
+  );
+  // Live: another user's step on this export (or a reconnection that missed events) reloads it in place.
+  useExportEvents(
+    session ? readsExports(session) : false,
+    (e) => e.exportId === id,
+    () => {
+      record.refresh();
+      history.refresh();
+      if (readsPrivate) terms.refresh();
+    },
   );
 
   if (record.loading && !record.data) return <Loading label="Loading export…" />;

@@ -11,6 +11,7 @@ import { usePageTitle } from '../../lib/usePageTitle';
 import { QUEUES, ROLE_LABELS, STATUS_LABELS, type QueueDef } from '../../lib/workflow';
 import { useAsync } from '../../lib/useAsync';
 import { readsExports } from '../../lib/access';
+import { useExportEvents } from '../../lib/useExportEvents';
 
 interface Loaded {
   def: QueueDef;
@@ -90,6 +91,14 @@ export function Dashboard(): ReactElement | null {
     async () => (reader ? listAllExports({ exporterId: role === 'exporter' ? exporterId : undefined }) : []),
     [role, exporterId, reader],
   );
+  // Live: a queue reloads when an export reaches or leaves one of its statuses; the overview on any event.
+  const queueStatuses = new Set<string>(queues.map((q) => q.status));
+  useExportEvents(
+    reader,
+    (e) => queueStatuses.has(e.status ?? '') || queueStatuses.has(e.previousStatus ?? ''),
+    state.refresh,
+  );
+  useExportEvents(reader, () => true, overview.refresh);
   if (!session || !role) return null;
   if (!reader) {
     // Need-to-know: an org administrator manages the org's users and reads no exports.
