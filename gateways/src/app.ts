@@ -24,6 +24,7 @@ import { MfaService } from './services/mfa.ts';
 import { UploadQuota } from './services/upload-quota.ts';
 import { bodyReaders, closeIfBodyUnread } from './routes/bodies.ts';
 import { securityHeaders } from './transport.ts';
+import { registerGatewayMetrics } from './metrics.ts';
 import { createLive, type Live } from './events/live.ts';
 import { opsRoutes } from './routes/ops.ts';
 
@@ -42,6 +43,8 @@ export interface AppHandle {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** The sign-in routes: their refusals count as failed logins (metrics.ts). */
+const LOGIN_PATH = /\/auth\/(login|mfa\/verify)$/;
 
 export function createApp(deps: Deps): AppHandle {
   const { config, logger } = deps;
@@ -91,6 +94,10 @@ export function createApp(deps: Deps): AppHandle {
   });
   metrics.setDefaultLabels({ org: config.org.id });
   collectDefaultMetrics({ register: metrics });
+  // Business and health metrics (metrics.ts): the ledger and the export service report into them.
+  const gatewayMetrics = registerGatewayMetrics(metrics, deps);
+  deps.ledger.ledger.observer = gatewayMetrics.ledger;
+  exportsSvc.transitionObserver = gatewayMetrics.transitions;
   const httpDuration = new Histogram({
     name: 'gateway_http_request_duration_seconds',
     help: 'HTTP request duration by route and status',
@@ -223,6 +230,7 @@ export function createApp(deps: Deps): AppHandle {
     const problem = toProblem(e, req.originalUrl.split('?')[0]);
     if (problem.txId) res.locals.txId = problem.txId;
     problems.inc({ code: problem.code, status: problem.status });
+    gatewayMetrics.requestFailed(e, LOGIN_PATH.test(req.path));
     if (problem.status >= 500) req.log?.error({ err: e, code: problem.code }, 'request failed');
     if (res.headersSent) return;
     // Refused before its body was read (a 404, a 401 …): close after answering rather than read the body.

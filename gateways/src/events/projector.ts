@@ -59,6 +59,19 @@ export function badPayloadsCounter(registry?: Registry): Counter<'part'> {
   });
 }
 
+export const PROJECTOR_ERRORS_METRIC = 'coffee_projector_errors_total';
+
+/** The projector's failed rounds, registered once per registry (server.ts' projector and the app share it). */
+export function projectorErrorsCounter(registry?: Registry): Counter {
+  const existing = registry?.getSingleMetric(PROJECTOR_ERRORS_METRIC);
+  if (existing instanceof Counter) return existing;
+  return new Counter({
+    name: PROJECTOR_ERRORS_METRIC,
+    help: 'Projector rounds that failed (peer stream or Postgres) and were retried from the checkpoint',
+    registers: registry ? [registry] : [],
+  });
+}
+
 /** A JSON object, or why the bytes are not one. */
 function jsonObject(bytes: Uint8Array): { value: Record<string, unknown> } | { reason: string } {
   let value: unknown;
@@ -335,10 +348,12 @@ export class Projector {
   #done: Promise<void> | undefined;
   #lastApplied = -1n;
   readonly #badPayloads: Counter<'part'>;
+  readonly #errors: Counter;
 
   constructor(o: ProjectorOptions) {
     this.#o = o;
     this.#badPayloads = badPayloadsCounter(o.metrics);
+    this.#errors = projectorErrorsCounter(o.metrics);
   }
 
   start(): void {
@@ -386,6 +401,7 @@ export class Projector {
         blocks.close();
       } catch (e: unknown) {
         if (this.#stopped) break;
+        this.#errors.inc();
         logger.warn({ err: (e as Error).message }, 'projector: retrying from the checkpoint');
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 10_000);

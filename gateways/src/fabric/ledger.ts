@@ -27,6 +27,7 @@ import { AppError, appErrorOf, fromFabricError } from '../errors.ts';
 import { GrpcStatus, grpcStatusOf, parseFabricError } from './chaincode-error.ts';
 import { newNodeCryptoSigner } from './signer.ts';
 import { ResubmitWindow } from './resubmit.ts';
+import { isEndorsementFailure, type LedgerObserver } from '../metrics.ts';
 
 export const CHANNEL = 'coffee-export-channel';
 
@@ -64,6 +65,8 @@ export class Ledger {
   readonly #heights = new Map<string, bigint>();
   /** The first wait for a commit before the same signed transaction is submitted again (see #commitStatus). */
   readonly #resubmit = new ResubmitWindow();
+  /** Told of every submit's duration, MVCC retries and endorsement failures (the gateway's /metrics, metrics.ts). */
+  observer: LedgerObserver | undefined;
 
   constructor(peer: Config['peer'], deadlines: Config['deadlines'], opts: { maxMvccRetries?: number } = {}) {
     this.#client = new grpc.Client(peer.endpoint, grpc.credentials.createSsl(peer.tlsCaCert), {
@@ -147,6 +150,8 @@ export class Ledger {
         )
       : undefined;
     const args = typeof input === 'string' ? [input] : [JSON.stringify(input)];
+    const started = performance.now();
+    const took = (): number => (performance.now() - started) / 1000;
     for (let attempt = 0; ; attempt++) {
       try {
         // Endorsers are re-planned on every attempt: after an MVCC conflict the record may have moved on.
@@ -168,6 +173,7 @@ export class Ledger {
             message: `transaction ${status.transactionId} failed with status code ${status.code}`,
           });
         }
+        this.observer?.submitted(fn, took(), 'ok');
         return {
           result: Buffer.from(submitted.getResult()).toString('utf8'),
           txId: status.transactionId,
@@ -182,9 +188,12 @@ export class Ledger {
           endorsingOrganizations !== undefined &&
           attempt === 0;
         if (replan || (failure?.kind === 'conflict' && attempt < this.#maxMvccRetries)) {
+          if (failure?.kind === 'conflict') this.observer?.mvccRetry(fn);
           await sleep(50 * 2 ** attempt + Math.random() * 50);
           continue;
         }
+        this.observer?.submitted(fn, took(), 'error');
+        if (isEndorsementFailure(failure)) this.observer?.endorsementFailed(fn);
         throw failure ? appErrorOf(failure, e) : e;
       }
     }

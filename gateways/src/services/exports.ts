@@ -21,6 +21,7 @@ import { AppError, refusedWith, UnavailableError } from '../errors.ts';
 import type { ExportRecord, LedgerDocument } from '../fabric/ledger.ts';
 import { checkUploadMediaType, safeDownloadType } from '../ipfs/sniff.ts';
 import { sha256Hex } from '../ipfs/store.ts';
+import type { TransitionObserver } from '../metrics.ts';
 import { AccessPolicy } from './access.ts';
 import { audit, auditQuietly } from './audit.ts';
 import type { Caller, Deps } from './deps.ts';
@@ -91,6 +92,8 @@ export class ExportService {
   readonly #deps: Deps;
   readonly #users: UserService;
   readonly #access: AccessPolicy;
+  /** Told of each committed step and the step it left (the gateway's /metrics, metrics.ts). */
+  transitionObserver: TransitionObserver | undefined;
 
   constructor(deps: Deps, users: UserService) {
     this.#deps = deps;
@@ -200,6 +203,7 @@ export class ExportService {
         { exportId, contract: body.contract, documents },
         { tradeTerms },
       );
+      this.transitionObserver?.committed('create', undefined);
       const record = JSON.parse(tx.result) as ExportRecord;
       return await this.#created(caller, body, exportId, tx.txId, record.status, tx.blockNumber.toString());
     } catch (e: unknown) {
@@ -307,6 +311,7 @@ export class ExportService {
     const documents = await this.#resolveDocuments(refs, exportId);
     if (documents) input.documents = documents;
     const identity = await this.#users.identityOf(caller.userId);
+    const left = await this.transitionObserver?.before(exportId);
     try {
       const tx = await this.#deps.ledger.exportTransition(
         identity,
@@ -315,6 +320,7 @@ export class ExportService {
         Object.keys(transient).length > 0 ? transient : undefined,
         () => this.#projectedStatus(exportId),
       );
+      this.transitionObserver?.committed(action, left);
       const result = JSON.parse(tx.result) as Partial<ExportRecord>;
       // Most transitions return the record; AddTrackingEvent returns its tracking log.
       const status = result.status ?? (await this.#deps.ledger.getExport(identity, exportId)).status;
