@@ -15,6 +15,7 @@ import { gatewayUrl, startGateways } from '../network/src/nodes/gateway.ts';
 import { httpsGet } from '../network/src/nodes/https.ts';
 import { ensureIpfsAll } from '../network/src/nodes/ipfs.ts';
 import { ensurePostgres } from '../network/src/nodes/postgres.ts';
+import { startMonitoring } from '../network/src/monitoring.ts';
 import { PEER_ORGS, portOffset } from '../network/src/orgs.ts';
 import { REPO_ROOT, runDir } from '../network/src/paths.ts';
 import { portalProxySecret } from '../network/src/portal-proxy.ts';
@@ -130,12 +131,18 @@ export async function stackUp(
   await step('IPFS (six kubo nodes, private swarm)', ensureIpfsAll);
   const { endpointsFile } = await step('gateways (one per org)', () => startGateways());
   const gateways = Object.fromEntries(PEER_ORGS.map((org) => [org.id, gatewayUrl(org)]));
+  // Prometheus (network/src/monitoring.ts); where it cannot be installed or started, one line and no monitoring.
+  const prometheus = await startMonitoring().catch((e: unknown) => {
+    warn(`monitoring: off — ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  });
   const demoAccounts = await demo(opts.demo ?? true);
   const portal = await step('portal', () => startPortal(gateways));
   info(`everything up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   info('');
   info(`  portal          ${portal}`);
   for (const org of PEER_ORGS) info(`  ${org.id.padEnd(16)}${gateways[org.id]}/api/v1   (${org.mspId})`);
+  if (prometheus) info(`  prometheus      ${prometheus}   (alert rules: network/monitoring/alerts.yml)`);
   info(`  endpoints and development admin credentials: ${endpointsFile}`);
   info(`  HTTPS: trust the CA bundle ${await writeCaBundle()} (development CA and the orgs' TLS CAs)`);
   if (demoAccounts) info(`  demo accounts (every role of every org) and exports: ${demoAccounts}`);

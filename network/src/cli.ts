@@ -67,6 +67,9 @@ const USAGE = `usage: network <command>
   compose            regenerate docker-compose.yaml from the org configuration
   helm values        regenerate the Helm values (network/helm/values/) from the org configuration
   helm check         build Helm (pinned) if missing; lint, render and validate every release offline
+  monitoring start | stop | config
+                     Prometheus for this run (network/src/monitoring.ts; 127.0.0.1:9090 + port offset), after the
+                     gateways; \`config\` prints the generated configuration
   gateways up [KEY=VALUE ...]
                      PostgreSQL, the six kubo nodes and the six gateways (KEY=VALUE: a gateway setting for
                      all of them, see gateways/src/config.ts); writes .run/endpoints.json
@@ -307,6 +310,20 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       throw new UserError('usage: helm values | helm check');
+    }
+    case 'monitoring': {
+      const { prometheusConfig, startMonitoring, stopMonitoring } = await import('./monitoring.ts');
+      if (rest[0] === 'start') return (await startMonitoring()) ? 0 : 1;
+      if (rest[0] === 'stop') {
+        info((await stopMonitoring()) ? 'stopped prometheus' : 'prometheus was not running');
+        return 0;
+      }
+      if (rest[0] === 'config') {
+        const { stringify } = await import('yaml');
+        process.stdout.write(stringify(prometheusConfig()));
+        return 0;
+      }
+      throw new UserError('usage: monitoring start | stop | config');
     }
     case 'gateways':
       return gateways(rest);
