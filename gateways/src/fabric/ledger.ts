@@ -52,7 +52,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /**
  * How long a transaction the ordering service refused as UNAVAILABLE is submitted again: longer than a Raft
- * election (2-4 s with the network's 200 ms tick and 10-tick election timeout), short enough to refuse fast.
+ * election (1.2-2.4 s with the network's 200 ms tick and 6-tick election timeout), short enough to refuse fast.
  */
 export const ORDERING_RETRY_MS = 5_000;
 

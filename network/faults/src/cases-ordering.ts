@@ -168,7 +168,7 @@ const case3: FaultCase = {
         for (const i of down) await kill(ordererName(i));
         const t = Date.now();
         const before = ctx.load.stats();
-        // The survivor notices within an election timeout (2 s) that it has no leader and cannot elect one.
+        // The survivor notices within an election timeout (1.2-2.4 s) that it has no leader and cannot elect one.
         await sleep(4_000);
         const tag = randomBytes(3).toString('hex').toUpperCase();
         const requests = [];
@@ -293,7 +293,7 @@ const case4: FaultCase = {
         frozen = true;
         const t = Date.now();
         const before = ctx.load.stats();
-        // The other two notice the missing heartbeats (election timeout 2 s) and elect one of themselves.
+        // The other two notice the missing heartbeats (election timeout 1.2-2.4 s) and elect one of themselves.
         const elected = await awaitRoles((r) => leadersIn(r).some((i) => i !== l), 30_000);
         const electedMs = Date.now() - t;
         const next = leadersIn(elected.roles).find((i) => i !== l);
