@@ -9,3 +9,4 @@ export * from './endorsers.js';
 export * from './policy.js';
 export * from './errors.js';
 export * from './mfa.js';
+export * from './wire.js';

@@ -26,7 +26,7 @@ import type {
   VerifyResult,
   WorkflowConfig,
 } from './types';
-import { progressOf } from '@coffee/consortium';
+import { progressOf, type AuditEntry } from '@coffee/consortium';
 
 export const API_BASE = '/api/v1';
 const STORAGE_KEY = 'coffee-portal.session';
@@ -822,19 +822,7 @@ export interface AuditFilters {
   to?: string;
 }
 
-export interface AuditEntry {
-  id: string;
-  at: string;
-  userId: string | null;
-  username: string | null;
-  action: string;
-  target: string | null;
-  outcome: string;
-  txId: string | null;
-  requestId: string | null;
-  /** The portal path of the entry's ledger transaction (its export at that transaction), if it has one. */
-  link: string | null;
-}
+export type { AuditEntry };
 
 /** One page of the org's audit log, newest first (auditors and org admins). */
 export async function listAudit(

@@ -5,19 +5,11 @@
  * page keeps it); it reconnects with backoff and
  * `Last-Event-ID`, and at once (with a fresh token) when the gateway ends it at token expiry (`reauth`).
  */
+import type { LiveEvent } from '@coffee/consortium';
 import { onSessionChange, openEventStream } from './client';
 
-/** What the gateway sends for an export the user may see (nothing more: gateways/src/events/feed.ts). */
-export interface LiveEvent {
-  id: string;
-  exportId: string;
-  status: string | null;
-  previousStatus: string | null;
-  action: string;
-  txId: string;
-  blockNumber: string;
-  at: string | null;
-}
+/** What the gateway sends for an export the user may see (@coffee/consortium, as gateways/src/events/feed.ts). */
+export type { LiveEvent };
 
 export interface SseMessage {
   event: string;

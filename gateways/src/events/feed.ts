@@ -5,26 +5,13 @@
  * subscriber (the SSE streams, the webhook outbox writer). Filtering by the need-to-know policy is done per
  * subscriber with `visibleTo`, from the same `canSeeExport` the reads use.
  */
-import { canSeeExport, type Viewer } from '@coffee/consortium';
+import { canSeeExport, type LiveEvent, type Viewer } from '@coffee/consortium';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { checkpoint, type ProjectionWatch } from './projector.ts';
 
-/**
- * One export event as a subscriber receives it: nothing beyond what anyone who may see the export reads anyway
- * (its id, status, the previous status, the action, the transaction and its block, the ledger time).
- */
-export interface LiveEvent {
-  /** `<block>-<txIndex>`: ordered, stable across a reprojection, and the SSE id a client resumes from. */
-  id: string;
-  exportId: string;
-  status: string | null;
-  previousStatus: string | null;
-  action: string;
-  txId: string;
-  blockNumber: string;
-  at: string | null;
-}
+/** One export event as a subscriber receives it (@coffee/consortium: the portal reads the same shape). */
+export type { LiveEvent };
 
 /** A live event with the facts the visibility decision needs (never sent to a client). */
 export interface FeedEvent {

@@ -4,6 +4,7 @@
  * `txId` and a `link` the portal opens: the export's page at that transaction when the target is an export,
  * else the audit page filtered to that transaction.
  */
+import type { AuditEntry } from '@coffee/consortium';
 import type pg from 'pg';
 import { query } from '../db/pool.ts';
 import { AppError } from '../errors.ts';
@@ -20,18 +21,8 @@ export interface AuditQuery {
   limit: number;
 }
 
-export interface AuditItem {
-  id: string;
-  at: string;
-  userId: string | null;
-  username: string | null;
-  action: string;
-  target: string | null;
-  outcome: string;
-  txId: string | null;
-  requestId: string | null;
-  link: string | null;
-}
+/** An audit entry as the API answers it (@coffee/consortium: the portal reads the same shape). */
+export type AuditItem = AuditEntry;
 
 interface AuditRow {
   id: string;
