@@ -10,3 +10,4 @@ export * from './policy.js';
 export * from './errors.js';
 export * from './mfa.js';
 export * from './wire.js';
+export * from './eudr.js';
