@@ -132,6 +132,24 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
     }
   });
 
+  it("the launcher's gateways write their own size-rotated log to the node's log file", async () => {
+    const { readFileSync } = await import('node:fs');
+    for (const o of PEER_ORGS) {
+      const file = join(runDir(), 'logs', `gateway.${o.id}.log`);
+      assert.equal(gatewaySettings(o).LOG_FILE, file, `${o.id}: LOG_FILE is the launcher's log file`);
+      assert.ok(gatewayConfig(o).logFile, `${o.id}: the gateway's configuration turns rotation on`);
+      const marker = `log-check-${randomBytes(4).toString('hex')}`;
+      // Unauthenticated: a 401, logged at warn (successful reads log at debug only).
+      await http(o, 'GET', `/api/v1/exports?${marker}`);
+      // Written by pino through the rotating file (JSON lines), not only by the launcher's stdout redirect.
+      const lines = readFileSync(file, 'utf8').trim().split('\n').slice(-200);
+      assert.ok(
+        lines.some((l) => l.startsWith('{') && l.includes(marker)),
+        `${o.id}: the request's log line is in ${file}`,
+      );
+    }
+  });
+
   it('org admins create their users (CA identity with role + on-chain record); ECTA licenses the exporter', async () => {
     const admins = Object.fromEntries(
       await Promise.all(PEER_ORGS.map(async (o) => [o.id, await adminOf(o)] as const)),

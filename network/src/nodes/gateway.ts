@@ -33,6 +33,7 @@ import { httpsGet } from './https.ts';
 import { hostAddress, netnsMode } from '../topology.ts';
 import { ipfsApiUrl } from './ipfs.ts';
 import { databaseUrl, postgresPassword } from './postgres.ts';
+import { prometheusUrl } from '../monitoring.ts';
 
 const SERVER = join(REPO_ROOT, 'gateways', 'src', 'server.ts');
 
@@ -40,6 +41,8 @@ const SERVER = join(REPO_ROOT, 'gateways', 'src', 'server.ts');
 export const OPERATOR_SETTINGS = [
   'NODE_ENV',
   'LOG_LEVEL',
+  'LOG_MAX_BYTES',
+  'LOG_MAX_FILES',
   'ADMIN_USERNAME',
   'ADMIN_INITIAL_PASSWORD',
   'CUSTODY_KEY',
@@ -184,6 +187,9 @@ export async function gatewaySettings(
     TLS_KEY_FILE: tls.keyFile,
     // The portal proves itself with it, so its X-Forwarded-For is believed (gateways/src/auth/client-ip.ts).
     PORTAL_PROXY_SECRET: portalProxySecret(env),
+    // The run's Prometheus (monitoring.ts), read by the Operations page; it listens in the root namespace only, so
+    // in the netns topology the gateway has none and the page says monitoring is unavailable.
+    ...(netnsMode(env) ? {} : { PROMETHEUS_URL: prometheusUrl(env) }),
   };
   for (const key of OPERATOR_SETTINGS) {
     const value = env[`${key}_${envSuffix(org)}`] ?? env[key];
@@ -237,7 +243,12 @@ export async function startGateway(org: PeerOrg, overrides: GatewaySettings = {}
   if (!rec) {
     // (On loopback only: in the netns topology the port is in the org's own namespace.)
     if (!netnsMode()) await waitPortFree(port, `gateway of ${org.id}`);
-    const file = writeGatewayConfig(org, await gatewaySettings(org, overrides));
+    // The gateway writes its own log, rotated by size (gateways/src/log-file.ts; LOG_MAX_BYTES, LOG_MAX_FILES),
+    // to the file its stdout goes to as well (start-up failures, crashes): both append, so neither overwrites.
+    const file = writeGatewayConfig(
+      org,
+      await gatewaySettings(org, { LOG_FILE: logFile(name), ...overrides }),
+    );
     rec = await startProcess({
       name,
       command: process.execPath,
