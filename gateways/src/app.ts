@@ -204,7 +204,7 @@ export function createApp(deps: Deps): AppHandle {
   const limiters = requestLimiters(config);
   const routes = [
     ...apiRoutes(config, services, limiters.login, limiters.verify, limiters.refresh),
-    ...opsRoutes(live.ops),
+    ...opsRoutes({ ...live.ops, reauthenticate: authenticate(auth.keys, users, auth.revocations) }),
   ];
   const doc = openApiDocument(config, routes);
   const api = express.Router();

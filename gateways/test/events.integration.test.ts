@@ -323,6 +323,45 @@ describe('GET /api/v1/events (SSE)', { timeout: 300_000 }, () => {
   });
 });
 
+describe('GET /api/v1/events: the caller is checked while the stream is open', { timeout: 120_000 }, () => {
+  it("a signed-out session's stream ends with `reauth` within seconds; another session's stays open", async () => {
+    const { login } = await import('./support/stack.ts');
+    const password = `pw-${randomBytes(9).toString('base64url')}`;
+    expectStatus(
+      await http(ecta, 'POST', '/api/v1/users', {
+        token: ectaAdmin.token,
+        body: { username: `ecta-out-${run}`, password, role: 'ecta_officer' },
+      }),
+      201,
+      'create the officer',
+    );
+    const leaving = await login(ecta, `ecta-out-${run}`, password);
+    const staying = await login(ecta, `ecta-out-${run}`, password);
+    const a = await Stream.open(leaving);
+    const b = await Stream.open(staying);
+    try {
+      expectStatus(
+        await http(ecta, 'POST', '/api/v1/auth/logout', { token: leaving.token, body: {} }),
+        204,
+        'logout',
+      );
+      const signedOutAt = performance.now();
+      const deadline = signedOutAt + 15_000;
+      while (!a.received.some((r) => r.event === 'reauth')) {
+        assert.ok(performance.now() < deadline, 'the signed-out stream ended with reauth within 15 s');
+        await sleep(50);
+      }
+      process.stdout.write(
+        `# SSE stream of a signed-out session ended ${((performance.now() - signedOutAt) / 1000).toFixed(1)} s after the logout\n`,
+      );
+      assert.ok(!b.received.some((r) => r.event === 'reauth'), "the other session's stream is still open");
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
+
 describe('webhooks', { timeout: 300_000 }, () => {
   let receiver: Server;
   let hookUrl: string;

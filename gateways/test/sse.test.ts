@@ -45,7 +45,13 @@ const ev = (exportId: string, exporterId: string, reached: string, txIndex = 0):
 
 const feed = new FakeFeed();
 // The hub reads the pool only for a Last-Event-ID catch-up, which these tests do not send.
-const hub = new SseHub(feed as unknown as EventFeed, {} as pg.Pool, { heartbeatMs: 50, maxPerUser: 5 });
+const hub = new SseHub(feed as unknown as EventFeed, {} as pg.Pool, {
+  heartbeatMs: 50,
+  maxPerUser: 5,
+  recheckMs: 30,
+});
+/** Users a new authentication would refuse now (suspended, signed out, password changed). */
+const refused = new Set<string>();
 let server: Server;
 let base: string;
 
@@ -70,7 +76,9 @@ before(async () => {
       role: caller.role,
       ...(q('exporter') ? { exporterId: q('exporter') } : {}),
     };
-    hub.serve(caller, viewer, res, undefined).catch((e: unknown) => {
+    const recheck = (): Promise<boolean> =>
+      refused.has(user) ? Promise.reject(new Error('USER_SUSPENDED')) : Promise.resolve(true);
+    hub.serve(caller, viewer, res, undefined, recheck).catch((e: unknown) => {
       const p = toProblem(e);
       res.status(p.status).json(p);
     });
@@ -160,6 +168,21 @@ describe('SseHub', () => {
     await s.ended;
     assert.match(s.text(), /event: reauth\n/);
     assert.equal(hub.open, 0);
+  });
+
+  it('ends the stream within a recheck when its user would be refused now (suspended, signed out)', async () => {
+    const kept = await open('user=k&role=auditor&msp=ECTAMSP');
+    const gone = await open('user=s&role=auditor&msp=ECTAMSP');
+    refused.add('s');
+    await gone.ended;
+    assert.match(gone.text(), /event: reauth\n/);
+    // Several rechecks later the other user's stream is still open and still receives events.
+    await new Promise((r) => setTimeout(r, 150));
+    feed.emit([ev('E-K', 'EXP-K', 'SUBMITTED')]);
+    await waitUntil(() => kept.text().includes('E-K'), 'the valid stream still receives events');
+    assert.ok(!gone.text().includes('E-K'), 'nothing after the end');
+    kept.close();
+    await waitUntil(() => hub.open === 0, 'all closed');
   });
 
   it('ends every stream on shutdown and refuses new ones (503)', async () => {

@@ -10,6 +10,9 @@
  * - A comment line every `heartbeatMs` keeps proxies from timing the stream out; the stream ends when the access
  *   token expires (`event: reauth`: reconnect with a fresh token), when the gateway shuts down, or when the
  *   client goes away. At most `maxPerUser` streams per user at once (429 beyond).
+ * - The caller is checked again every `recheckMs` as every request checks it (token revoked by a logout, password
+ *   changed, user suspended, role changed): a stream that would no longer be opened ends with `event: reauth`, so
+ *   a suspended user stops receiving events within seconds, not at the token's expiry.
  */
 import type { Response } from 'express';
 import type { Viewer } from '@coffee/consortium';
@@ -44,7 +47,11 @@ export function filterFor(viewer: Viewer, events: readonly FeedEvent[]): LiveEve
 export interface SseOptions {
   heartbeatMs: number;
   maxPerUser: number;
+  recheckMs: number;
 }
+
+/** Whether the stream's caller would still be let in now (a new authentication with the same token). */
+export type Recheck = () => Promise<boolean>;
 
 interface Stream {
   res: Response;
@@ -61,7 +68,11 @@ export class SseHub {
   constructor(feed: EventFeed, pool: pg.Pool, o: Partial<SseOptions> = {}) {
     this.#feed = feed;
     this.#pool = pool;
-    this.#o = { heartbeatMs: o.heartbeatMs ?? 15_000, maxPerUser: o.maxPerUser ?? 5 };
+    this.#o = {
+      heartbeatMs: o.heartbeatMs ?? 15_000,
+      maxPerUser: o.maxPerUser ?? 5,
+      recheckMs: o.recheckMs ?? 5_000,
+    };
   }
 
   /** Streams open now (for /metrics). */
@@ -75,7 +86,13 @@ export class SseHub {
    * Serves one stream until it ends. The viewer is decided before (a role that reads no exports was refused
    * with 403 by the route).
    */
-  async serve(caller: Caller, viewer: Viewer, res: Response, lastEventId: string | undefined): Promise<void> {
+  async serve(
+    caller: Caller,
+    viewer: Viewer,
+    res: Response,
+    lastEventId: string | undefined,
+    recheck?: Recheck,
+  ): Promise<void> {
     if (this.#closed) throw new AppError(503, 'SHUTTING_DOWN', 'the gateway is shutting down');
     const mine = this.#byUser.get(caller.userId) ?? new Set<Stream>();
     if (mine.size >= this.#o.maxPerUser)
@@ -120,6 +137,19 @@ export class SseHub {
       expiresInMs !== undefined
         ? setTimeout(() => stream.close('reauth'), Math.max(0, Math.min(expiresInMs, 2_147_000_000)))
         : undefined;
+    let checking = false;
+    const rechecks = recheck
+      ? setInterval(() => {
+          if (checking) return;
+          checking = true;
+          void recheck()
+            .catch(() => false)
+            .then((ok) => {
+              if (!ok) stream.close('reauth');
+            })
+            .finally(() => (checking = false));
+        }, this.#o.recheckMs)
+      : undefined;
     const stream: Stream = {
       res,
       close: (reason: string) => {
@@ -136,6 +166,7 @@ export class SseHub {
       cleaned = true;
       unsubscribe();
       clearInterval(heartbeat);
+      if (rechecks) clearInterval(rechecks);
       if (expiry) clearTimeout(expiry);
       mine.delete(stream);
       if (mine.size === 0) this.#byUser.delete(caller.userId);

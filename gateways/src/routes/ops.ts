@@ -2,10 +2,12 @@
  * Operations routes: the live event stream (SSE), the org's webhooks (org admins) and the audit trail (auditors
  * and org admins). Deny first: each route's roles are in the table (403 FORBIDDEN_ROLE before anything runs).
  */
+import type { Request } from 'express';
 import { z } from 'zod';
 import type { SseHub } from '../events/sse.ts';
 import type { AccessPolicy } from '../services/access.ts';
 import type { AuditTrail } from '../services/audit-trail.ts';
+import type { Caller } from '../services/deps.ts';
 import type { WebhookService } from '../services/webhooks.ts';
 import { route, type RouteDef } from './http.ts';
 
@@ -14,6 +16,8 @@ export interface OpsServices {
   access: AccessPolicy;
   webhooks: WebhookService;
   auditTrail: AuditTrail;
+  /** Authenticates a request again (as every route does): an open event stream checks its caller with it. */
+  reauthenticate?: (req: Request) => Promise<Caller>;
 }
 
 const IDEMPOTENCY_HEADER = {
@@ -82,7 +86,15 @@ export function opsRoutes(s: OpsServices): RouteDef[] {
       handler: async ({ caller, req, res }) => {
         const viewer = await s.access.viewer(caller);
         s.access.requireReader(viewer);
-        await s.sse.serve(caller, viewer, res, req.get('last-event-id'));
+        const reauthenticate = s.reauthenticate;
+        // Still the same user with the same role (a role change changes what the stream may carry).
+        const recheck = reauthenticate
+          ? async () => {
+              const now = await reauthenticate(req);
+              return now.userId === caller.userId && now.role === caller.role;
+            }
+          : undefined;
+        await s.sse.serve(caller, viewer, res, req.get('last-event-id'), recheck);
         return undefined;
       },
     }),
