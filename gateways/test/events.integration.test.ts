@@ -497,6 +497,75 @@ describe('webhooks', { timeout: 300_000 }, () => {
   });
 });
 
+describe('webhooks: the gateway killed with deliveries pending', { timeout: 300_000 }, () => {
+  it('after a SIGKILL and a restart, every pending event is delivered, each exactly once', async () => {
+    const { killGateway, gatewayRunning, startGateway } = await import('./support/stack.ts');
+    let failing = true;
+    const got: { eventId: string; exportId: string; answered: number }[] = [];
+    const receiver = createServer((req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { exportId?: string };
+        // Down until the gateway has been killed: nothing is delivered before, so every event is pending then.
+        const status = failing ? 503 : 200;
+        got.push({
+          eventId: String(req.headers['x-coffee-event-id'] ?? ''),
+          exportId: body.exportId ?? '',
+          answered: status,
+        });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/kill`;
+      const reg = await http(ecta, 'POST', '/api/v1/webhooks', {
+        token: ectaAdmin.token,
+        body: { url, secret: `whsec-${randomBytes(24).toString('base64url')}`, description: 'kill test' },
+      });
+      expectStatus(reg, 201, 'register');
+      const created = await Promise.all([0, 1, 2, 3].map((i) => createExport(`kill${i}`)));
+      const ids = new Set(created.map((c) => c.id));
+      const mine = (): typeof got => got.filter((r) => ids.has(r.exportId));
+      // Every event was tried (and refused) at least once: it sits in the outbox with a retry scheduled.
+      const tried = Date.now() + 30_000;
+      while (new Set(mine().map((r) => r.exportId)).size < ids.size) {
+        assert.ok(Date.now() < tried, `each event attempted within 30 s (${JSON.stringify(mine())})`);
+        await sleep(100);
+      }
+      killGateway(ecta);
+      while (gatewayRunning(ecta)) await sleep(50);
+      failing = false;
+      await startGateway(ecta);
+      const deadline = Date.now() + 60_000;
+      while (mine().filter((r) => r.answered === 200).length < ids.size) {
+        assert.ok(Date.now() < deadline, `all delivered after the restart (${JSON.stringify(mine())})`);
+        await sleep(100);
+      }
+      await sleep(4000); // room for a wrong second delivery
+      const delivered = mine().filter((r) => r.answered === 200);
+      assert.deepEqual(
+        delivered.map((r) => r.exportId).sort(),
+        [...ids].sort(),
+        'each export event delivered exactly once',
+      );
+      assert.equal(new Set(delivered.map((r) => r.eventId)).size, delivered.length, 'no event id twice');
+      expectStatus(
+        await http(ecta, 'PATCH', `/api/v1/webhooks/${reg.body.id as string}`, {
+          token: ectaAdmin.token,
+          body: { active: false },
+        }),
+        200,
+        'disable',
+      );
+    } finally {
+      receiver.closeAllConnections();
+      receiver.close();
+    }
+  });
+});
+
 describe('GET /api/v1/audit', { timeout: 120_000 }, () => {
   it('refuses roles that may not read the audit log', async () => {
     for (const [o, s] of [
