@@ -99,6 +99,8 @@ const integration = [
   // The demo consortium seeded through the gateways (its own run dir, .run/test-demo, ports +16000).
   join(root, 'scripts/demo/seed.integration.test.ts'),
   join(root, 'frontend/e2e/portal.integration.test.ts'),
+  // After the portal test: it resumes that test's stack (.run/test-portal), which the portal test purges first.
+  join(root, 'frontend/e2e/operations.integration.test.ts'),
   // Two-factor in chromium on a stack with MFA required by policy (its own run dir, .run/test-mfa, ports +12000).
   join(root, 'frontend/e2e/mfa.integration.test.ts'),
   // Each org on its own address in a network namespace of its own (its own run dir, .run/test-netns, ports +6000).

@@ -24,15 +24,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Axe from 'axe-core';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportStatus, Role } from '../src/api/types';
 import { ORGS } from '@coffee/consortium';
-import { type OrgKey, orgByKey } from '../src/config';
+import type { OrgKey } from '../src/config';
 import { STATUS_LABELS } from '../src/lib/workflow';
 import { seriousFindings } from '../src/test/axeFindings';
 import { appRoutes } from './routes';
 import { DESKTOP, DOC_SHOTS, PHONE } from './shots';
+import { demoButton, launchChromium, settle as settlePage, signInWithDemoButton } from './session';
 
 interface E2EConfig {
   /** The portal `npm start` serves, with the demo accounts (PORTAL_DEMO_ACCOUNTS). */
@@ -148,17 +149,7 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
     stepTimeout = cfg.stepTimeoutMs ?? 60_000;
     mkdirSync(shotsDir, { recursive: true });
     mkdirSync(debugDir, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: cfg.chromiumPath ?? '/usr/bin/chromium',
-      headless: cfg.headless ?? true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        ...(cfg.portalSpki ? [`--ignore-certificate-errors-spki-list=${cfg.portalSpki}`] : []),
-      ],
-    });
+    browser = await launchChromium(cfg);
   });
 
   afterAll(async () => {
@@ -194,35 +185,14 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
   }
 
   /** Every loading indicator gone, and the QR code (drawn asynchronously) in place where there is one. */
-  async function settle(page: Page): Promise<void> {
-    await page.waitForFunction(() => !document.querySelector('.loading, .qr-placeholder'), undefined, {
-      timeout: stepTimeout,
-    });
-  }
-
-  /** The account's button on the login page: the accounts are listed per org, so the org names it. */
-  const demoButton = (page: Page, a: Account) =>
-    page.getByRole('button', { name: `Use ${a.username} at ${orgByKey(a.org).name}`, exact: true });
+  const settle = (page: Page): Promise<void> => settlePage(page, stepTimeout);
 
   /** Signs in with a click on the account's demo button (no password typed), then waits for the home page. */
   async function signIn(a: Account): Promise<{ ctx: BrowserContext; page: Page }> {
     const ctx = await newContext();
     const page = await ctx.newPage();
-    await page.goto(`${base}/login`);
-    await demoButton(page, a).click();
-    expect(await page.getByLabel('Username').inputValue(), 'the demo button fills the username').toBe(
-      a.username,
-    );
-    expect(await page.getByLabel('Password').inputValue(), 'the demo button fills the password').toBe(
-      a.password,
-    );
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    // Org admins read no exports (need-to-know): their home is the administration page.
-    await page.getByRole('heading', { level: 1, name: /^(What needs me now|Administration)$/ }).waitFor();
-    await settle(page);
-    // A home page that shows an error panel is a failure, even if the walk itself could go on.
-    const problems = await page.locator('.problem[role="alert"]').allInnerTexts();
-    expect(problems, `${a.username}@${a.org}: home page shows no error`).toEqual([]);
+    // Org admins read no exports (need-to-know): their home is the administration page (session.ts).
+    await signInWithDemoButton(page, base, a, stepTimeout);
     return { ctx, page };
   }
 
@@ -671,6 +641,12 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
       await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
       await page.getByRole('heading', { level: 2, name: 'Register a webhook' }).waitFor();
       await audit(page, '/webhooks', 'webhooks (customs admin)');
+      // Operations (Prometheus through the gateway): its panels drawn, none in error (e2e/operations.e2e.ts
+      // checks the panels themselves).
+      await page.getByRole('link', { name: 'Operations', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Operations' }).waitFor();
+      await page.getByTestId('ops-panel').first().waitFor();
+      await audit(page, '/operations', 'operations (customs admin)');
       await page.getByRole('link', { name: 'Users', exact: true }).click();
       await page.getByRole('heading', { level: 1, name: 'Users of my organization' }).waitFor();
       const username = `e2e-customs-${run.toLowerCase()}`;

@@ -18,6 +18,7 @@ import { StepUpDialog } from './features/auth/StepUpDialog';
 import { VerifyPage } from './features/verify/VerifyPage';
 import { AuditPage } from './features/audit/AuditPage';
 import { WebhooksPage } from './features/webhooks/WebhooksPage';
+import { OperationsPage } from './features/operations/OperationsPage';
 import { usePageTitle } from './lib/usePageTitle';
 
 function ExporterOnly({ children }: { children: ReactElement }): ReactElement {
@@ -68,6 +69,7 @@ export function App(): ReactElement {
                   <Route path="users" element={<UsersPage />} />
                   <Route path="audit" element={<AuditPage />} />
                   <Route path="webhooks" element={<WebhooksPage />} />
+                  <Route path="operations" element={<OperationsPage />} />
                   <Route path="security" element={<SecurityPage />} />
                   <Route path="*" element={<Navigate to="/" replace />} />
                 </Routes>

@@ -27,6 +27,8 @@ import { securityHeaders } from './transport.ts';
 import { registerGatewayMetrics } from './metrics.ts';
 import { createLive, type Live } from './events/live.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { operationsRoutes } from './routes/operations.ts';
+import { OperationsService } from './services/operations.ts';
 
 export interface AppHandle {
   app: Express;
@@ -205,6 +207,8 @@ export function createApp(deps: Deps): AppHandle {
   const routes = [
     ...apiRoutes(config, services, limiters.login, limiters.verify, limiters.refresh),
     ...opsRoutes({ ...live.ops, reauthenticate: authenticate(auth.keys, users, auth.revocations) }),
+    // The Operations page: fixed Prometheus queries, business panels pinned to this org (services/operations.ts).
+    ...operationsRoutes(new OperationsService(config)),
   ];
   const doc = openApiDocument(config, routes);
   const api = express.Router();

@@ -115,6 +115,8 @@ export interface Config {
   readonly mfa: { readonly requiredRoles: readonly string[]; readonly stepUpSeconds: number };
   /** Test knob: a pause after each projected block (the fault tests kill a gateway mid-projection). */
   readonly projectorBlockDelayMs?: number;
+  /** PROMETHEUS_URL: the consortium's Prometheus, which the Operations page reads (services/operations.ts). */
+  readonly prometheusUrl?: string;
   /** The HTTPS server's certificate and key (TLS_CERT_FILE, TLS_KEY_FILE; transport.ts); plain HTTP without. */
   readonly tls?: TlsIdentity;
 }
@@ -196,6 +198,11 @@ const Schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
   IPFS_API_URL: z.string().url().optional(),
+  PROMETHEUS_URL: z
+    .string()
+    .url()
+    .regex(/^https?:\/\//, 'must be an http:// or https:// URL')
+    .optional(),
   PEER_ENDPOINT: z
     .string()
     .regex(/^[\w.-]+:\d+$/, 'must be host:port')
@@ -547,6 +554,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.COFFEE_PROJECTOR_BLOCK_DELAY_MS
       ? { projectorBlockDelayMs: e.COFFEE_PROJECTOR_BLOCK_DELAY_MS }
       : {}),
+    ...(e.PROMETHEUS_URL ? { prometheusUrl: e.PROMETHEUS_URL } : {}),
     ...(tls?.identity ? { tls: tls.identity } : {}),
   });
 }

@@ -904,6 +904,52 @@ export async function listWebhookDeliveries(id: string, limit = 50): Promise<Web
   ).items;
 }
 
+// ------------------------------------------------------------------------------------------ operations
+
+/** The ranges the Operations page offers (the gateway's fixed set). */
+export type OperationsRange = '15m' | '1h' | '6h';
+
+export interface OperationsPanelError {
+  code: string;
+  detail: string;
+}
+interface OperationsPanelBase {
+  id: string;
+  title: string;
+  description: string;
+  /** Prometheus refused this panel's query (the other panels still show). */
+  error?: OperationsPanelError;
+}
+export interface OperationsTimeseries extends OperationsPanelBase {
+  kind: 'timeseries';
+  unit: string;
+  /** Seconds since the epoch; every series has one value (or null) per timestamp. */
+  timestamps: number[];
+  series: { name: string; values: (number | null)[] }[];
+}
+export interface OperationsTable extends OperationsPanelBase {
+  kind: 'table';
+  columns: { key: string; label: string; unit?: string }[];
+  rows: Record<string, string | number | null>[];
+}
+export type OperationsPanel = OperationsTimeseries | OperationsTable;
+export interface OperationsView {
+  org: string;
+  range: OperationsRange;
+  start: number;
+  end: number;
+  step: number;
+  panels: OperationsPanel[];
+}
+
+/**
+ * The Operations page's panels (org admins and auditors), drawn by the gateway from Prometheus with fixed
+ * queries; 503 MONITORING_UNAVAILABLE when it has no Prometheus or that does not answer.
+ */
+export function operationsPanels(range: OperationsRange): Promise<OperationsView> {
+  return call<OperationsView>(`/operations/panels${query({ range })}`);
+}
+
 // ------------------------------------------------------------------------------------------ public
 
 /** Public proof of an export's state and document hashes (no login, no token sent). */

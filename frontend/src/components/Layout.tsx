@@ -6,6 +6,7 @@ import { orgByKey } from '../config';
 import { useSession } from '../features/auth/session';
 import { ROLE_LABELS } from '../lib/workflow';
 import { readsExports } from '../lib/access';
+import { mayReadOperations } from '../features/operations/OperationsPage';
 
 export function Layout(): ReactElement {
   const session = useSession();
@@ -40,6 +41,7 @@ export function Layout(): ReactElement {
   if (role === 'admin') links.push(['/users', 'Users']);
   if (role === 'admin' || role === 'auditor') links.push(['/audit', 'Audit log']);
   if (role === 'admin') links.push(['/webhooks', 'Webhooks']);
+  if (mayReadOperations(role)) links.push(['/operations', 'Operations']);
   links.push(['/verify', 'Verify']);
   links.push(['/security', 'Security']);
 

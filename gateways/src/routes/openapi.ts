@@ -150,6 +150,10 @@ export function openApiDocument(config: Config, routes: readonly RouteDef[]): Re
           ? { 401: problemResponse('not authenticated'), 403: problemResponse('not allowed') }
           : {}),
         ...(r.method !== 'get' ? { 503: problemResponse('a dependency is down; nothing was written') } : {}),
+        // Reads need their dependency too (the Operations page's is Prometheus: MONITORING_UNAVAILABLE).
+        ...(r.method === 'get' && r.access.kind === 'user'
+          ? { 503: problemResponse('a dependency (database, peer, Prometheus) is unavailable') }
+          : {}),
         default: problemResponse('error'),
       },
     };
