@@ -1,8 +1,13 @@
 import { WorkflowConfigContract } from './contracts/config';
+import { EudrContract } from './contracts/eudr';
 import { ExportContract } from './contracts/export';
 import { HealthContract } from './contracts/health';
 import { MinimumPriceContract } from './contracts/minprice';
 
 export const contracts: (
-  typeof HealthContract | typeof ExportContract | typeof MinimumPriceContract | typeof WorkflowConfigContract
-)[] = [HealthContract, ExportContract, MinimumPriceContract, WorkflowConfigContract];
+  | typeof HealthContract
+  | typeof ExportContract
+  | typeof MinimumPriceContract
+  | typeof WorkflowConfigContract
+  | typeof EudrContract
+)[] = [HealthContract, ExportContract, MinimumPriceContract, WorkflowConfigContract, EudrContract];

@@ -71,7 +71,7 @@ describe('GetPublicView', () => {
       String(VALUE * 100),
       String(PRICE),
       String(QUANTITY),
-      'Hamburg',
+      'Portland',
       'termsHash',
       String(full.termsHash),
       String(full.valueCommitmentHash),

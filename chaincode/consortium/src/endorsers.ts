@@ -6,6 +6,7 @@
  */
 import { MSP, MSP_IDS, type MspId } from './orgs.js';
 import type { ExportStatus } from './vocabulary.js';
+import type { EudrFunction } from './eudr.js';
 
 const { CommercialBank, NationalBank, ECTA, ECX, ShippingLine, Customs } = MSP;
 
@@ -61,4 +62,38 @@ export function exportEndorsers(status: string, fn: string): MspId[] | undefined
 /** Does choosing the endorsers of `fn` need the export's current status? */
 export function endorsersNeedStatus(fn: string): boolean {
   return !DISCOVERED.has(fn) && fn !== 'CreateExport' && fn !== 'AddTrackingEvent';
+}
+
+/**
+ * Key-level policies of the EUDR records (coffee-export `eudr` contract): the forest-loss layer is ECTA's alone;
+ * a plot and a DDS package need the exporter's bank and ECTA (the bank's gateway screens, ECTA re-screens and
+ * approves); an export's lot links need ECX (which certifies the lots) and ECTA.
+ */
+export const EUDR_KEY_ENDORSERS = {
+  layer: [ECTA],
+  plot: [CommercialBank, ECTA],
+  lots: [ECX, ECTA],
+  package: [CommercialBank, ECTA],
+} as const satisfies Record<string, readonly MspId[]>;
+
+/**
+ * The peers a client names to endorse each `eudr` write: those of the key-level policy of the key it writes.
+ * SetForestLayer adds the National Bank (the other regulator): the first load creates the layer's key, which has
+ * no key-level policy yet, so the chaincode-level policy (ECTA and one other org) applies to it.
+ */
+export const EUDR_ENDORSERS: Readonly<Record<EudrFunction, readonly MspId[]>> = {
+  SetForestLayer: [ECTA, NationalBank],
+  RegisterPlot: EUDR_KEY_ENDORSERS.plot,
+  ReviewPlot: EUDR_KEY_ENDORSERS.plot,
+  LinkLotPlots: EUDR_KEY_ENDORSERS.lots,
+  AssembleDdsPackage: EUDR_KEY_ENDORSERS.package,
+  ApproveDdsPackage: EUDR_KEY_ENDORSERS.package,
+  RecordDdsReference: EUDR_KEY_ENDORSERS.package,
+};
+
+/** The endorsing orgs of `eudr` write `fn` (throws for a function the contract does not have). */
+export function eudrEndorsers(fn: string): MspId[] {
+  const orgs = (EUDR_ENDORSERS as Readonly<Record<string, readonly MspId[]>>)[fn];
+  if (!orgs) throw new Error(`unknown eudr function '${fn}'`);
+  return [...orgs];
 }

@@ -38,6 +38,22 @@ export const ERROR_HTTP_STATUS = {
   DEADLINE_NOT_PASSED: 422,
   DEADLINE_PASSED: 422,
   REPATRIATION_SHORTFALL: 422,
+  // EUDR due diligence (eudr.ts; the coffee-export `eudr` contract).
+  EUDR_PLOT_NOT_FOUND: 404,
+  EUDR_PACKAGE_NOT_FOUND: 404,
+  EUDR_LAYER_NOT_FOUND: 404,
+  EUDR_PLOT_EXISTS: 409,
+  /** A plot screened against a forest-loss layer that is not (or no longer) the ledger's current one. */
+  EUDR_LAYER_MISMATCH: 409,
+  /** ECTA approves a package whose hash is not the one assembled now (it was re-assembled meanwhile). */
+  EUDR_PACKAGE_CHANGED: 409,
+  EUDR_NOT_REQUIRED: 422,
+  EUDR_LOTS_MISSING: 422,
+  EUDR_PLOTS_MISMATCH: 422,
+  EUDR_PLOT_NOT_CLEARED: 422,
+  EUDR_PLOT_REJECTED: 422,
+  /** Customs may not clear an EU-bound export before ECTA approved its DDS package. */
+  EUDR_PACKAGE_REQUIRED: 422,
   /**
    * A write whose proposal timestamp is more than 5 minutes from the endorsing peer's clock. 502, not 4xx: the
    * gateways build and sign every proposal, so the skewed clock is the gateway host's (or the peer's), which
@@ -72,6 +88,18 @@ const EXPORT_ONLY = [
   'DEADLINE_PASSED',
   'REPATRIATION_SHORTFALL',
   'UPSTREAM_ERROR',
+  'EUDR_PLOT_NOT_FOUND',
+  'EUDR_PACKAGE_NOT_FOUND',
+  'EUDR_LAYER_NOT_FOUND',
+  'EUDR_PLOT_EXISTS',
+  'EUDR_LAYER_MISMATCH',
+  'EUDR_PACKAGE_CHANGED',
+  'EUDR_NOT_REQUIRED',
+  'EUDR_LOTS_MISSING',
+  'EUDR_PLOTS_MISMATCH',
+  'EUDR_PLOT_NOT_CLEARED',
+  'EUDR_PLOT_REJECTED',
+  'EUDR_PACKAGE_REQUIRED',
 ] as const satisfies readonly ChaincodeErrorCode[];
 
 const USERS_ONLY = [

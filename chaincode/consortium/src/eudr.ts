@@ -1,8 +1,13 @@
 /**
  * EU Deforestation Regulation (Regulation (EU) 2023/1115) facts the chaincode, the gateways and the portal share:
  * which destinations need a due diligence statement (DDS), the geolocation rules a plot must meet, the cut-off date
- * for deforestation, and the vocabulary of plot screening and of the DDS package. Pure data, no imports.
+ * for deforestation, the vocabulary of plot screening and of the DDS package, who may call each function of the
+ * coffee-export `eudr` contract, and who may read plots. Pure data and functions (imports: this package only).
  */
+import { ACTORS, type Permission } from './actions.js';
+import { MSP, type MspId } from './orgs.js';
+import { type Viewer, isExportReader } from './policy.js';
+import type { ExportStatus } from './vocabulary.js';
 
 /** The EU's member states (ISO 3166-1 alpha-2): an export to one of them needs a complete DDS package. */
 export const EU_COUNTRIES: readonly string[] = [
@@ -79,3 +84,81 @@ export type DdsPackageStatus = (typeof DDS_PACKAGE_STATUSES)[number];
 
 /** Customs may clear an EU-bound export only once its package is in one of these states. */
 export const DDS_CLEARABLE_STATUSES: readonly DdsPackageStatus[] = ['APPROVED', 'REFERENCED'];
+
+/** A plot's shape on the ledger: a polygon (4 ha or more) or a point (smaller plots). */
+export const PLOT_KINDS = ['Point', 'Polygon'] as const;
+export type PlotKind = (typeof PLOT_KINDS)[number];
+
+/** What the exporter's gateway may report at registration (its own screening); reviews come later, from ECTA. */
+export const PLOT_REGISTRATION_STATUSES = [
+  'CLEAR',
+  'FLAGGED',
+] as const satisfies readonly PlotScreeningStatus[];
+/** ECTA's reviewed outcomes of a FLAGGED plot. */
+export const PLOT_REVIEW_OUTCOMES = [
+  'REVIEW_CLEARED',
+  'REVIEW_REJECTED',
+] as const satisfies readonly PlotScreeningStatus[];
+export type PlotReviewOutcome = (typeof PLOT_REVIEW_OUTCOMES)[number];
+
+/**
+ * The export states in which the exporter assembles (or re-assembles) the DDS package and ECTA approves it: from
+ * ECX's quality certificate (the lots are known) until customs, which refuses an EU-bound export without it.
+ */
+export const DDS_ASSEMBLY_STATUSES: readonly ExportStatus[] = [
+  'QUALITY_CERTIFIED',
+  'FX_SUBMITTED',
+  'FX_APPROVED',
+  'SHIPMENT_BOOKED',
+];
+/** ECX records which plots each lot came from while it grades the export (before and at certification). */
+export const LOT_LINK_STATUSES: readonly ExportStatus[] = ['CONTRACT_REGISTERED', 'QUALITY_CERTIFIED'];
+
+const ECTA_LAYER_LOADER: Permission = { msp: MSP.ECTA, roles: ['ecta_officer', 'admin'] };
+
+/** Who may call each write of the `eudr` contract (the chaincode checks it; gateways refuse by it first). */
+export const EUDR_ACTORS = {
+  SetForestLayer: [ECTA_LAYER_LOADER],
+  RegisterPlot: [ACTORS.exporter],
+  ReviewPlot: [ACTORS.ectaOfficer],
+  LinkLotPlots: [ACTORS.grader],
+  AssembleDdsPackage: [ACTORS.exporter],
+  ApproveDdsPackage: [ACTORS.ectaOfficer],
+  RecordDdsReference: [ACTORS.exporter],
+} as const satisfies Record<string, readonly Permission[]>;
+export type EudrFunction = keyof typeof EUDR_ACTORS;
+export const EUDR_FUNCTIONS = Object.keys(EUDR_ACTORS) as EudrFunction[];
+
+/** May a caller of this org and role call the `eudr` write `fn` at all? */
+export function mayCallEudr(fn: EudrFunction, mspId: string, role: string): boolean {
+  const actors: readonly Permission[] = EUDR_ACTORS[fn];
+  return actors.some((p) => p.msp === mspId && (p.roles as readonly string[]).includes(role));
+}
+
+/**
+ * The orgs that read plots (and an export's lot links and package): the exporter's bank, ECTA (approves), ECX
+ * (links lots) and Customs (clears). The National Bank and the shipping line never do: they have no part in it.
+ * The plot documents in IPFS are encrypted for exactly these orgs.
+ */
+export const EUDR_PLOT_AUDIENCE: readonly MspId[] = [MSP.CommercialBank, MSP.ECTA, MSP.ECX, MSP.Customs];
+
+/**
+ * May the viewer read this plot? Exporters: their own plots only. Within the audience orgs: their export readers
+ * (workflow roles and auditors), and the exporter's bank's admin (it manages the exporters' users).
+ */
+export function canSeePlot(viewer: Viewer, plot: { readonly exporterId: string }): boolean {
+  if (!(EUDR_PLOT_AUDIENCE as readonly string[]).includes(viewer.mspId)) return false;
+  if (viewer.role === 'exporter') {
+    return viewer.exporterId !== undefined && viewer.exporterId === plot.exporterId;
+  }
+  if (viewer.role === 'admin') return viewer.mspId === MSP.CommercialBank;
+  return isExportReader(viewer);
+}
+
+/**
+ * May a viewer who can see an export read its lot links and the package's details (plots, hashes, summary)?
+ * The rest of those who see the export read only whether a package is needed and its status.
+ */
+export function canReadEudrDetails(viewer: Viewer): boolean {
+  return (EUDR_PLOT_AUDIENCE as readonly string[]).includes(viewer.mspId) && isExportReader(viewer);
+}

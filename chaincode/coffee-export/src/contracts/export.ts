@@ -109,6 +109,7 @@ import {
   valueMatchesQuantity,
 } from '../model/terms';
 import { readConfig } from '../model/config';
+import { requireClearablePackage } from '../model/eudr';
 import { trackingPolicy } from '../lib/endorsement';
 import { minimumPriceInForce } from '../model/minprice';
 
@@ -509,7 +510,8 @@ export class ExportContract extends ClockCheckedContract {
   /**
    * Step 7 (customs_officer). input: {exportId, declarationNumber, permitNumber, declaredQuantityKg, declaredGrade,
    * riskLane: GREEN|YELLOW|RED, documents: [EXPORT_DECLARATION]}; transient `customsValue` {declaredValueUsd, salt}.
-   * GREEN clears and consumes the permit; YELLOW/RED go to UNDER_INSPECTION.
+   * GREEN clears and consumes the permit; YELLOW/RED go to UNDER_INSPECTION. An export to an EU member state needs
+   * its EUDR due diligence package approved by ECTA first (EUDR_PACKAGE_REQUIRED; the `eudr` contract).
    */
   @Transaction()
   @Returns('string')
@@ -531,6 +533,8 @@ export class ExportContract extends ClockCheckedContract {
     const { actor, record } = await actOn(ctx, exportId, TRANSITIONS.ClearCustoms.actors);
     requireStatus(record, TRANSITIONS.ClearCustoms.from, 'ClearCustoms');
     requireBeforeShipBy(ctx, record);
+    // EU-bound: no clearance (whatever the lane) before ECTA approved the EUDR due diligence package.
+    await requireClearablePackage(ctx, record);
     const allDocuments = appendDocuments(ctx, record.documents, documents, actor);
     requireDocuments(allDocuments, CUSTOMS_DOCUMENT_SET);
     await this.#checkPermit(ctx, record, permitNumber, actor);

@@ -8,7 +8,7 @@
 import type { Context } from 'fabric-contract-api';
 import { KeyEndorsementPolicy } from 'fabric-shim';
 import type { ExportStatus } from '../model/export';
-import { ENDORSERS_BY_STATUS, TRACKING_ENDORSERS } from '@coffee/consortium';
+import { ENDORSERS_BY_STATUS, EUDR_KEY_ENDORSERS, TRACKING_ENDORSERS } from '@coffee/consortium';
 
 export function policyFor(status: ExportStatus): Uint8Array {
   const policy = new KeyEndorsementPolicy();
@@ -25,4 +25,19 @@ export function trackingPolicy(): Uint8Array {
   const policy = new KeyEndorsementPolicy();
   policy.addOrgs('PEER', ...TRACKING_ENDORSERS);
   return policy.getPolicy();
+}
+
+/** The key-level policy of an EUDR record (consortium EUDR_KEY_ENDORSERS): AND of every listed org's peer. */
+export function eudrPolicy(kind: keyof typeof EUDR_KEY_ENDORSERS): Uint8Array {
+  const policy = new KeyEndorsementPolicy();
+  policy.addOrgs('PEER', ...EUDR_KEY_ENDORSERS[kind]);
+  return policy.getPolicy();
+}
+
+export async function setEudrPolicy(
+  ctx: Context,
+  key: string,
+  kind: keyof typeof EUDR_KEY_ENDORSERS,
+): Promise<void> {
+  await ctx.stub.setStateValidationParameter(key, eudrPolicy(kind));
 }

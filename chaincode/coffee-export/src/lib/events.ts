@@ -26,6 +26,13 @@ export const EVENTS = {
   minimumPricePublished: 'MinimumPricePublished',
   workflowConfigProposed: 'WorkflowConfigProposed',
   workflowConfigUpdated: 'WorkflowConfigUpdated',
+  eudrForestLayerSet: 'EudrForestLayerSet',
+  eudrPlotRegistered: 'EudrPlotRegistered',
+  eudrPlotReviewed: 'EudrPlotReviewed',
+  eudrLotsLinked: 'EudrLotsLinked',
+  eudrPackageAssembled: 'EudrPackageAssembled',
+  eudrPackageApproved: 'EudrPackageApproved',
+  eudrPackageReferenced: 'EudrPackageReferenced',
 } as const;
 
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];

@@ -296,13 +296,17 @@ export async function newWorld(
   return world;
 }
 
+/**
+ * The fixtures' buyer is outside the EU: an EU-bound export needs an approved EUDR package before customs
+ * (eudr.test.ts walks that path; `euSubmission` there sets an EU destination).
+ */
 export function submission(exportId: string, overrides: Json = {}): Json {
   return {
     exportId,
     contract: {
       contractNumber: `SC-${exportId}`,
-      buyerName: 'Hamburg Roasters GmbH',
-      destinationCountry: 'DE',
+      buyerName: 'Portland Roasters Inc.',
+      destinationCountry: 'US',
       contractedGrade: 'G2',
       quantityKg: QUANTITY,
       originRegion: 'SIDAMA',
@@ -377,7 +381,7 @@ export const STEPS: Step[] = [
       voyageNumber: 'V-12',
       containerNumbers: ['MSCU1234567'],
       portOfLoading: 'DJJIB',
-      portOfDischarge: 'DEHAM',
+      portOfDischarge: 'USPDX',
       etd: '2026-02-01T00:00:00Z',
       documents: [doc('BOOKING_CONFIRMATION')],
     }),
