@@ -21,6 +21,7 @@ import { IdempotencyService } from './services/idempotency.ts';
 import { RegistryService } from './services/registries.ts';
 import { UserService } from './services/users.ts';
 import { MfaService } from './services/mfa.ts';
+import { EudrService } from './services/eudr.ts';
 import { UploadQuota } from './services/upload-quota.ts';
 import { bodyReaders, closeIfBodyUnread } from './routes/bodies.ts';
 import { securityHeaders } from './transport.ts';
@@ -38,6 +39,7 @@ export interface AppHandle {
     exports: ExportService;
     registries: RegistryService;
     mfa: MfaService;
+    eudr: EudrService;
   };
   metrics: Registry;
   /** Live events (SSE, webhooks) and the audit trail: server.ts starts and stops it (events/live.ts). */
@@ -56,7 +58,8 @@ export function createApp(deps: Deps): AppHandle {
   const registries = new RegistryService(deps, users);
   // Two-factor hooks itself into the login (auth.useSecondFactor) and gates every authenticated route below.
   const mfa = new MfaService(deps, users, auth);
-  const services = { users, auth, exports: exportsSvc, registries, mfa };
+  const eudr = new EudrService(deps, users);
+  const services = { users, auth, exports: exportsSvc, registries, mfa, eudr };
 
   const metrics = new Registry();
   const live = createLive(deps, users, metrics);

@@ -274,6 +274,39 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_action ON audit_log(action, id DESC);
       CREATE INDEX audit_log_tx ON audit_log(tx_id) WHERE tx_id IS NOT NULL;`,
   },
+  {
+    version: 12,
+    name: 'EUDR read model: plots, lot links, DDS packages',
+    sql: `
+      -- Projected from the eudr contract's events and write sets (events/eudr-projection.ts); no geometry here:
+      -- plots are commitments, their details stay encrypted in IPFS.
+      CREATE TABLE eudr_plots (
+        plot_id text PRIMARY KEY,
+        exporter_id text NOT NULL,
+        screening_status text NOT NULL,
+        registered_at timestamptz,
+        record jsonb NOT NULL,
+        last_tx_id text NOT NULL,
+        last_block bigint NOT NULL
+      );
+      CREATE INDEX eudr_plots_exporter ON eudr_plots(exporter_id, plot_id);
+      CREATE INDEX eudr_plots_status ON eudr_plots(screening_status, plot_id);
+      CREATE TABLE eudr_lots (
+        export_id text PRIMARY KEY,
+        record jsonb NOT NULL,
+        last_tx_id text NOT NULL,
+        last_block bigint NOT NULL
+      );
+      CREATE TABLE eudr_packages (
+        export_id text PRIMARY KEY,
+        exporter_id text NOT NULL,
+        status text NOT NULL,
+        record jsonb NOT NULL,
+        last_tx_id text NOT NULL,
+        last_block bigint NOT NULL
+      );
+      CREATE INDEX eudr_packages_status ON eudr_packages(status, export_id);`,
+  },
 ];
 
 /** Checks the list itself: versions strictly increasing from 1 without gaps. */

@@ -14,6 +14,13 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { withTx } from '../db/pool.ts';
 import type { CoffeeLedger, FabricIdentity } from '../fabric/ledger.ts';
+import {
+  EUDR_READ_MODEL_TABLES,
+  type EudrWrite,
+  applyEudrWrites,
+  eudrWrites,
+  isEudrEvent,
+} from './eudr-projection.ts';
 
 export const CHECKPOINT = 'read-model';
 const PROJECTED_CHAINCODES = new Set(['coffee-export', 'user-management']);
@@ -26,6 +33,8 @@ export interface BlockEvent {
   payload: Record<string, unknown>;
   /** The export records and tracking logs this transaction wrote (its public write set, as committed). */
   writes: { exportId: string; kind: 'record' | 'tracking'; value: Record<string, unknown> }[];
+  /** EUDR events only: the plot, lot-link and package records the transaction wrote (eudr-projection.ts). */
+  eudr?: EudrWrite[];
 }
 
 /**
@@ -157,6 +166,7 @@ function eventsOfTransaction(
       name,
       payload: 'value' in parsed ? parsed.value : {},
       writes: exportWrites(cca.getResults_asU8(), report),
+      ...(isEudrEvent(name) ? { eudr: eudrWrites(cca.getResults_asU8(), report) } : {}),
     });
   }
   return out;
@@ -198,6 +208,11 @@ async function applyEvent(c: pg.PoolClient, blockNumber: bigint, ev: BlockEvent)
     'INSERT INTO rm_events(block_number, tx_index, tx_id, chaincode, event_name, export_id, payload) VALUES ($1,$2,$3,$4,$5,$6,$7)',
     [blockNumber.toString(), ev.txIndex, ev.txId, ev.chaincode, ev.name, exportId, JSON.stringify(p)],
   );
+  // EUDR writes have rows of their own; they never move an export's status or last action.
+  if (ev.chaincode === 'coffee-export' && isEudrEvent(ev.name)) {
+    await applyEudrWrites(c, blockNumber, ev.txId, ev.eudr ?? []);
+    return;
+  }
   if (!exportId) return;
   const str = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
   const at = str(p.at);
@@ -279,6 +294,7 @@ export async function resetReadModel(pool: pg.Pool): Promise<void> {
     await c.query('SELECT next_block FROM projector_checkpoint WHERE name = $1 FOR UPDATE', [CHECKPOINT]);
     await c.query('DELETE FROM rm_events');
     await c.query('DELETE FROM rm_exports');
+    for (const table of EUDR_READ_MODEL_TABLES) await c.query(`DELETE FROM ${table}`);
     await c.query(
       'INSERT INTO projector_checkpoint(name, next_block) VALUES ($1, 0) ON CONFLICT (name) DO UPDATE SET next_block = 0',
       [CHECKPOINT],

@@ -48,6 +48,11 @@ export interface SubmitResult {
 
 type Chaincode = 'coffee-export' | 'user-management' | 'qscc';
 
+/** Several positional arguments for one submit (most functions take one JSON input; e.g. eudr:ReviewPlot three). */
+export class ChaincodeArgs {
+  constructor(readonly list: readonly string[]) {}
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -149,7 +154,12 @@ export class Ledger {
             .map(([k, v]) => [k, Buffer.from(JSON.stringify(v))]),
         )
       : undefined;
-    const args = typeof input === 'string' ? [input] : [JSON.stringify(input)];
+    const args =
+      input instanceof ChaincodeArgs
+        ? [...input.list]
+        : typeof input === 'string'
+          ? [input]
+          : [JSON.stringify(input)];
     const started = performance.now();
     const took = (): number => (performance.now() - started) / 1000;
     for (let attempt = 0; ; attempt++) {

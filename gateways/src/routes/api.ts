@@ -9,7 +9,9 @@ import type { ExportService } from '../services/exports.ts';
 import type { RegistryService } from '../services/registries.ts';
 import type { UserService } from '../services/users.ts';
 import type { MfaService } from '../services/mfa.ts';
+import type { EudrService } from '../services/eudr.ts';
 import { mfaRoutes } from './mfa.ts';
+import { eudrRoutes } from './eudr.ts';
 import { route, type RouteDef } from './http.ts';
 import * as S from './schemas.ts';
 import { newExportId } from '../services/idempotency.ts';
@@ -20,6 +22,8 @@ export interface Services {
   exports: ExportService;
   registries: RegistryService;
   mfa: MfaService;
+  /** EUDR due diligence (routes/eudr.ts); optional so stub service sets in tests need not carry it. */
+  eudr?: EudrService;
 }
 
 const ANY_USER = { kind: 'user' } as const;
@@ -387,7 +391,14 @@ export function apiRoutes(
       access: { kind: 'public' },
       params: { exportId: S.ID },
       before: [verifyLimiter],
-      handler: async ({ params }) => s.exports.verify(params.exportId),
+      handler: async ({ params }) => {
+        const view = await s.exports.verify(params.exportId);
+        // The EUDR status an EU importer or border checks: whether a package is needed and its status only.
+        const eudr = s.eudr ? await s.eudr.publicStatus(params.exportId) : null;
+        return eudr ? { ...view, eudr } : view;
+      },
     }),
+    // ------------------------------------------------------------ EUDR (routes/eudr.ts)
+    ...eudrRoutes(s.eudr),
   ];
 }

@@ -82,9 +82,14 @@ export class DocumentKeys {
     return keys;
   }
 
-  /** The recipients of a document type: every org of its audience, each by its current published key. */
-  async recipientsFor(docType: string): Promise<Recipient[]> {
-    const audience = documentAudience(docType);
+  /**
+   * The recipients of a document type: every org of its audience (or of `audience`, for documents outside the
+   * export document types, e.g. EUDR plots), each by its current published key.
+   */
+  async recipientsFor(
+    docType: string,
+    audience: readonly string[] = documentAudience(docType),
+  ): Promise<Recipient[]> {
     if (audience.length === 0)
       throw new AppError(400, 'VALIDATION_FAILED', `unknown document type ${docType}`);
     let keys = await this.#recipients();
@@ -97,8 +102,12 @@ export class DocumentKeys {
     return audience.map((m) => keys.get(m)!);
   }
 
-  async seal(plaintext: Uint8Array, docType: string): Promise<{ envelope: Buffer; recipients: string[] }> {
-    const recipients = await this.recipientsFor(docType);
+  async seal(
+    plaintext: Uint8Array,
+    docType: string,
+    audience?: readonly string[],
+  ): Promise<{ envelope: Buffer; recipients: string[] }> {
+    const recipients = await this.recipientsFor(docType, audience);
     return {
       envelope: encryptDocument(plaintext, recipients, { docType }),
       recipients: recipients.map((r) => r.mspId),
