@@ -596,6 +596,11 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
       await page.goto(`${base}/exports/new`);
       await page.getByText('Only exporters (Commercial Bank customers) create export requests.').waitFor();
       await audit(page, '/exports/new', 'new export (not an exporter)');
+      // EUDR (eudr.e2e.ts drives it): the screening review queue, empty on the demo stack.
+      await page.goto(`${base}/eudr/review`);
+      await page.getByRole('heading', { level: 1, name: 'EUDR screening review' }).waitFor();
+      await page.getByText('No plot awaits review.').waitFor();
+      await audit(page, '/eudr/review', 'EUDR review queue (ECTA officer)');
     });
     await asRole('fx_officer', async (page) => {
       await page.getByRole('link', { name: 'Exporters & delinquency' }).click();
@@ -606,6 +611,10 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
       await page.getByRole('link', { name: 'New export', exact: true }).click();
       await page.getByLabel('Contracted grade').waitFor();
       await audit(page, '/exports/new', 'new export wizard, first step (exporter)');
+      // EUDR plots: the map (no tiles) and the registration form.
+      await page.getByRole('link', { name: 'EUDR plots', exact: true }).click();
+      await page.getByRole('form', { name: 'Register a plot' }).waitFor();
+      await audit(page, '/eudr/plots', 'EUDR plots, map and registration form (exporter)');
       // The amendment ECTA asked for: its notice and the exporter's form.
       await openExport(page, 'EXP-DEMO-11');
       await page.getByRole('button', { name: 'Submit the amendment', exact: true }).click();
@@ -684,7 +693,7 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
       await page.getByLabel('Origin region').fill('LIMU');
       await page.getByRole('button', { name: 'Next' }).click();
       await page.getByLabel('Buyer name').fill('Hamburg Coffee Roasters GmbH');
-      await page.getByLabel('Destination country (ISO code)').fill('DE');
+      await page.getByLabel('Destination country (ISO code)').fill('US'); // outside the EU: no EUDR package needed before customs
       await page.getByRole('button', { name: 'Next' }).click();
       await page.getByLabel('Contract number').fill(`SC-${run}`);
       await page.getByLabel('Incoterm').selectOption('FOB');
@@ -817,7 +826,7 @@ describe.skipIf(!configPath)('portal end to end (real browser, seeded demo stack
           await f.getByLabel('Vessel name').fill('MSC Aurora');
           await f.getByLabel('Voyage number').fill('V-12E');
           await f.getByLabel('Container numbers').fill('MSCU1234567, MSKU7654321');
-          await f.getByLabel('Port of discharge (UN/LOCODE)').fill('DEHAM');
+          await f.getByLabel('Port of discharge (UN/LOCODE)').fill('USNYC');
           await f.getByLabel('Estimated departure (ETD)').fill(isoDay(2));
           await f.getByLabel('Booking confirmation').setInputFiles(file('BOOKING_CONFIRMATION'));
         },

@@ -1,5 +1,5 @@
 /** Routes: public login and verification; everything else needs a session. */
-import type { ReactElement } from 'react';
+import { type ReactElement, Suspense, lazy } from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { Layout } from './components/Layout';
 import { LoginPage } from './features/auth/LoginPage';
@@ -19,7 +19,17 @@ import { VerifyPage } from './features/verify/VerifyPage';
 import { AuditPage } from './features/audit/AuditPage';
 import { WebhooksPage } from './features/webhooks/WebhooksPage';
 import { OperationsPage } from './features/operations/OperationsPage';
+import { Loading } from './components/ui';
 import { usePageTitle } from './lib/usePageTitle';
+
+// The EUDR map pages load Leaflet: their own chunk, fetched when first opened.
+const PlotsPage = lazy(() => import('./features/eudr/PlotsPage').then((m) => ({ default: m.PlotsPage })));
+const ReviewQueuePage = lazy(() =>
+  import('./features/eudr/ReviewQueuePage').then((m) => ({ default: m.ReviewQueuePage })),
+);
+const lazyPage = (page: ReactElement): ReactElement => (
+  <Suspense fallback={<Loading label="Loading the map…" />}>{page}</Suspense>
+);
 
 function ExporterOnly({ children }: { children: ReactElement }): ReactElement {
   const session = useSession();
@@ -70,6 +80,8 @@ export function App(): ReactElement {
                   <Route path="audit" element={<AuditPage />} />
                   <Route path="webhooks" element={<WebhooksPage />} />
                   <Route path="operations" element={<OperationsPage />} />
+                  <Route path="eudr/plots" element={lazyPage(<PlotsPage />)} />
+                  <Route path="eudr/review" element={lazyPage(<ReviewQueuePage />)} />
                   <Route path="security" element={<SecurityPage />} />
                   <Route path="*" element={<Navigate to="/" replace />} />
                 </Routes>

@@ -193,6 +193,11 @@ class Seeder {
     await pool(DEMO_EXPORTS, this.#concurrency, (x) => this.#export(x));
   }
 
+  /** Walks one export along its plan from where the ledger says it stands (advanceDemoExport). */
+  async walk(x: DemoExport): Promise<void> {
+    await this.#export(x);
+  }
+
   /** Creates the users that do not exist yet: one at a time within an org, the orgs in parallel. */
   async #users(users: readonly DemoUser[]): Promise<void> {
     const byOrg = new Map<string, DemoUser[]>();
@@ -511,6 +516,25 @@ export async function seedDemo(opts: SeedOptions = {}): Promise<DemoAccounts> {
     `demo: done in ${((Date.now() - t0) / 1000).toFixed(1)} s — created ${t.usersCreated} users${t.passwordsReset ? ` (${t.passwordsReset} passwords reset)` : ''}, ${t.exportersLicensed} exporters, ${t.pricesPublished} minimum prices; ${t.exportSteps} export steps with ${t.uploads} documents; ${accounts.accounts.length} accounts and ${accounts.exports.length} exports listed in ${file}`,
   );
   return accounts;
+}
+
+/**
+ * Takes one demo export of a seeded stack further along its main line, to `target`, with the demo's own steps
+ * and users (tests that need an export past a step they drove themselves, e.g. EUDR before customs).
+ */
+export async function advanceDemoExport(
+  exportId: string,
+  target: DemoExport['target'],
+  opts: SeedOptions = {},
+): Promise<void> {
+  const runDir = opts.runDir ?? defaultRunDir();
+  const endpoints = readEndpoints(runDir);
+  const state = readState(runDir);
+  if (!endpoints || !state?.completedAt)
+    throw new UserError('advanceDemoExport: seed the demo consortium first');
+  const x = DEMO_EXPORTS.find((e) => e.exportId === exportId);
+  if (!x) throw new UserError(`advanceDemoExport: no demo export ${exportId}`);
+  await new Seeder(endpoints, state, opts.log ?? info, opts).walk({ ...x, target });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -276,6 +276,15 @@ function newKey(): string {
   return globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
 
+/**
+ * An authenticated call for a feature module's own typed wrappers (features/eudr/eudrApi.ts): the same transport,
+ * refresh and step-up as every call here; writes get an Idempotency-Key.
+ */
+export function authedCall<T>(path: string, opts: { method?: string; body?: unknown } = {}): Promise<T> {
+  const write = (opts.method ?? 'GET') !== 'GET';
+  return call<T>(path, { ...opts, ...(write ? { idempotencyKey: newKey() } : {}) });
+}
+
 /** Lists come back as {items, nextCursor}; ledger reads as {records, bookmark} or {entries} (history). */
 function toPage<T>(body: unknown): Page<T> {
   if (Array.isArray(body)) return { items: body as T[] };
@@ -987,5 +996,14 @@ export function publicProof(body: unknown, exportId: string): VerifyResult {
       uploadedAt: str(d.uploadedAt),
     })),
     verifiedAt: str(b.verifiedAt),
+    // EUDR (issue 15): whether a due diligence package is needed and its status, nothing of the plots.
+    ...(typeof b.eudr === 'object' && b.eudr !== null
+      ? {
+          eudr: {
+            required: (b.eudr as Record<string, unknown>).required === true,
+            packageStatus: str((b.eudr as Record<string, unknown>).packageStatus) ?? null,
+          },
+        }
+      : {}),
   };
 }

@@ -299,6 +299,8 @@ export interface VerifyResult {
     uploadedAt?: string;
   }>;
   verifiedAt?: string;
+  /** EUDR: does the export need a due diligence package, and the package's status (null: none yet). */
+  eudr?: { required: boolean; packageStatus: string | null };
 }
 
 /**

@@ -38,6 +38,11 @@ export function Layout(): ReactElement {
   ]);
   links.push(['/minimum-prices', 'Minimum prices']);
   if (reader) links.push(['/turnaround', 'Turnaround']);
+  // EUDR plots: the orgs whose gateways show them (the exporter's bank, ECTA, ECX, Customs).
+  if (session.org !== 'national-bank' && session.org !== 'shipping-line' && (reader || role === 'admin'))
+    links.push(['/eudr/plots', 'EUDR plots']);
+  if (session.org === 'ecta' && (role === 'ecta_officer' || role === 'auditor'))
+    links.push(['/eudr/review', 'EUDR review']);
   if (role === 'admin') links.push(['/users', 'Users']);
   if (role === 'admin' || role === 'auditor') links.push(['/audit', 'Audit log']);
   if (role === 'admin') links.push(['/webhooks', 'Webhooks']);

@@ -18,6 +18,7 @@ import { usePageTitle } from '../../lib/usePageTitle';
 import { ROLE_LABELS, actionsFor } from '../../lib/workflow';
 import { useSession } from '../auth/session';
 import { VerifyLink } from '../verify/VerifyPage';
+import { ExportEudrPanel } from '../eudr/ExportEudrPanel';
 import { ACTION_SPECS } from './actionSpecs';
 import { ActionForm } from './ActionForm';
 import { DocumentsTable } from './DocumentsTable';
@@ -331,6 +332,13 @@ export function ExportDetail(): ReactElement {
           <TrackingList events={r.tracking ?? []} />
         </section>
       )}
+
+      <ExportEudrPanel
+        exportId={r.exportId}
+        destinationCountry={
+          typeof r.contract?.destinationCountry === 'string' ? r.contract.destinationCountry : undefined
+        }
+      />
 
       <section className="card" aria-labelledby="pub-title">
         <h2 id="pub-title">Public verification</h2>

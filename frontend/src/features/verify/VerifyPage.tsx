@@ -121,6 +121,14 @@ function Result({ exportId }: { exportId: string }): ReactElement {
           Export {id} <StatusBadge status={status} />
         </h2>
         {verifiedAt && <p className="muted small">Checked against the ledger {formatDateTime(verifiedAt)}</p>}
+        {state.data.eudr && (
+          <p data-testid="verify-eudr">
+            EU deforestation due diligence:{' '}
+            {state.data.eudr.required
+              ? `needed; package ${state.data.eudr.packageStatus ? humanize(state.data.eudr.packageStatus) : 'not assembled yet'}`
+              : 'not needed (destination outside the EU)'}
+          </p>
+        )}
         {steps.length > 0 && (
           <ol className="timeline" aria-label="Steps">
             {steps.map((st, i) => (
