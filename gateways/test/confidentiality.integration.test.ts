@@ -95,7 +95,8 @@ function contract(contractNumber: string): Record<string, unknown> {
   return {
     contractNumber,
     buyerName: `Rotterdam Roasters ${RUN}`,
-    destinationCountry: 'NL',
+    // Outside the EU: an EU-bound export needs an EUDR package before customs (eudr tests walk that path).
+    destinationCountry: 'US',
     contractedGrade: 'G2',
     quantityKg: QUANTITY,
     originRegion: 'YIRGACHEFFE',
@@ -199,7 +200,7 @@ async function walk(exporter: Person, key: Fixture['key'], until: string): Promi
           voyageNumber: 'V-7',
           containerNumbers: ['MSCU7654321'],
           portOfLoading: 'DJJIB',
-          portOfDischarge: 'NLRTM',
+          portOfDischarge: 'USNYC',
           etd: new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10),
           documents: [{ type: 'BOOKING_CONFIRMATION', cid: b.cid }],
         });

@@ -201,7 +201,8 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
       contract: {
         contractNumber: `SC-${RUN}`,
         buyerName: 'Hamburg Roasters GmbH',
-        destinationCountry: 'DE',
+        // Outside the EU: an EU-bound export needs an EUDR package before customs (eudr tests walk that path).
+        destinationCountry: 'US',
         contractedGrade: 'G2',
         quantityKg: QUANTITY,
         originRegion: 'SIDAMA',
@@ -284,7 +285,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
         voyageNumber: 'V-12',
         containerNumbers: ['MSCU1234567'],
         portOfLoading: 'DJJIB',
-        portOfDischarge: 'DEHAM',
+        portOfDischarge: 'USNYC',
         etd: new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10),
         documents: [{ type: 'BOOKING_CONFIRMATION', cid: docs.BOOKING.cid }],
       },
@@ -358,7 +359,7 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
       const contract = conn.gateway.getNetwork('coffee-export-channel').getContract('coffee-export');
       for (let i = 0; i < N; i++) {
         const input = {
-          location: 'DEHAM',
+          location: 'USNYC',
           status: 'IN_TRANSIT',
           eventTime: new Date(Date.now() - 1000).toISOString(),
         };

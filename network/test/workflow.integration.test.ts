@@ -272,7 +272,8 @@ function contractFor(grade = 'G2', region = 'SIDAMA', quantityKg = QUANTITY): Js
   return {
     contractNumber: `SC-${RUN}-${randomBytes(3).toString('hex')}`,
     buyerName: 'Hamburg Coffee Importers GmbH',
-    destinationCountry: 'DE',
+    // Outside the EU: an EU-bound export needs an EUDR package before customs (eudr tests walk that path).
+    destinationCountry: 'US',
     contractedGrade: grade,
     quantityKg,
     originRegion: region,
@@ -411,7 +412,7 @@ describe(
           voyageNumber: 'V042',
           containerNumbers: ['MSCU1234567'],
           portOfLoading: 'DJJIB',
-          portOfDischarge: 'DEHAM',
+          portOfDischarge: 'USNYC',
           etd: iso(10 * DAY),
           documents: [doc('BOOKING_CONFIRMATION')],
         }),
