@@ -159,6 +159,14 @@ export function canSeePlot(viewer: Viewer, plot: { readonly exporterId: string }
  * May a viewer who can see an export read its lot links and the package's details (plots, hashes, summary)?
  * The rest of those who see the export read only whether a package is needed and its status.
  */
+/** Who a DDS package is sealed for and may download it: the exporter's bank (for the importer), ECTA, Customs. */
+export const DDS_PACKAGE_AUDIENCE: readonly MspId[] = [MSP.CommercialBank, MSP.ECTA, MSP.Customs];
+
+/** May the viewer read (download) the DDS package of this exporter's export? Its audience, within plot readers. */
+export function canReadDdsPackage(viewer: Viewer, pkg: { readonly exporterId: string }): boolean {
+  return (DDS_PACKAGE_AUDIENCE as readonly string[]).includes(viewer.mspId) && canSeePlot(viewer, pkg);
+}
+
 export function canReadEudrDetails(viewer: Viewer): boolean {
   return (EUDR_PLOT_AUDIENCE as readonly string[]).includes(viewer.mspId) && isExportReader(viewer);
 }

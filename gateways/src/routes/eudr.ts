@@ -4,7 +4,7 @@
  * The route's access says who may call at all (refused before the body is read); the service applies the
  * per-object policy (whose plot, which export).
  */
-import { WORKFLOW_ROLES } from '@coffee/consortium';
+import { EUDR_PLOT_AUDIENCE, ROLES_BY_MSP, WORKFLOW_ROLES } from '@coffee/consortium';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { EudrService } from '../services/eudr.ts';
@@ -108,15 +108,7 @@ export const PlotsQuery = z
 export const LayerQuery = z.object({ features: z.enum(['true', 'false']).default('false') }).strict();
 
 /** Who reads plots (the service narrows further per plot): every reader role of the entitled orgs. */
-const PLOT_READERS = [
-  'exporter',
-  'bank_officer',
-  'admin',
-  'auditor',
-  'ecta_officer',
-  'grader',
-  'customs_officer',
-];
+const PLOT_READERS = [...new Set(EUDR_PLOT_AUDIENCE.flatMap((msp) => ROLES_BY_MSP[msp]))];
 
 export function eudrRoutes(eudr: EudrService | undefined): RouteDef[] {
   const svc = (): EudrService => {

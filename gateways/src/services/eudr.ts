@@ -20,10 +20,12 @@ import { randomBytes } from 'node:crypto';
 import type { Geometry } from 'geojson';
 import {
   DDS_CLEARABLE_STATUSES,
+  DDS_PACKAGE_AUDIENCE,
   EUDR_PLOT_AUDIENCE,
   type EudrFunction,
   MSP,
   PLOT_USABLE_STATUSES,
+  canReadDdsPackage,
   canReadEudrDetails,
   canSeePlot,
   eudrEndorsers,
@@ -50,12 +52,12 @@ import { audit, auditQuietly } from './audit.ts';
 import type { Caller, Deps } from './deps.ts';
 import type { UserService } from './users.ts';
 
-const { CommercialBank: CB, ECTA, Customs: CUS } = MSP;
+const { ECTA } = MSP;
 
 /** Who a plot's encrypted details are sealed for: the owner exporter's org, ECTA, ECX, Customs. */
 export const PLOT_AUDIENCE: readonly string[] = EUDR_PLOT_AUDIENCE;
 /** Who a DDS package is sealed for: the exporter's org (it downloads it for the importer), ECTA, Customs. */
-export const PACKAGE_AUDIENCE: readonly string[] = [CB, ECTA, CUS];
+export const PACKAGE_AUDIENCE: readonly string[] = DDS_PACKAGE_AUDIENCE;
 /** Envelope types of the two encrypted documents (checked again on decryption). */
 export const PLOT_DOC_TYPE = 'EUDR_PLOT';
 export const PACKAGE_DOC_TYPE = 'EUDR_DDS_PACKAGE';
@@ -176,7 +178,7 @@ export function canSeePlots(viewer: Viewer, exporterId: string): boolean {
 
 /** May this viewer read (download) the DDS package of an export it can see? The package's audience only. */
 export function canReadPackage(viewer: Viewer, exporterId: string): boolean {
-  return PACKAGE_AUDIENCE.includes(viewer.mspId) && canSeePlots(viewer, exporterId);
+  return canReadDdsPackage(viewer, { exporterId });
 }
 
 export class EudrService {

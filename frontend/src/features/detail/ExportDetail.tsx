@@ -335,6 +335,7 @@ export function ExportDetail(): ReactElement {
 
       <ExportEudrPanel
         exportId={r.exportId}
+        exporterId={r.exporterId}
         destinationCountry={
           typeof r.contract?.destinationCountry === 'string' ? r.contract.destinationCountry : undefined
         }

@@ -5,12 +5,13 @@
  * is gets a form; the gateway refuses anyone else anyway.
  */
 import { type ReactElement, useState } from 'react';
-import { isEuDestination } from '@coffee/consortium';
+import { canReadDdsPackage, isEuDestination } from '@coffee/consortium';
 import { Field } from '../../components/Field';
 import { Loading, ProblemMessage, Success } from '../../components/ui';
 import { saveBlob } from '../../lib/download';
 import { useAsync } from '../../lib/useAsync';
 import { useSession } from '../auth/session';
+import { viewerOf } from '../../lib/access';
 import {
   type ExportEudr,
   type LotLink,
@@ -168,9 +169,12 @@ function referenceText(pkg: NonNullable<ExportEudr['package']>): string | undefi
 
 export function ExportEudrPanel({
   exportId,
+  exporterId,
   destinationCountry,
 }: {
   exportId: string;
+  /** The export's exporter: the package's readers are its own exporter's staff, ECTA and Customs. */
+  exporterId?: string;
   destinationCountry?: string;
 }): ReactElement | null {
   const session = useSession();
@@ -218,7 +222,7 @@ export function ExportEudrPanel({
       {role === 'ecta_officer' && pkg?.status === 'ASSEMBLED' && (
         <Act label="Approve DDS package" run={() => approvePackage(exportId)} onDone={reload} />
       )}
-      {pkg && ['exporter', 'bank_officer', 'ecta_officer', 'customs_officer'].includes(role ?? '') && (
+      {pkg && session && exporterId && canReadDdsPackage(viewerOf(session), { exporterId }) && (
         <div className="eudr-act">
           <button
             type="button"
