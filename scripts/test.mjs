@@ -104,6 +104,8 @@ const integration = [
   join(root, 'frontend/e2e/operations.integration.test.ts'),
   // Two-factor in chromium on a stack with MFA required by policy (its own run dir, .run/test-mfa, ports +12000).
   join(root, 'frontend/e2e/mfa.integration.test.ts'),
+  // Last on the shared stack: after its restore the commercial bank's peer holds no block before the snapshot.
+  join(root, 'network/test/backup.integration.test.ts'),
   // Each org on its own address in a network namespace of its own (its own run dir, .run/test-netns, ports +6000).
   join(root, 'network/test/netns.integration.test.ts'),
 ].filter((f) => existsSync(f));

@@ -538,7 +538,9 @@ export async function restorePostgresOrg(opts: {
     ).rows[0]!.id;
     // Everything written so far goes to the archive now, so "latest" is really the latest.
     if (liveSys === backup.systemIdentifier) {
-      const sw = await live.query<{ wal: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS wal');
+      // The segment the switch completed (or, on an idle server, the last one completed before): `- 1` names the
+      // segment holding the last byte written, never the one now being written, which is not archived yet.
+      const sw = await live.query<{ wal: string }>('SELECT pg_walfile_name(pg_switch_wal() - 1) AS wal');
       await waitArchived(live, sw.rows[0]!.wal, server.name);
     } else {
       log(
