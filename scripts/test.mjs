@@ -102,6 +102,7 @@ const integration = [
   join(root, 'frontend/e2e/portal.integration.test.ts'),
   // After the portal test: it resumes that test's stack (.run/test-portal), which the portal test purges first.
   join(root, 'frontend/e2e/operations.integration.test.ts'),
+  join(root, 'frontend/e2e/eudr.integration.test.ts'),
   // Two-factor in chromium on a stack with MFA required by policy (its own run dir, .run/test-mfa, ports +12000).
   join(root, 'frontend/e2e/mfa.integration.test.ts'),
   // Last on the shared stack: after its restore the commercial bank's peer holds no block before the snapshot.
