@@ -13,6 +13,7 @@ import { info, UserError } from '../log.ts';
 import { topology } from '../topology.ts';
 import { runBackup, runRestore } from './backup.ts';
 import { backupRoot, listBackups, pickBackup, prune, readManifest, verifyBackup } from './manifest.ts';
+import { type PostgresBackupManifest, pruneWalArchive } from './postgres.ts';
 
 const USAGE = `usage:
   npm run backup [-- run]          take a backup now (backups/<UTC stamp>/ under COFFEE_BACKUP_DIR or .run/)
@@ -56,6 +57,15 @@ export function parseAt(raw: string | undefined): Date | undefined {
   return at;
 }
 
+/** Removes the archived WAL segments older than every kept backup's start: no kept backup can recover with them. */
+function pruneWal(): void {
+  const kept = listBackups()
+    .map((b) => readManifest(b.dir).postgres as PostgresBackupManifest | undefined)
+    .filter((m): m is PostgresBackupManifest => Array.isArray(m?.servers));
+  // Without a kept backup nothing can be pruned safely (pruneWalArchive leaves clusters it knows nothing about).
+  if (kept.length > 0) pruneWalArchive({ keep: kept });
+}
+
 async function schedule(): Promise<number> {
   const interval = parseInterval(process.env.COFFEE_BACKUP_INTERVAL ?? '24h');
   const keep = parseKeep(process.env.COFFEE_BACKUP_KEEP);
@@ -74,6 +84,7 @@ async function schedule(): Promise<number> {
       await runBackup();
       const removed = prune(keep);
       if (removed.length) info(`retention: removed ${removed.join(', ')}`);
+      pruneWal();
     } catch (e: unknown) {
       // One failed backup (a node down) must not end the schedule: say so and try at the next interval.
       process.stderr.write(`error: backup failed: ${e instanceof Error ? e.message : String(e)}\n`);
