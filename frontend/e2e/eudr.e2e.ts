@@ -167,6 +167,68 @@ describe.skipIf(!configPath)('EUDR end to end (real browser, seeded demo stack)'
     });
   });
 
+  it('each bad geometry gets its own clear error from the real gateway, and the form shows it', async () => {
+    const bowTie: Geometry = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [38.470113, 6.820217],
+          [38.472317, 6.822231],
+          [38.472317, 6.820217],
+          [38.470113, 6.822231],
+          [38.470113, 6.820217],
+        ],
+      ],
+    };
+    const cases: [string, unknown, number][] = [
+      ['INVALID_GEOJSON', { type: 'Polygon', coordinates: 'nope' }, 5],
+      ['TOO_FEW_DECIMALS', { type: 'Point', coordinates: [38.4705, 6.8213] }, 1],
+      ['SELF_INTERSECTING', bowTie, 5],
+      ['POINT_FOR_LARGE_PLOT', { type: 'Point', coordinates: [38.470512, 6.821384] }, 6],
+      ['OUTSIDE_ETHIOPIA', { type: 'Point', coordinates: [36.817223, -1.286389] }, 1],
+      ['AREA_MISMATCH', CLEAR_POLYGON, Number(ha(CLEAR_POLYGON)) * 2],
+    ];
+    const exporter = api(sidama());
+    for (const [code, geometry, declaredAreaHa] of cases) {
+      const r = await exporter.call('POST', '/api/v1/eudr/plots', {
+        json: {
+          geometry,
+          declaredAreaHa,
+          region: 'Sidama',
+          woreda: 'Bensa',
+          producerRef: 'Bad Geometry Coop',
+          harvestFrom: '2025-10-01',
+          harvestTo: '2026-01-31',
+        },
+        idempotencyKey: `eudr-e2e-bad-${code}-${Date.now()}`,
+      });
+      expect(r.status, `${code}: ${JSON.stringify(r.body)}`).toBe(422);
+      expect(r.body.code, JSON.stringify(r.body)).toBe(code);
+      expect(String(r.body.detail).length, 'a message that says what is wrong').toBeGreaterThan(10);
+    }
+    // Nothing of them reached the ledger or the read model.
+    const mine = await exporter.call('GET', '/api/v1/eudr/plots');
+    expect(JSON.stringify(mine.body)).not.toContain('Bad Geometry Coop');
+    // In the portal: the form says what is wrong with the polygon, and registers nothing.
+    await as(sidama(), 'bad-geometry', async (page) => {
+      await page.goto(`${base}/eudr/plots`);
+      const form = page.getByRole('form', { name: 'Register a plot' });
+      await form.getByLabel('Plot geometry (GeoJSON)').fill(JSON.stringify(bowTie));
+      await form.getByLabel('Declared area (ha)').fill('5');
+      await form.getByLabel('Region', { exact: true }).fill('Sidama');
+      await form.getByLabel('Woreda', { exact: true }).fill('Bensa');
+      await form.getByLabel('Producer reference').fill('Bad Geometry Coop');
+      await form.getByLabel('Harvest from').fill('2025-10-01');
+      await form.getByLabel('Harvest to').fill('2026-01-31');
+      await form.getByRole('button', { name: 'Register plot' }).click();
+      await page
+        .getByText(/self-intersect|crosses itself/i)
+        .first()
+        .waitFor();
+      expect(await page.getByTestId('registered-plot').count()).toBe(0);
+    });
+  });
+
   it('another exporter, the National Bank and the shipping line cannot read the plots', async () => {
     const other = api(yirga());
     const one = await other.call('GET', `/api/v1/eudr/plots/${plots.clear}`);
