@@ -144,6 +144,37 @@ describe('document replicas', () => {
     assert.ok(src.reads > first);
   });
 
+  it("does not hold a new document's replica back behind a retry that waits out its timeout", async () => {
+    const rows = [row('EXP-1', 1, ['SALES_CONTRACT', 'c1'])];
+    const calls: string[] = [];
+    const r = new DocumentReplicator({
+      source: source(rows).read,
+      pinner: {
+        pin: (cid: string) => {
+          calls.push(cid);
+          // c1: no node holds it; the first attempt fails at once, the retry hangs (a pin waiting for its timeout).
+          if (cid === 'c1')
+            return calls.length === 1
+              ? Promise.reject(new Error('unavailable'))
+              : new Promise(() => undefined);
+          return Promise.resolve();
+        },
+      },
+      mspId: 'ECTAMSP',
+      intervalMs: 5,
+      retryMs: 1,
+    });
+    r.start();
+    const until = async (cond: () => boolean, what: string): Promise<void> => {
+      for (let i = 0; i < 200 && !cond(); i++) await new Promise((res) => setTimeout(res, 5));
+      assert.ok(cond(), what);
+    };
+    await until(() => calls.filter((c) => c === 'c1').length === 2, 'c1 is being retried (and hangs)');
+    rows.push(row('EXP-2', 2, ['SALES_CONTRACT', 'c2']));
+    await until(() => calls.includes('c2'), 'the new document is pinned while the retry hangs');
+    await r.stop(50);
+  });
+
   it('stops without waiting out a pin that hangs (a gateway shutting down)', async () => {
     let called = false;
     const r = new DocumentReplicator({

@@ -9,6 +9,10 @@
  * encrypted envelope, already wrapped for this org's key, so it exposes nothing this org could not fetch anyway. A
  * pin that cannot be had yet (its only holder is down) is retried with a growing delay; pins are idempotent, so a
  * restarted gateway simply goes over the read model again.
+ *
+ * Retries run in a lane of their own beside the scan for new documents: a retry may wait out its whole pin timeout
+ * (15 s) when no node holds the document, and a run of such documents must not hold a new upload's replica back
+ * (that replica is what keeps the document when its uploader's node is lost; docs/operations.md, RPO).
  */
 import { documentAudience } from '@coffee/consortium';
 import type pg from 'pg';
@@ -89,6 +93,8 @@ export class DocumentReplicator {
   readonly #counter: Counter<'outcome'>;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
+  /** The retry lane in progress (at most one). */
+  #retrying: Promise<void> | undefined;
   #stopped = false;
   /** The projector's progress at the last read of the read model (undefined: never read). */
   #scannedAt: bigint | undefined;
@@ -120,7 +126,9 @@ export class DocumentReplicator {
   start(): void {
     if (this.#timer || this.#stopped) return;
     const tick = (): void => {
-      this.#running = this.pass()
+      // The retry lane is not waited for: the next scan comes after the interval whatever the retries do.
+      this.#running = this.#scan()
+        .then(() => void this.#retries())
         .catch((e: unknown) => {
           this.#o.logger?.warn({ err: (e as Error).message }, 'document replicas: pass failed, retrying');
         })
@@ -136,17 +144,33 @@ export class DocumentReplicator {
     this.#stopped = true;
     clearTimeout(this.#timer);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#running, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    await Promise.race([
+      Promise.all([this.#running, this.#retrying]),
+      new Promise((r) => (timer = setTimeout(r, waitMs))),
+    ]);
     clearTimeout(timer);
   }
 
-  /** One pass: the failed pins that are due, then every record projected since the last pass. */
+  /** One pass: every record projected since the last pass, then the failed pins that are due. */
   async pass(): Promise<void> {
-    const now = this.#o.now ?? Date.now;
-    for (const [cid, retry] of [...this.#failed]) {
-      if (this.#stopped) return;
-      if (retry.due <= now()) await this.#pin(cid);
-    }
+    await this.#scan();
+    await this.#retries();
+  }
+
+  /** The failed pins that are due, one after another, in the retry lane (joined when one runs already). */
+  #retries(): Promise<void> {
+    this.#retrying ??= (async () => {
+      const now = this.#o.now ?? Date.now;
+      for (const [cid, retry] of [...this.#failed]) {
+        if (this.#stopped) return;
+        if (retry.due <= now()) await this.#pin(cid);
+      }
+    })().finally(() => (this.#retrying = undefined));
+    return this.#retrying;
+  }
+
+  /** The documents of every record projected since the last scan, each pinned once. */
+  async #scan(): Promise<void> {
     const progress = this.#o.progress?.();
     if (progress !== undefined && this.#scannedAt !== undefined && progress <= this.#scannedAt) return;
     this.#scannedAt = progress;
