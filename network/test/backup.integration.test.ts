@@ -29,7 +29,7 @@ import {
   type Session,
 } from '../../gateways/test/support/stack.ts';
 import { backupRoot, listBackups, readManifest } from '../src/backup/manifest.ts';
-import { findOrg, peerName } from '../src/orgs.ts';
+import { PEER_ORGS, findOrg, peerName } from '../src/orgs.ts';
 import { stopProcess } from '../src/proc.ts';
 import { databaseName, databaseUrl } from '../src/nodes/postgres.ts';
 import { ipfsApiUrl, ipfsRepo } from '../src/nodes/ipfs.ts';
@@ -144,6 +144,25 @@ describe(
 
       // Written after the backup: the restored org gets it from the WAL archive, the orderers and the swarm.
       await exportWithDocuments(`AF${Date.now().toString(36).toUpperCase()}`);
+      // Its documents survive the org's loss only through another org's replica (docs/operations.md, RPO): the
+      // drill destroys the org once every one of them is pinned by another node of its audience, as it would be
+      // a few seconds after an upload in production (the gateways' replicators).
+      for (const d of docs.slice(-2)) {
+        const deadline = Date.now() + 90_000;
+        for (;;) {
+          const holders: string[] = [];
+          for (const other of PEER_ORGS.filter((x) => x.id !== ORG)) {
+            const r = await fetch(
+              `${ipfsApiUrl(other)}/api/v0/pin/ls?type=recursive&arg=${encodeURIComponent(d.cid)}`,
+              { method: 'POST' },
+            ).catch(() => undefined);
+            if (r?.ok) holders.push(other.id);
+          }
+          if (holders.length > 0) break;
+          assert.ok(Date.now() < deadline, `${d.cid} replicated to another org's node within 90 s`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
 
       // Refusals before anything is destroyed.
       const unknown = await backupCli(['restore', 'no-such-org']);
