@@ -141,12 +141,17 @@ describe('gateways on the real network', { timeout: 1_800_000 }, () => {
       const marker = `log-check-${randomBytes(4).toString('hex')}`;
       // Unauthenticated: a 401, logged at warn (successful reads log at debug only).
       await http(o, 'GET', `/api/v1/exports?${marker}`);
-      // Written by pino through the rotating file (JSON lines), not only by the launcher's stdout redirect.
-      const lines = readFileSync(file, 'utf8').trim().split('\n').slice(-200);
-      assert.ok(
-        lines.some((l) => l.startsWith('{') && l.includes(marker)),
-        `${o.id}: the request's log line is in ${file}`,
-      );
+      // Written by pino through the rotating file (JSON lines), not only by the launcher's stdout redirect. The
+      // line is written when the response has finished on the server's side, which may be just after the client
+      // has read it: wait for it a little.
+      const logged = (): boolean =>
+        readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .slice(-500)
+          .some((l) => l.startsWith('{') && l.includes(marker));
+      for (let i = 0; i < 40 && !logged(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(logged(), `${o.id}: the request's log line is in ${file}`);
     }
   });
 

@@ -52,7 +52,7 @@ describe('demo documents', () => {
     const text = renderPdf(documentContent('SALES_CONTRACT', FACTS)).toString('latin1');
     for (const fact of [
       'SC-DEMO-01',
-      'Hanseatic Roasters GmbH',
+      'Hudson Valley Roasters LLC',
       'USD 150,720.00',
       '19,200 kg',
       'Yirgacheffe',
