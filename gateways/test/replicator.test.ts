@@ -175,6 +175,39 @@ describe('document replicas', () => {
     await r.stop(50);
   });
 
+  it('pins several documents at once: twenty no node holds do not keep a new one waiting for long', async () => {
+    const hopeless = Array.from({ length: 20 }, (_, i) => `h${i}`);
+    const rows = [
+      row('EXP-1', 1, ...hopeless.map((c): [string, string] => ['SALES_CONTRACT', c]), [
+        'SALES_CONTRACT',
+        'g1',
+      ]),
+    ];
+    let pinnedAt = 0;
+    const started = Date.now();
+    const r = new DocumentReplicator({
+      source: source(rows).read,
+      pinner: {
+        // kubo gives up on a document it cannot find after the timeout it was given.
+        pin: (cid: string, timeoutMs?: number) => {
+          if (cid === 'g1') {
+            pinnedAt = Date.now();
+            return Promise.resolve();
+          }
+          return new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs));
+        },
+      },
+      mspId: 'ECTAMSP',
+      firstPinTimeoutMs: 100,
+      concurrency: 8,
+    });
+    await r.pass();
+    assert.ok(pinnedAt > 0, 'the available document was pinned');
+    // One after another it would come after 20 × 100 ms; eight at a time after about three rounds.
+    assert.ok(pinnedAt - started < 1000, `pinned after ${pinnedAt - started} ms`);
+    assert.equal(r.pending, 20, 'the others wait for their retry');
+  });
+
   it('stops without waiting out a pin that hangs (a gateway shutting down)', async () => {
     let called = false;
     const r = new DocumentReplicator({

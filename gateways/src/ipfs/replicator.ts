@@ -10,9 +10,11 @@
  * pin that cannot be had yet (its only holder is down) is retried with a growing delay; pins are idempotent, so a
  * restarted gateway simply goes over the read model again.
  *
- * Retries run in a lane of their own beside the scan for new documents: a retry may wait out its whole pin timeout
- * (15 s) when no node holds the document, and a run of such documents must not hold a new upload's replica back
- * (that replica is what keeps the document when its uploader's node is lost; docs/operations.md, RPO).
+ * A document no node holds waits out its whole pin timeout, and a run of such documents (an org's node down for an
+ * hour, records naming content that never existed) must not hold a new upload's replica back: that replica is what
+ * keeps the document when its uploader's node is lost (docs/operations.md, RPO). So several pins run at once, a new
+ * document gets a short first attempt (an available one arrives within it), and retries run in a lane of their own
+ * beside the scan for new documents, with the full timeout.
  */
 import { documentAudience } from '@coffee/consortium';
 import type pg from 'pg';
@@ -70,8 +72,12 @@ export interface ReplicatorOptions {
   readonly metrics?: Registry;
   /** Pause between passes (default 2 s). */
   readonly intervalMs?: number;
-  /** Time one pin may take (fetching from the swarm) before it is retried later (default 15 s). */
+  /** Time one retried pin may take (fetching from the swarm) before it is retried later (default 15 s). */
   readonly pinTimeoutMs?: number;
+  /** Time a new document's first pin may take before it goes to the retry lane (default 3 s). */
+  readonly firstPinTimeoutMs?: number;
+  /** Pins in flight at once, in the scan and in the retry lane each (default 8). */
+  readonly concurrency?: number;
   /** First retry delay of a failed pin, doubled each time up to 5 minutes (default 5 s). */
   readonly retryMs?: number;
   readonly now?: () => number;
@@ -157,16 +163,24 @@ export class DocumentReplicator {
     await this.#retries();
   }
 
-  /** The failed pins that are due, one after another, in the retry lane (joined when one runs already). */
+  /** The failed pins that are due, in the retry lane (joined when one runs already). */
   #retries(): Promise<void> {
-    this.#retrying ??= (async () => {
-      const now = this.#o.now ?? Date.now;
-      for (const [cid, retry] of [...this.#failed]) {
-        if (this.#stopped) return;
-        if (retry.due <= now()) await this.#pin(cid);
-      }
-    })().finally(() => (this.#retrying = undefined));
+    const now = this.#o.now ?? Date.now;
+    this.#retrying ??= this.#pinAll(
+      [...this.#failed].filter(([, r]) => r.due <= now()).map(([cid]) => cid),
+      this.#o.pinTimeoutMs ?? 15_000,
+    ).finally(() => (this.#retrying = undefined));
     return this.#retrying;
+  }
+
+  /** Pins these documents, `concurrency` at a time. */
+  async #pinAll(cids: readonly string[], timeoutMs: number): Promise<void> {
+    const queue = [...cids];
+    const worker = async (): Promise<void> => {
+      for (let cid = queue.shift(); cid !== undefined && !this.#stopped; cid = queue.shift())
+        await this.#pin(cid, timeoutMs);
+    };
+    await Promise.all(Array.from({ length: Math.min(queue.length, this.#o.concurrency ?? 8) }, worker));
   }
 
   /** The documents of every record projected since the last scan, each pinned once. */
@@ -176,14 +190,14 @@ export class DocumentReplicator {
     this.#scannedAt = progress;
     for (;;) {
       const rows = await this.#o.source(this.#after, PAGE);
-      for (const row of rows) {
-        for (const doc of row.documents) {
-          if (this.#stopped) return;
-          if (this.#mine(doc) && !this.#pinned.has(doc.cid) && !this.#failed.has(doc.cid))
-            await this.#pin(doc.cid);
-        }
-        this.#after = { block: row.lastBlock, exportId: row.exportId };
-      }
+      const fresh = new Set<string>();
+      for (const row of rows)
+        for (const doc of row.documents)
+          if (this.#mine(doc) && !this.#pinned.has(doc.cid) && !this.#failed.has(doc.cid)) fresh.add(doc.cid);
+      await this.#pinAll([...fresh], this.#o.firstPinTimeoutMs ?? 3000);
+      if (this.#stopped) return;
+      const last = rows.at(-1);
+      if (last) this.#after = { block: last.lastBlock, exportId: last.exportId };
       if (rows.length < PAGE) return;
     }
   }
@@ -192,10 +206,10 @@ export class DocumentReplicator {
     return (documentAudience(doc.type) as readonly string[]).includes(this.#o.mspId);
   }
 
-  async #pin(cid: string): Promise<void> {
+  async #pin(cid: string, timeoutMs: number): Promise<void> {
     const now = this.#o.now ?? Date.now;
     try {
-      await this.#o.pinner.pin(cid, this.#o.pinTimeoutMs ?? 15_000);
+      await this.#o.pinner.pin(cid, timeoutMs);
       this.#pinned.add(cid);
       this.#failed.delete(cid);
       this.#counter.inc({ outcome: 'pinned' });
