@@ -21,21 +21,13 @@
 import { X509Certificate } from 'node:crypto';
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StatusCode } from '@hyperledger/fabric-gateway';
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { AppError, UnavailableError } from './errors.ts';
-import type { FabricFailure } from './fabric/chaincode-error.ts';
+import type { LedgerObserver } from './fabric/chaincode-error.ts';
 import { CHANNEL } from '@coffee/consortium';
 import { checkpoint, projectorErrorsCounter } from './events/projector.ts';
 import type { Deps } from './services/deps.ts';
-
-/** What fabric/ledger.ts reports about each submit. */
-export interface LedgerObserver {
-  submitted(fn: string, seconds: number, outcome: 'ok' | 'error'): void;
-  mvccRetry(fn: string): void;
-  endorsementFailed(fn: string): void;
-}
 
 /** What services/exports.ts reports about each workflow step: the state left and since when, then the commit. */
 export interface TransitionObserver {
@@ -47,16 +39,6 @@ export interface StateSince {
   readonly status: string;
   /** Epoch milliseconds of the export's last step (the read model's updated_at). */
   readonly since: number;
-}
-
-/**
- * An endorsement that could not be had for a reason other than the chaincode refusing (that is a business answer
- * the user sees): a peer unreachable or timing out, its chaincode server down, or the endorsement policy unmet.
- */
-export function isEndorsementFailure(f: FabricFailure | undefined): boolean {
-  if (!f) return false;
-  if (f.validationCode === StatusCode.ENDORSEMENT_POLICY_FAILURE) return true;
-  return f.stage === 'endorse' && f.kind !== 'chaincode';
 }
 
 export type ErrorClass = 'ipfs' | 'postgres' | 'failed-login' | undefined;

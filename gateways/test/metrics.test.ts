@@ -12,11 +12,10 @@ import { after, describe, it } from 'node:test';
 import { StatusCode } from '@hyperledger/fabric-gateway';
 import { Registry } from 'prom-client';
 import { AppError, UnavailableError } from '../src/errors.ts';
-import type { FabricFailure } from '../src/fabric/chaincode-error.ts';
+import { isEndorsementFailure, type FabricFailure } from '../src/fabric/chaincode-error.ts';
 import {
   certExpiry,
   classifyError,
-  isEndorsementFailure,
   projectorLag,
   registerGatewayMetrics,
   timeInState,

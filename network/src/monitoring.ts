@@ -29,8 +29,10 @@ import {
   peerName,
   peerPorts,
   peersPerOrg,
-  portOffset,
   ordererPorts,
+  PROMETHEUS_BASE_PORT,
+  prometheusPort,
+  prometheusUrl,
   type PeerOrg,
 } from './orgs.ts';
 import { REPO_ROOT, paths, runDir } from './paths.ts';
@@ -39,15 +41,11 @@ import { hostAddress, ORDERERS } from './topology.ts';
 import { webTlsPaths } from './web-tls.ts';
 
 export const PROMETHEUS_NODE = 'prometheus';
-/** Prometheus' default port, shifted like every other port of the stack. */
-export const PROMETHEUS_BASE_PORT = 9090;
 export const ALERT_RULES_FILE = join(REPO_ROOT, 'network', 'monitoring', 'alerts.yml');
 const ENSURE_SCRIPT = join(REPO_ROOT, 'scripts', 'ensure-prometheus.sh');
 
-export const prometheusPort = (env: NodeJS.ProcessEnv = process.env): number =>
-  PROMETHEUS_BASE_PORT + portOffset(env);
-export const prometheusUrl = (env: NodeJS.ProcessEnv = process.env): string =>
-  `http://127.0.0.1:${prometheusPort(env)}`;
+// Where it listens is defined with every other port (orgs.ts): the gateways' settings name it too.
+export { PROMETHEUS_BASE_PORT, prometheusPort, prometheusUrl };
 
 export const monitoringPaths = {
   get dir(): string {

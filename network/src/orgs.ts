@@ -188,3 +188,11 @@ export function peersPerOrg(env: NodeJS.ProcessEnv = process.env): number {
   }
   return Number(raw);
 }
+
+/** Prometheus' default port (monitoring.ts runs it), shifted like every other port of the stack. */
+export const PROMETHEUS_BASE_PORT = 9090;
+export const prometheusPort = (env: NodeJS.ProcessEnv = process.env): number =>
+  PROMETHEUS_BASE_PORT + portOffset(env);
+/** The run's Prometheus: the launcher's own address space (in the netns topology the root namespace). */
+export const prometheusUrl = (env: NodeJS.ProcessEnv = process.env): string =>
+  `http://127.0.0.1:${prometheusPort(env)}`;

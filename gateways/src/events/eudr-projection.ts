@@ -6,7 +6,6 @@
  */
 import { ledger } from '@hyperledger/fabric-protos';
 import type pg from 'pg';
-import type { BadPayloadReporter } from './projector.ts';
 
 /** The keys of the eudr contract the read model keeps (composite key type → row kind). */
 const KINDS = { 'eudr-plot': 'plot', 'eudr-lots': 'lots', 'eudr-dds': 'package' } as const;
@@ -33,7 +32,10 @@ function compositeKey(key: string): [string, string] | undefined {
 }
 
 /** The plot, lot-link and package records a transaction wrote (reporting any that is not a JSON object). */
-export function eudrWrites(resultsBytes: Uint8Array, report: BadPayloadReporter): EudrWrite[] {
+/** How an unreadable write is reported (the projector's BadPayloadReporter takes it; declared here, no cycle). */
+export type WriteReporter = (bad: { part: 'write'; chaincode: string; reason: string }) => void;
+
+export function eudrWrites(resultsBytes: Uint8Array, report: WriteReporter): EudrWrite[] {
   const out: EudrWrite[] = [];
   const rwset = ledger.rwset.TxReadWriteSet.deserializeBinary(resultsBytes);
   for (const ns of rwset.getNsRwsetList()) {

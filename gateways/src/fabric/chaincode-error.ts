@@ -226,3 +226,20 @@ export function grpcStatusOf(e: unknown): GrpcStatus | undefined {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'number' && code in GrpcStatus ? code : undefined;
 }
+
+/** What fabric/ledger.ts reports about each submit. */
+export interface LedgerObserver {
+  submitted(fn: string, seconds: number, outcome: 'ok' | 'error'): void;
+  mvccRetry(fn: string): void;
+  endorsementFailed(fn: string): void;
+}
+
+/**
+ * An endorsement that could not be had for a reason other than the chaincode refusing (that is a business answer
+ * the user sees): a peer unreachable or timing out, its chaincode server down, or the endorsement policy unmet.
+ */
+export function isEndorsementFailure(f: FabricFailure | undefined): boolean {
+  if (!f) return false;
+  if (f.validationCode === StatusCode.ENDORSEMENT_POLICY_FAILURE) return true;
+  return f.stage === 'endorse' && f.kind !== 'chaincode';
+}

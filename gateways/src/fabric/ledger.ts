@@ -24,10 +24,15 @@ import { createHash } from 'node:crypto';
 import { type ExportFunction, endorsersNeedStatus, exportEndorsers } from '@coffee/consortium';
 import type { Config } from '../config.ts';
 import { AppError, appErrorOf, fromFabricError } from '../errors.ts';
-import { GrpcStatus, grpcStatusOf, parseFabricError } from './chaincode-error.ts';
+import {
+  GrpcStatus,
+  grpcStatusOf,
+  isEndorsementFailure,
+  parseFabricError,
+  type LedgerObserver,
+} from './chaincode-error.ts';
 import { newNodeCryptoSigner } from './signer.ts';
 import { ResubmitWindow } from './resubmit.ts';
-import { isEndorsementFailure, type LedgerObserver } from '../metrics.ts';
 
 export const CHANNEL = 'coffee-export-channel';
 

@@ -23,7 +23,7 @@ import { orgCustodyKey } from '../custody.ts';
 import { BOOTSTRAP_ADMIN, caRegistrar, loadIdentity, orgAdmin } from '../identities.ts';
 import { assertProductionReady, launcherMode } from '../mode.ts';
 import { UserError } from '../log.ts';
-import { PEER_ORGS, caPorts, peerPorts, type PeerOrg } from '../orgs.ts';
+import { PEER_ORGS, caPorts, peerPorts, prometheusUrl, type PeerOrg } from '../orgs.ts';
 import { REPO_ROOT, runDir } from '../paths.ts';
 import { assertPortFree, logFile, running, startProcess, stopProcess, waitFor } from '../proc.ts';
 import { secrets } from '../secrets.ts';
@@ -33,7 +33,6 @@ import { httpsGet } from './https.ts';
 import { hostAddress, netnsMode } from '../topology.ts';
 import { ipfsApiUrl } from './ipfs.ts';
 import { databaseUrl, postgresPassword } from './postgres.ts';
-import { prometheusUrl } from '../monitoring.ts';
 
 const SERVER = join(REPO_ROOT, 'gateways', 'src', 'server.ts');
 
