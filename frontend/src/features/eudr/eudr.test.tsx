@@ -276,7 +276,7 @@ describe('EUDR on the export', () => {
         revokeObjectURL: () => undefined,
       }),
     );
-    renderAt(<ExportEudrPanel exportId="EXP-1" destinationCountry="DE" />);
+    renderAt(<ExportEudrPanel exportId="EXP-1" exporterId="EXA" destinationCountry="DE" />);
     expect(await screen.findByTestId('eudr-status')).toHaveTextContent('Needed (EU destination)');
     const assemble = screen.getByRole('button', { name: 'Assemble DDS package' });
     expect(assemble).toBeDisabled();
@@ -288,6 +288,25 @@ describe('EUDR on the export', () => {
     await user.click(screen.getByRole('button', { name: /Download package/ }));
     await waitFor(() => expect(saved).toHaveBeenCalled());
     expect(screen.queryByRole('button', { name: 'Approve DDS package' })).toBeNull();
+  });
+
+  it("offers no package download to a viewer outside the package's audience (ECX's grader)", async () => {
+    signIn('grader', 'ecx');
+    stubFetch((c) =>
+      c.url.endsWith('/eudr')
+        ? {
+            status: 200,
+            body: {
+              required: true,
+              lots: { lots: [] },
+              package: { status: 'ASSEMBLED', packageSha256: 'b'.repeat(64) },
+            },
+          }
+        : undefined,
+    );
+    renderAt(<ExportEudrPanel exportId="EXP-1" exporterId="EXA" destinationCountry="DE" />);
+    expect(await screen.findByTestId('eudr-status')).toHaveTextContent('ASSEMBLED');
+    expect(screen.queryByRole('button', { name: /Download package/ })).toBeNull();
   });
 
   it('shows no panel to a viewer the gateway refuses', async () => {
