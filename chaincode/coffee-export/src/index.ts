@@ -1,3 +1,4 @@
+import { RegistryContract } from '@coffee/chaincode-common';
 import { WorkflowConfigContract } from './contracts/config';
 import { EudrContract } from './contracts/eudr';
 import { ExportContract } from './contracts/export';
@@ -10,4 +11,12 @@ export const contracts: (
   | typeof MinimumPriceContract
   | typeof WorkflowConfigContract
   | typeof EudrContract
-)[] = [HealthContract, ExportContract, MinimumPriceContract, WorkflowConfigContract, EudrContract];
+  | typeof RegistryContract
+)[] = [
+  HealthContract,
+  ExportContract,
+  MinimumPriceContract,
+  WorkflowConfigContract,
+  EudrContract,
+  RegistryContract,
+];

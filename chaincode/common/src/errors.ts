@@ -14,10 +14,10 @@ export class ChaincodeError<Code extends string = string> extends Error {
 }
 
 /**
- * Codes of the shared modules: malformed input, unreadable ledger bytes, and an unreadable reply from
- * another chaincode (the caller chooses which one a parse failure carries).
+ * Codes of the shared modules: malformed input, unreadable ledger bytes, an unreadable reply from another
+ * chaincode (the caller chooses which one a parse failure carries), and a call from the wrong chaincode.
  */
-export type CommonErrorCode = 'VALIDATION_FAILED' | 'CORRUPT_STATE' | 'UPSTREAM_ERROR';
+export type CommonErrorCode = 'VALIDATION_FAILED' | 'CORRUPT_STATE' | 'UPSTREAM_ERROR' | 'FORBIDDEN_CALLER';
 
 export function fail(code: CommonErrorCode, detail: string): never {
   throw new ChaincodeError(code, detail);

@@ -11,3 +11,6 @@ export * from './peer-clock';
 export * from './serialize';
 export * from './time';
 export * from './validate';
+export * from './proposal';
+export * from './registry';
+export { RegistryContract } from './registry-contract';

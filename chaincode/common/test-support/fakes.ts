@@ -44,6 +44,8 @@ interface TxContext {
   /** Events set earlier in this transaction and replaced by a later setEvent (Fabric keeps only the last). */
   replacedEvents: string[];
   depth: number;
+  /** The chaincodes executing this transaction, outermost first (a peer refuses to re-enter one of them). */
+  running: string[];
 }
 
 export interface RecordedEvent {
@@ -486,6 +488,7 @@ export class FakeLedger {
       event: undefined,
       replacedEvents: [],
       depth: 0,
+      running: [chaincode],
     };
   }
 
@@ -534,7 +537,11 @@ export class FakeLedger {
   ): Promise<{ status: number; message: string; payload: Uint8Array }> {
     const [fn, ...rest] = args;
     this.nestedCalls.push({ txId: parent.txId, chaincode, fn: fn ?? '' });
-    const nested: TxContext = { ...parent, depth: parent.depth + 1 };
+    if (parent.running.includes(chaincode)) {
+      // Like the peer: a chaincode already executing this transaction cannot be called again within it.
+      return { status: 500, message: `txid: ${parent.txId}(${CHANNEL}) exists`, payload: new Uint8Array() };
+    }
+    const nested: TxContext = { ...parent, depth: parent.depth + 1, running: [...parent.running, chaincode] };
     try {
       const result = await this.#run(nested, chaincode, fn ?? '', rest);
       return { status: 200, message: '', payload: Buffer.from(result) };

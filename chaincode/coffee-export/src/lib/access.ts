@@ -1,11 +1,26 @@
 /**
  * Who acts: the caller's MSP and the `role` attribute of the enrollment certificate, confirmed by the
- * caller's on-chain user record in user-management (cross-chaincode query, same channel). The record
- * must be ACTIVE and carry the same role; exporter users carry the exporter id they act for.
+ * caller's on-chain user record. The record must be ACTIVE and carry the same role; exporter users carry the
+ * exporter id they act for. The record is read from this chaincode's copy of the registry, which
+ * user-management writes in the same transaction as every change (chaincode-common registry.ts); a caller or
+ * exporter the copy lacks is looked up in user-management itself (cross-chaincode query, same channel).
  */
 import type { Context } from 'fabric-contract-api';
 import type { Permission } from '@coffee/consortium';
-import { Fields, ID_PATTERN, parseJsonBytes } from '@coffee/chaincode-common';
+import {
+  Fields,
+  ID_PATTERN,
+  commonNameFromId,
+  eligibilityOf,
+  exporterStandingKey,
+  parseExporterStanding,
+  parseJsonBytes,
+  parseUserEntry,
+  readState,
+  txMillis,
+  userEntryKey,
+  writeState,
+} from '@coffee/chaincode-common';
 import { MSP_IDS, type MspId, ROLES, type Role, asMspId, asRole } from '@coffee/consortium';
 import { type ErrorCode, codeIn, fail } from './errors';
 import type { Actor } from '../model/common';
@@ -86,6 +101,37 @@ function parseUserView(value: unknown): UserView {
 }
 
 /**
+ * The caller's record and the eligibility asked for, from this chaincode's copy of the registry; undefined
+ * when the copy lacks the caller or the exporter (registered before the copy existed), and user-management
+ * is asked instead. The copy is exact, never stale: it changes in the registry's own transactions.
+ */
+async function fromRegistryCopy(
+  ctx: Context,
+  mspId: MspId,
+  eligibility: EligibilityRequest | undefined,
+): Promise<UserView | undefined> {
+  const commonName = commonNameFromId(ctx.clientIdentity.getID());
+  if (commonName === undefined) {
+    return undefined;
+  }
+  const entry = await readState(ctx, userEntryKey(ctx, mspId, commonName), parseUserEntry);
+  if (entry === undefined) {
+    return undefined;
+  }
+  const exporterId = eligibility && (eligibility.exporterId ?? entry.exporterId);
+  if (eligibility === undefined || exporterId === undefined) {
+    return entry;
+  }
+  const standing = await readState(ctx, exporterStandingKey(ctx, exporterId), parseExporterStanding);
+  return (
+    standing && {
+      ...entry,
+      eligibility: eligibilityOf(standing, exporterId, eligibility.purpose, txMillis(ctx)),
+    }
+  );
+}
+
+/**
  * Who is calling: a consortium MSP (FORBIDDEN_ORG otherwise), confirmed by the caller's on-chain record, which must
  * be ACTIVE and carry the certificate's role (USER_NOT_REGISTERED, USER_SUSPENDED, FORBIDDEN_ROLE). Says nothing
  * yet about what the caller may do: transitions first check that the caller may see the export (a caller who may
@@ -99,13 +145,16 @@ export async function identify(ctx: Context, eligibility?: EligibilityRequest): 
   }
   const rawRole = ctx.clientIdentity.getAttributeValue('role');
   const role = asRole(rawRole);
-  // One cross-chaincode call per endorsement: the caller's record, with the exporter's eligibility when asked.
-  const user = parseUserView(
-    await callUserManagement(
-      ctx,
-      eligibility ? ['users:GetCallerWithEligibility', JSON.stringify(eligibility)] : ['users:GetCaller'],
-    ),
-  );
+  // The copy answers without a second chaincode; otherwise one cross-chaincode call: the caller's record, with
+  // the exporter's eligibility when asked.
+  const user =
+    (await fromRegistryCopy(ctx, mspId, eligibility)) ??
+    parseUserView(
+      await callUserManagement(
+        ctx,
+        eligibility ? ['users:GetCallerWithEligibility', JSON.stringify(eligibility)] : ['users:GetCaller'],
+      ),
+    );
   if (user.mspId !== mspId) {
     fail('INVALID_IDENTITY', `user record ${user.userId} belongs to ${user.mspId}, not ${mspId}`);
   }
@@ -193,6 +242,7 @@ export async function applyDefaultPenalty(
     'penalty',
     'UPSTREAM_ERROR',
   );
+  await copyStanding(ctx, f.obj('standing'));
   return {
     outcome: f.oneOf('outcome', ['WARNING', 'SUSPENDED', 'RECORDED'] as const),
     warningsAfter: f.int('warningsAfter', 0, 1000),
@@ -210,8 +260,26 @@ export async function setDelinquency(
   exportId: string,
   delinquent: boolean,
 ): Promise<void> {
-  await callUserManagement(ctx, [
+  const answer = await callUserManagement(ctx, [
     'exporters:SetDelinquency',
     JSON.stringify({ exporterId, exportId, delinquent }),
   ]);
+  await copyStanding(ctx, Fields.of(answer, 'exporter', 'UPSTREAM_ERROR'));
+}
+
+/**
+ * The exporter's standing after user-management changed it at this chaincode's request: written into the copy
+ * of the registry here, since user-management cannot call back into the chaincode that called it.
+ */
+async function copyStanding(ctx: Context, fields: Fields): Promise<void> {
+  const standing = parseExporterStanding(
+    {
+      exporterId: fields.str('exporterId', { max: 64, pattern: ID_PATTERN }),
+      status: fields.str('status', { max: 32 }),
+      licenceValidUntil: fields.str('licenceValidUntil', { max: 32 }),
+      delinquent: fields.bool('delinquent'),
+    },
+    'UPSTREAM_ERROR',
+  );
+  await writeState(ctx, exporterStandingKey(ctx, standing.exporterId), standing);
 }

@@ -232,6 +232,24 @@ export class World {
     return new KeyEndorsementPolicy(bytes).listOrgs().sort();
   }
 
+  /** coffee-export's copy of the registry (chaincode-common registry.ts): [key kind, id, entry]. */
+  registryCopy(): [string, string, Json][] {
+    return [...this.ledger.committed(CE).entries()]
+      .filter(([key]) => key.startsWith('\u0000registry'))
+      .map(([key, value]): [string, string, Json] => {
+        const [kind = '', ...ids] = key.slice(1, -1).split('\u0000');
+        return [kind, ids.join('::'), JSON.parse(Buffer.from(value).toString('utf8')) as Json];
+      })
+      .sort(([a, x], [b, y]) => (a + x < b + y ? -1 : 1));
+  }
+
+  /** Drops the copy of the registry, as on a ledger whose users were registered before the copy existed. */
+  forgetRegistryCopy(): void {
+    for (const key of [...this.ledger.committed(CE).keys()]) {
+      if (key.startsWith('\u0000registry')) this.ledger.committed(CE).delete(key);
+    }
+  }
+
   /** Every committed status-index entry of coffee-export: [status, exportId, stored value as text]. */
   statusIndex(): [string, string, string][] {
     const prefix = `\u0000${STATUS_INDEX}\u0000`;

@@ -4,7 +4,9 @@ import {
   Fields,
   ID_PATTERN,
   checkId,
+  eligibilityOf,
   emitEvent,
+  exporterStandingOf,
   isoFromMillis,
   parseIsoMillis,
   readPage,
@@ -19,12 +21,12 @@ import { MSP } from '@coffee/consortium';
 import { authorize } from '../lib/access';
 import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
+import { copyExporter } from '../lib/registry-copy';
 import { callerIdentity } from '../lib/identity';
 import { originChaincode } from '../lib/proposal';
 import {
   EXPORTER_KEY,
   EXPORTER_STATUSES,
-  type Eligibility,
   type ExporterRecord,
   LICENCE_PATTERN,
   MAX_DELINQUENT_EXPORTS,
@@ -72,40 +74,10 @@ function exporterEvent(record: ExporterRecord, txId: string): object {
   };
 }
 
-/** Eligibility at the transaction's time: licensed, ACTIVE, licence not expired; for FX also not delinquent. */
-export function eligibilityOf(
-  record: ExporterRecord | undefined,
-  exporterId: string,
-  purpose: 'EXPORT' | 'FX',
-  nowMillis: number,
-): Eligibility {
-  const checkedAt = isoFromMillis(nowMillis);
-  const refuse = (code: 'LICENSE_INVALID' | 'EXPORTER_DELINQUENT', reason: string): Eligibility => ({
-    exporterId,
-    purpose,
-    eligible: false,
-    code,
-    reason,
-    checkedAt,
-  });
-  if (record === undefined) {
-    return refuse('LICENSE_INVALID', `exporter ${exporterId} holds no ECTA licence`);
-  }
-  if (record.status !== 'ACTIVE') {
-    return refuse('LICENSE_INVALID', `exporter ${exporterId} licence is ${record.status}`);
-  }
-  if ((parseIsoMillis(record.licenceValidUntil) ?? 0) <= nowMillis) {
-    return refuse('LICENSE_INVALID', `exporter ${exporterId} licence expired on ${record.licenceValidUntil}`);
-  }
-  if (purpose === 'FX' && record.delinquent) {
-    return refuse('EXPORTER_DELINQUENT', `exporter ${exporterId} is marked delinquent by the National Bank`);
-  }
-  return { exporterId, purpose, eligible: true, checkedAt };
-}
-
 /**
- * Exporter licences (ECTA) and standing (National Bank). coffee-export reads them with cross-chaincode
- * queries and applies the default penalty ladder through `ApplyDefaultPenalty`.
+ * Exporter licences (ECTA) and standing (National Bank). Every change is copied into coffee-export's namespace in
+ * the same transaction (lib/registry-copy.ts); coffee-export applies the default penalty ladder through
+ * `ApplyDefaultPenalty` and records delinquency through `SetDelinquency`.
  */
 @Info({
   title: 'Exporters',
@@ -147,6 +119,7 @@ export class ExporterContract extends ClockCheckedContract {
       updatedBy: actor.userId,
     };
     await writeState(ctx, exporterKey(ctx, exporterId), record);
+    await copyExporter(ctx, record);
     emitEvent(ctx, EVENTS.exporterRegistered, exporterEvent(record, ctx.stub.getTxID()));
     return toJson(record);
   }
@@ -187,6 +160,7 @@ export class ExporterContract extends ClockCheckedContract {
       updatedBy: actor.userId,
     };
     await writeState(ctx, exporterKey(ctx, exporterId), updated);
+    await copyExporter(ctx, updated);
     emitEvent(ctx, EVENTS.exporterUpdated, exporterEvent(updated, ctx.stub.getTxID()));
     return toJson(updated);
   }
@@ -238,6 +212,7 @@ export class ExporterContract extends ClockCheckedContract {
       updatedAt: now,
       updatedBy: actor.userId,
     };
+    // No copy from here: coffee-export called in (it cannot be called back) and copies this answer itself.
     await writeState(ctx, exporterKey(ctx, exporterId), updated);
     emitEvent(
       ctx,
@@ -285,9 +260,11 @@ export class ExporterContract extends ClockCheckedContract {
         `penalties are applied only by ${PENALTY_ORIGIN_CHAINCODE} (proposal addressed ${origin ?? 'unknown'})`,
       );
     }
+    // The answer carries the exporter's standing after the penalty: coffee-export, which called in and cannot
+    // be called back, updates its copy of the registry from it (chaincode-common registry.ts).
     const existing = await readState(ctx, penaltyKey(ctx, exportId), parsePenalty);
     if (existing !== undefined) {
-      return toJson(existing);
+      return toJson({ ...existing, standing: exporterStandingOf(await loadExporter(ctx, exporterId)) });
     }
     const record = await loadExporter(ctx, exporterId);
     const now = txIso(ctx);
@@ -324,7 +301,7 @@ export class ExporterContract extends ClockCheckedContract {
     await writeState(ctx, exporterKey(ctx, exporterId), updated);
     // Dropped by the peer when nested (events come from the outermost chaincode); kept for direct audits.
     emitEvent(ctx, EVENTS.exporterPenalized, { ...penalty });
-    return toJson(penalty);
+    return toJson({ ...penalty, standing: exporterStandingOf(updated) });
   }
 
   /** input: {"pageSize"?, "bookmark"?} */

@@ -4,6 +4,7 @@ import {
   Fields,
   ID_PATTERN,
   checkId,
+  eligibilityOf,
   emitEvent,
   readPage,
   readPageRequest,
@@ -16,9 +17,9 @@ import {
 import { MSP_IDS, ROLES, ROLES_BY_MSP } from '@coffee/consortium';
 import { authorize, readUser } from '../lib/access';
 import { fail } from '../lib/errors';
+import { copyUser } from '../lib/registry-copy';
 import { EVENTS } from '../lib/events';
 import { COMMON_NAME_PATTERN, callerIdentity, splitUserId, userIdOf } from '../lib/identity';
-import { eligibilityOf } from './exporters';
 import { exporterKey, parseExporter } from '../model/exporter';
 import { USER_KEY, type UserRecord, type UserStatus, parseUser, userKey } from '../model/user';
 
@@ -92,6 +93,7 @@ export class UserContract extends ClockCheckedContract {
       updatedBy: admin.userId,
     };
     await writeState(ctx, userKey(ctx, admin.mspId, commonName), record);
+    await copyUser(ctx, record);
     emitEvent(ctx, EVENTS.userRegistered, userEvent(record, ctx.stub.getTxID()));
     return toJson(record);
   }
@@ -209,6 +211,7 @@ export class UserContract extends ClockCheckedContract {
       updatedBy: admin.userId,
     };
     await writeState(ctx, userKey(ctx, target.mspId, target.commonName), updated);
+    await copyUser(ctx, updated);
     emitEvent(
       ctx,
       status === 'SUSPENDED' ? EVENTS.userSuspended : EVENTS.userReactivated,

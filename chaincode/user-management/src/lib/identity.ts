@@ -5,12 +5,11 @@
  * so the pair (MSP, CN) names one user for the lifetime of the org's CA, across certificate renewals.
  */
 import type { Context } from 'fabric-contract-api';
+import { COMMON_NAME_PATTERN, USER_ID_SEPARATOR, commonNameFromId, userIdOf } from '@coffee/chaincode-common';
 import { type MspId, type Role, asMspId, asRole } from '@coffee/consortium';
 import { fail } from './errors';
 
-/** What an enrollment id may look like on-chain (Fabric CA allows more; we keep ids printable). */
-export const COMMON_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
-export const USER_ID_SEPARATOR = '::';
+export { COMMON_NAME_PATTERN, USER_ID_SEPARATOR, commonNameFromId, userIdOf };
 
 export interface CallerIdentity {
   userId: string;
@@ -18,10 +17,6 @@ export interface CallerIdentity {
   commonName: string;
   /** The `role` attribute of the enrollment certificate, if it names a known role. */
   role: Role | undefined;
-}
-
-export function userIdOf(mspId: MspId, commonName: string): string {
-  return `${mspId}${USER_ID_SEPARATOR}${commonName}`;
 }
 
 /** Splits `<mspId>::<cn>`; undefined if the text is not a well-formed user id. */
@@ -36,23 +31,6 @@ export function splitUserId(userId: string): { mspId: MspId; commonName: string 
     return undefined;
   }
   return { mspId, commonName };
-}
-
-/** The CN of the subject in a fabric-shim identity string. */
-export function commonNameFromId(id: string): string | undefined {
-  if (!id.startsWith('x509::')) {
-    return undefined;
-  }
-  const rest = id.slice('x509::'.length);
-  const end = rest.indexOf('::/');
-  const subject = end < 0 ? rest : rest.slice(0, end);
-  let commonName: string | undefined;
-  for (const match of subject.matchAll(/\/([A-Za-z0-9.]+)=((?:\\\/|[^/])*)/g)) {
-    if (match[1] === 'CN' && match[2] !== undefined) {
-      commonName = match[2].replace(/\\\//g, '/');
-    }
-  }
-  return commonName;
 }
 
 /** The caller as the certificate states it: MSP, CN-derived user id and `role` attribute. */

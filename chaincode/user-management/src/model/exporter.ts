@@ -1,9 +1,14 @@
 /** An exporter's licence and standing: kept by ECTA, delinquency flag kept by the National Bank. */
 import type { Context } from 'fabric-contract-api';
-import { Fields, ID_PATTERN } from '@coffee/chaincode-common';
+import {
+  EXPORTER_STATUSES,
+  type Eligibility,
+  type ExporterStatus,
+  Fields,
+  ID_PATTERN,
+} from '@coffee/chaincode-common';
 
-export const EXPORTER_STATUSES = ['ACTIVE', 'SUSPENDED', 'REVOKED', 'BANNED'] as const;
-export type ExporterStatus = (typeof EXPORTER_STATUSES)[number];
+export { EXPORTER_STATUSES, type Eligibility, type ExporterStatus };
 
 export const TIN_PATTERN = /^\d{10}$/;
 export const LICENCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9/._-]{0,63}$/;
@@ -59,16 +64,6 @@ export function parseExporter(value: unknown): ExporterRecord {
     updatedAt: f.str('updatedAt', { max: 32 }),
     updatedBy: f.str('updatedBy', { max: 200 }),
   };
-}
-
-/** The answer coffee-export acts on (cross-chaincode query). */
-export interface Eligibility {
-  exporterId: string;
-  purpose: 'EXPORT' | 'FX';
-  eligible: boolean;
-  code?: 'LICENSE_INVALID' | 'EXPORTER_DELINQUENT';
-  reason?: string;
-  checkedAt: string;
 }
 
 export const PENALTY_KEY = 'penalty';

@@ -1,11 +1,10 @@
 /** A user of one organization: who they are on-chain is their certificate; no personal data is kept. */
 import type { Context } from 'fabric-contract-api';
-import { Fields, ID_PATTERN } from '@coffee/chaincode-common';
+import { Fields, ID_PATTERN, USER_STATUSES, type UserStatus } from '@coffee/chaincode-common';
 import { MSP_IDS, type MspId, ROLES, type Role } from '@coffee/consortium';
 import { COMMON_NAME_PATTERN } from '../lib/identity';
 
-export const USER_STATUSES = ['ACTIVE', 'SUSPENDED'] as const;
-export type UserStatus = (typeof USER_STATUSES)[number];
+export { USER_STATUSES, type UserStatus };
 
 export interface UserRecord {
   docType: 'user';

@@ -1,5 +1,6 @@
 import '@coffee/chaincode-common/dist/test-support/quiet';
 import type { Contract } from 'fabric-contract-api';
+import { REGISTRY_COPY, RegistryContract } from '@coffee/chaincode-common';
 import { contracts } from '../../src/index';
 import { FakeLedger, type Identity } from '@coffee/chaincode-common/dist/test-support/fakes';
 import { admins } from '@coffee/chaincode-common/dist/test-support/identities';
@@ -12,8 +13,12 @@ export function umContracts(): Contract[] {
   return contracts.map((C) => new C());
 }
 
+/**
+ * user-management, and beside it the `registry` contract coffee-export runs (chaincode-common): every registry
+ * change copies the record there in the same transaction.
+ */
 export function newLedger(): FakeLedger {
-  return new FakeLedger().deploy(UM, umContracts());
+  return new FakeLedger().deploy(UM, umContracts()).deploy(REGISTRY_COPY.holder, [new RegistryContract()]);
 }
 
 export const officers = {
