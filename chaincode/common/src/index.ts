@@ -14,3 +14,4 @@ export * from './validate';
 export * from './proposal';
 export * from './registry';
 export { RegistryContract } from './registry-contract';
+export * from './shim-logging';
