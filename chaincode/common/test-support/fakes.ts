@@ -249,6 +249,7 @@ export class FakeStub {
   }
 
   #range(objectType: string, attributes: string[]): { key: string; value: Uint8Array }[] {
+    this.#ledger.rangeQueries.push({ txId: this.#tx.txId, namespace: this.#ns, objectType });
     const prefix = this.createCompositeKey(objectType, attributes);
     return [...this.#ledger.committed(this.#ns).entries()]
       .filter(([key]) => key.startsWith(prefix))
@@ -409,6 +410,8 @@ export class FakeLedger {
   readonly events: RecordedEvent[] = [];
   /** Every chaincode-to-chaincode call, endorsed or not (what a peer would execute). */
   readonly nestedCalls: { txId: string; chaincode: string; fn: string }[] = [];
+  /** Every range read (a range a peer re-scans when it validates a submitted transaction). */
+  readonly rangeQueries: { txId: string; namespace: string; objectType: string }[] = [];
   /** Responses of committed transactions (they land in blocks, visible to every channel member). */
   readonly responses: string[] = [];
   /** Events of committed transactions that a later setEvent of the same transaction replaced (and Fabric lost). */

@@ -8,6 +8,7 @@ import {
   readState,
   toJson,
   txIso,
+  txMillis,
   writeState,
 } from '@coffee/chaincode-common';
 import { MSP } from '@coffee/consortium';
@@ -22,8 +23,10 @@ import {
   minPriceId,
   minPriceKey,
   minimumPriceInForce,
+  nextSchedule,
   parseMinimumPrice,
   parseSequence,
+  scheduleKey,
 } from '../model/minprice';
 
 /**
@@ -67,6 +70,7 @@ export class MinimumPriceContract extends ClockCheckedContract {
     };
     await writeState(ctx, MIN_PRICE_SEQUENCE_KEY, { next: sequence.next + 1 });
     await writeState(ctx, minPriceKey(ctx, grade, row.id), row);
+    await writeState(ctx, scheduleKey(ctx, grade), await nextSchedule(ctx, row, txMillis(ctx)));
     emitEvent(ctx, EVENTS.minimumPricePublished, { ...row });
     return toJson(row);
   }

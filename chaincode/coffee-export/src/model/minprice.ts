@@ -1,6 +1,13 @@
 /** ECTA's versioned minimum export prices (public). */
 import type { Context } from 'fabric-contract-api';
-import { Fields, parseIsoMillis, readAll, txMillis } from '@coffee/chaincode-common';
+import {
+  Fields,
+  isoFromMillis,
+  parseIsoMillis,
+  readAll,
+  readState,
+  txMillis,
+} from '@coffee/chaincode-common';
 import { fail } from '../lib/errors';
 import { GRADES, type Grade, MAX_USD_PER_KG, REGION_PATTERN } from './common';
 
@@ -19,6 +26,12 @@ export interface MinimumPrice {
 
 export const MIN_PRICE_KEY = 'minimumPrice';
 export const MIN_PRICE_SEQUENCE_KEY = 'minimumPriceSequence';
+export const MIN_PRICE_SCHEDULE_KEY = 'minimumPriceSchedule';
+/**
+ * How long before the publishing transaction's time the schedule stays exact: far beyond the 5 minutes a
+ * write's timestamp may differ from the peer's clock (clock-skew.ts), so no write ever falls before it.
+ */
+export const SCHEDULE_MARGIN_MS = 24 * 3_600_000;
 export const MIN_PRICE_ID_PATTERN = /^MP-\d{6}$/;
 
 export function minPriceKey(ctx: Context, grade: Grade, id: string): string {
@@ -76,16 +89,94 @@ export function rowInForce(
   );
 }
 
-/** The row in force at the transaction's timestamp, or NO_MINIMUM_PRICE. */
-export async function minimumPriceInForce(ctx: Context, grade: Grade, region: string): Promise<MinimumPrice> {
-  const rows = await readAll(ctx, MIN_PRICE_KEY, [grade], parseMinimumPrice);
-  const row = rowInForce(
-    rows,
-    grade,
-    region,
-    txMillis(ctx),
-    (iso) => parseIsoMillis(iso) ?? Number.POSITIVE_INFINITY,
+const millisOf = (iso: string): number => parseIsoMillis(iso) ?? Number.POSITIVE_INFINITY;
+
+/**
+ * A grade's rows that can still be in force: every published row except those another row outranks at every
+ * time from `exactFrom` on. Every RegisterContract reads this one key instead of a range over every row the
+ * grade ever had (a range every peer also re-scans when it validates the transaction, growing with each
+ * publication). Rows stay in the table for history; the schedule only drops rows that can no longer win.
+ */
+export interface MinimumPriceSchedule {
+  docType: 'minimumPriceSchedule';
+  grade: Grade;
+  /** The schedule answers exactly as the whole table does for every time at or after this one. */
+  exactFrom: string;
+  rows: MinimumPrice[];
+}
+
+export function scheduleKey(ctx: Context, grade: Grade): string {
+  return ctx.stub.createCompositeKey(MIN_PRICE_SCHEDULE_KEY, [grade]);
+}
+
+export function parseSchedule(value: unknown): MinimumPriceSchedule {
+  const f = Fields.of(value, 'minimumPriceSchedule', 'CORRUPT_STATE');
+  f.oneOf('docType', ['minimumPriceSchedule']);
+  return {
+    docType: 'minimumPriceSchedule',
+    grade: f.oneOf('grade', GRADES),
+    exactFrom: f.str('exactFrom', { max: 32 }),
+    rows: f.list('rows', 10_000).map(parseMinimumPrice),
+  };
+}
+
+/** Does `a` win over `b` whenever both are in force (same region class): later effective-from, then later id. */
+function outranks(a: MinimumPrice, b: MinimumPrice): boolean {
+  const [ea, eb] = [millisOf(a.effectiveFrom), millisOf(b.effectiveFrom)];
+  return ea > eb || (ea === eb && a.id > b.id);
+}
+
+/**
+ * The rows rowInForce can still pick at some time at or after `fromMillis`: a row is dropped when another row
+ * of the same region class is already in force at `fromMillis` and outranks it (it then outranks it at every
+ * later time too). rowInForce over the result equals rowInForce over `rows` for every time ≥ fromMillis.
+ */
+export function pruneRows(rows: readonly MinimumPrice[], fromMillis: number): MinimumPrice[] {
+  return rows.filter(
+    (row) =>
+      !rows.some(
+        (other) =>
+          other !== row &&
+          other.originRegion === row.originRegion &&
+          millisOf(other.effectiveFrom) <= fromMillis &&
+          outranks(other, row),
+      ),
   );
+}
+
+/**
+ * The grade's schedule after publishing `row` at `atMillis`: built from the whole table on the first
+ * publication (a ledger from before schedules existed), from the previous schedule afterwards.
+ */
+export async function nextSchedule(
+  ctx: Context,
+  row: MinimumPrice,
+  atMillis: number,
+): Promise<MinimumPriceSchedule> {
+  const previous = await readState(ctx, scheduleKey(ctx, row.grade), parseSchedule);
+  const rows = previous?.rows ?? (await readAll(ctx, MIN_PRICE_KEY, [row.grade], parseMinimumPrice));
+  const fromMillis = Math.max(atMillis - SCHEDULE_MARGIN_MS, previous ? millisOf(previous.exactFrom) : 0);
+  return {
+    docType: 'minimumPriceSchedule',
+    grade: row.grade,
+    exactFrom: isoFromMillis(fromMillis),
+    rows: pruneRows([...rows, row], fromMillis),
+  };
+}
+
+/**
+ * The row in force at the transaction's timestamp, or NO_MINIMUM_PRICE: from the grade's schedule (one key),
+ * or from the whole table when the grade has no schedule yet or the timestamp lies before the schedule's
+ * exactFrom (only an evaluation with a far-off clock can ask that: writes are refused for clock skew).
+ */
+export async function minimumPriceInForce(ctx: Context, grade: Grade, region: string): Promise<MinimumPrice> {
+  const at = txMillis(ctx);
+  const schedule = await readState(ctx, scheduleKey(ctx, grade), parseSchedule);
+  const rows =
+    schedule !== undefined && at >= millisOf(schedule.exactFrom)
+      ? schedule.rows
+      : await readAll(ctx, MIN_PRICE_KEY, [grade], parseMinimumPrice);
+  const row = rowInForce(rows, grade, region, at, millisOf);
   if (row === undefined) {
     return fail('NO_MINIMUM_PRICE', `ECTA has published no minimum price in force for ${grade} (${region})`);
   }
