@@ -77,6 +77,7 @@ function plan(run: string, p: Profile, a: LedgerActors, pool: Pools): PlannedRou
         invokerMspId: cb,
         invokerIdentity: 'exporter',
         endorsers: CREATE_ENDORSERS,
+        documents: a.documents,
       },
     },
     {
@@ -161,7 +162,7 @@ async function httpActionPool(
   const extra = ids(`${run}-h`, Math.max(0, target - created.length));
   if (extra.length > 0) {
     await step(`create ${extra.length} more SUBMITTED exports for the HTTP action`, () =>
-      createExports(a.exporter, extra, Math.max(4, p.clients), REGISTER_ENDORSERS, (n) =>
+      createExports(a.exporter, a.documents, extra, Math.max(4, p.clients), REGISTER_ENDORSERS, (n) =>
         info(`  ${n}/${extra.length} created`),
       ),
     );
@@ -290,8 +291,13 @@ export async function runBench(p: Profile): Promise<BenchRun> {
     const pool = pools(run, p);
     const toCreate = [...pool.transition, ...pool.freshness];
     await step(`create ${toCreate.length} SUBMITTED exports for the transition rounds`, () =>
-      createExports(actors.exporter, toCreate, Math.max(4, p.clients), REGISTER_ENDORSERS, (n) =>
-        info(`  ${n}/${toCreate.length} created`),
+      createExports(
+        actors.exporter,
+        actors.documents,
+        toCreate,
+        Math.max(4, p.clients),
+        REGISTER_ENDORSERS,
+        (n) => info(`  ${n}/${toCreate.length} created`),
       ),
     );
     const idle = await step(`idle baseline (${p.idleSeconds} s without load)`, () =>

@@ -16,6 +16,7 @@ import {
   type OrgConnection,
 } from '../../src/gateway.ts';
 import { createUser, type EnrolledIdentity } from '../../src/identities.ts';
+import { ipfsApiUrl } from '../../src/nodes/ipfs.ts';
 import { CHANNEL, PEER_ORGS, findOrg } from '../../src/orgs.ts';
 
 type Json = Record<string, unknown>;
@@ -98,29 +99,37 @@ export async function everyPeerCaughtUp(a: Actor): Promise<void> {
 
 export const salt = (): string => randomBytes(24).toString('base64url');
 
-const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-
-/** A real CIDv0 (base58 of the sha2-256 multihash) of the given digest. */
-function cidV0(digest: Buffer): string {
-  let n = BigInt(`0x${Buffer.concat([Buffer.from([0x12, 0x20]), digest]).toString('hex')}`);
-  let out = '';
-  while (n > 0n) {
-    out = BASE58[Number(n % 58n)] + out;
-    n /= 58n;
-  }
-  return out;
+/** The two documents a create names (SALES_CONTRACT, PROFORMA_INVOICE): their references as the chaincode takes them. */
+export interface BenchDocuments {
+  readonly salesContract: Json;
+  readonly proformaInvoice: Json;
 }
 
-function documentRef(type: string): Json {
-  const bytes = Buffer.from(`%PDF-1.7\n% ${type} ${randomBytes(12).toString('hex')}\n%%EOF\n`);
-  const digest = createHash('sha256').update(bytes).digest();
-  return {
-    type,
-    cid: cidV0(digest),
-    sha256: digest.toString('hex'),
-    sizeBytes: bytes.length,
-    mediaType: 'application/pdf',
+/**
+ * Stores the two documents every bench export names on the CommercialBank's kubo node (pinned), once per run.
+ * Made-up CIDs, as before, named content no node holds: every audience org's document replicator then kept
+ * retrying those pins (two per export, hundreds per run) and its kubo node kept searching the swarm for them,
+ * CPU that landed in the rounds after the pools were created. Real content is pinned once by each replicator.
+ */
+export async function addBenchDocuments(run: string): Promise<BenchDocuments> {
+  const add = async (type: string): Promise<Json> => {
+    const bytes = Buffer.from(`%PDF-1.7\n% bench ${run} ${type}\n%%EOF\n`);
+    const form = new FormData();
+    form.append('file', new Blob([bytes]), `${type}.pdf`);
+    const url = `${ipfsApiUrl(findOrg('commercial-bank'))}/api/v0/add?pin=true&cid-version=0&quieter=true`;
+    const res = await fetch(url, { method: 'POST', body: form, signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new Error(`kubo add at ${url}: HTTP ${res.status} ${await res.text()}`);
+    const { Hash: cid } = (await res.json()) as { Hash?: string };
+    if (!cid) throw new Error(`kubo add at ${url} returned no CID`);
+    return {
+      type,
+      cid,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sizeBytes: bytes.length,
+      mediaType: 'application/pdf',
+    };
   };
+  return { salesContract: await add('SALES_CONTRACT'), proformaInvoice: await add('PROFORMA_INVOICE') };
 }
 
 export const QUANTITY_KG = 19_200;
@@ -128,7 +137,10 @@ export const PRICE_USD_PER_KG = 5.25;
 export const MINIMUM_PRICE_USD_PER_KG = 4;
 
 /** export:CreateExport's argument and transient map (one transaction; chaincode contracts/export.ts). */
-export function createExportInput(exportId: string): { input: Json; transient: Record<string, Json> } {
+export function createExportInput(
+  exportId: string,
+  documents: BenchDocuments,
+): { input: Json; transient: Record<string, Json> } {
   return {
     input: {
       exportId,
@@ -141,7 +153,7 @@ export function createExportInput(exportId: string): { input: Json; transient: R
         originRegion: 'SIDAMA',
         incoterm: 'FOB',
       },
-      documents: [documentRef('SALES_CONTRACT'), documentRef('PROFORMA_INVOICE')],
+      documents: [documents.salesContract, documents.proformaInvoice],
     },
     transient: {
       tradeTerms: {
@@ -159,9 +171,13 @@ export const CREATE_ENDORSERS: readonly string[] = exportEndorsers('DRAFT', 'Cre
 export const REGISTER_ENDORSERS: readonly string[] = exportEndorsers('SUBMITTED', 'RegisterContract') ?? [];
 
 /** Creates the export; a create that lost an MVCC race is sent again as a new transaction (twice at most). */
-export async function createExport(exporter: Actor, exportId: string): Promise<Submitted> {
+export async function createExport(
+  exporter: Actor,
+  exportId: string,
+  documents: BenchDocuments,
+): Promise<Submitted> {
   for (let attempt = 1; ; attempt++) {
-    const { input, transient } = createExportInput(exportId);
+    const { input, transient } = createExportInput(exportId, documents);
     try {
       return await submit(exporter, 'coffee-export', 'export:CreateExport', input, {
         transient,
@@ -189,6 +205,7 @@ export function registerContract(ecta: Actor, exportId: string): Promise<Submitt
  */
 export async function createExports(
   exporter: Actor,
+  documents: BenchDocuments,
   ids: readonly string[],
   concurrency: number,
   then: readonly string[],
@@ -200,7 +217,7 @@ export async function createExports(
   const lane = async (): Promise<void> => {
     while (next < ids.length) {
       const id = ids[next++]!;
-      const { blockNumber } = await createExport(exporter, id);
+      const { blockNumber } = await createExport(exporter, id, documents);
       if (blockNumber > last) last = blockNumber;
       if (++done % 50 === 0) progress(done);
     }

@@ -7,13 +7,23 @@
 import type { Binaries } from '../../src/binaries.ts';
 import { findOrg } from '../../src/orgs.ts';
 import { adminSession, gatewayUser, type Session } from './gateway-client.ts';
-import { everyPeerCaughtUp, MINIMUM_PRICE_USD_PER_KG, newActor, submit, type Actor } from './ledger.ts';
+import {
+  addBenchDocuments,
+  type BenchDocuments,
+  everyPeerCaughtUp,
+  MINIMUM_PRICE_USD_PER_KG,
+  newActor,
+  submit,
+  type Actor,
+} from './ledger.ts';
 
 const DAY_MS = 86_400_000;
 const iso = (offsetMs: number): string => new Date(Date.now() + offsetMs).toISOString();
 
 export interface LedgerActors {
   readonly exporterId: string;
+  /** The documents every export of this run names (real content on the CommercialBank's kubo node). */
+  readonly documents: BenchDocuments;
   readonly ecta: Actor;
   readonly exporter: Actor;
   readonly bank: Actor;
@@ -42,7 +52,7 @@ export async function ledgerActors(bins: Binaries, run: string): Promise<LedgerA
     newActor(bins, 'commercial-bank', `bench-bank-${run}`, 'bank_officer'),
   ]);
   await everyPeerCaughtUp(exporter);
-  return { exporterId, ecta, exporter, bank };
+  return { exporterId, documents: await addBenchDocuments(run), ecta, exporter, bank };
 }
 
 export function closeActors(a: LedgerActors): void {

@@ -7,7 +7,7 @@
  */
 import { WorkloadModuleBase } from '@hyperledger/caliper-core';
 import { CHANNEL } from '../../../src/orgs.ts';
-import { createExportInput } from '../ledger.ts';
+import { type BenchDocuments, createExportInput } from '../ledger.ts';
 import type { BenchRequest } from './connector.ts';
 
 export type WorkloadKind = 'create' | 'transition' | 'get' | 'yardstick';
@@ -23,6 +23,8 @@ export interface RoundArguments {
   readonly ids?: readonly string[];
   /** transition: chaincode function (e.g. export:RegisterContract). */
   readonly fn?: string;
+  /** create: the documents each export names (ledger.ts addBenchDocuments). */
+  readonly documents?: BenchDocuments;
 }
 
 class BenchWorkload extends WorkloadModuleBase {
@@ -48,7 +50,8 @@ class BenchWorkload extends WorkloadModuleBase {
     };
     switch (a.kind) {
       case 'create': {
-        const { input, transient } = createExportInput(this.#nextId());
+        if (!a.documents) throw new Error(`round ${this.roundIndex}: a create round needs its documents`);
+        const { input, transient } = createExportInput(this.#nextId(), a.documents);
         const transientMap = Object.fromEntries(
           Object.entries(transient).map(([k, v]) => [k, JSON.stringify(v)]),
         );
