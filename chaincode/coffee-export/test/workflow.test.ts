@@ -18,6 +18,7 @@ import {
   admins,
   compositeKey,
   doc,
+  exportKeyOf,
   fxApplication,
   legacyDraft,
   newWorld,
@@ -144,6 +145,28 @@ describe('the ten steps, SUBMITTED to COMPLETED', () => {
         `${step}: one cross-chaincode call`,
       );
     }
+  });
+
+  it('the key-level policy of a record is written when it changes, not rewritten when it stays the same', async () => {
+    const world = await newWorld();
+    const key = exportKeyOf('EX-P');
+    const policyWrites = (): string[] =>
+      world.ledger.policyWrites
+        .splice(0)
+        .filter((w) => w.namespace === CE && w.key === key)
+        .map((w) => w.key);
+    await submit(world, 'EX-P');
+    assert.equal(policyWrites().length, 1, 'CreateExport sets the SUBMITTED policy');
+    const step = STEPS[0]!;
+    await world.submit(step.who, step.fn, await step.input('EX-P', world), step.transient?.());
+    assert.equal(policyWrites().length, 1, 'RegisterContract moves it to the next actor');
+    const before = world.policyOrgs('EX-P');
+    await world.submit(U.exporter, 'export:AttachDocuments', {
+      exportId: 'EX-P',
+      documents: [doc('PACKING_LIST', { quantityKg: QUANTITY })],
+    });
+    assert.deepEqual(policyWrites(), [], 'attaching a document keeps the status and the policy');
+    assert.deepEqual(world.policyOrgs('EX-P'), before, 'the policy in force is unchanged');
   });
 
   it('SBE policies: next actor plus a regulator (National Bank where ECTA acts next); terminal states need every org', () => {

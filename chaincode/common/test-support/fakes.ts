@@ -410,6 +410,8 @@ export class FakeLedger {
   readonly events: RecordedEvent[] = [];
   /** Every chaincode-to-chaincode call, endorsed or not (what a peer would execute). */
   readonly nestedCalls: { txId: string; chaincode: string; fn: string }[] = [];
+  /** Key-level policies written by committed transactions (each a metadata write every peer validates). */
+  readonly policyWrites: { txId: string; namespace: string; key: string }[] = [];
   /** Every range read (a range a peer re-scans when it validates a submitted transaction). */
   readonly rangeQueries: { txId: string; namespace: string; objectType: string }[] = [];
   /** Responses of committed transactions (they land in blocks, visible to every channel member). */
@@ -584,6 +586,7 @@ export class FakeLedger {
     for (const [ns, params] of tx.validationWrites) {
       for (const [key, value] of params) {
         mapOf(this.#validation, ns).set(key, value);
+        this.policyWrites.push({ txId: tx.txId, namespace: ns, key });
       }
     }
     this.replacedEvents.push(...tx.replacedEvents.map((name) => ({ txId: tx.txId, name })));
