@@ -175,8 +175,12 @@ function memoryPool(): { pool: pg.Pool; events: unknown[][] } {
     if (text.startsWith('INSERT INTO rm_events')) events.push(values);
     return { rows: [] };
   };
-  const query = (text: string, values?: unknown[]): Promise<{ rows: { next_block: string }[] }> =>
-    Promise.resolve(run(text, values));
+  // Text and values, or a named statement's config object, as pg takes them.
+  const query = (
+    q: string | { text: string; values?: unknown[] },
+    values?: unknown[],
+  ): Promise<{ rows: { next_block: string }[] }> =>
+    Promise.resolve(typeof q === 'string' ? run(q, values) : run(q.text, q.values));
   const client = { query, release: () => undefined };
   const pool = { query, connect: () => Promise.resolve(client) };
   return { pool: pool as unknown as pg.Pool, events };
