@@ -3,6 +3,7 @@ import type { Context } from 'fabric-contract-api';
 import {
   EXPORTER_STATUSES,
   type Eligibility,
+  type ExporterStanding,
   type ExporterStatus,
   Fields,
   ID_PATTERN,
@@ -15,17 +16,14 @@ export const LICENCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9/._-]{0,63}$/;
 export const MAX_WARNINGS = 100;
 export const MAX_DELINQUENT_EXPORTS = 500;
 
-export interface ExporterRecord {
+/** The registry's exporter record: its standing (`ExporterStanding`, copied into coffee-export), and the rest. */
+export interface ExporterRecord extends ExporterStanding {
   docType: 'exporter';
-  exporterId: string;
   legalName: string;
   tin: string;
   licenceNumber: string;
-  licenceValidUntil: string;
-  status: ExporterStatus;
   statusReason?: string;
   warnings: number;
-  delinquent: boolean;
   /** The exports whose proceeds are overdue (coffee-export MarkDelinquent); DELINQUENT while not empty. */
   delinquentExports?: string[];
   delinquencyReason?: string;

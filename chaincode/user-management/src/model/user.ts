@@ -1,20 +1,14 @@
 /** A user of one organization: who they are on-chain is their certificate; no personal data is kept. */
 import type { Context } from 'fabric-contract-api';
-import { Fields, ID_PATTERN, USER_STATUSES, type UserStatus } from '@coffee/chaincode-common';
-import { MSP_IDS, type MspId, ROLES, type Role } from '@coffee/consortium';
+import { Fields, ID_PATTERN, USER_STATUSES, type UserEntry, type UserStatus } from '@coffee/chaincode-common';
+import { MSP_IDS, type MspId, ROLES } from '@coffee/consortium';
 import { COMMON_NAME_PATTERN } from '../lib/identity';
 
 export { USER_STATUSES, type UserStatus };
 
-export interface UserRecord {
+/** The registry's user record: what access needs (`UserEntry`, copied into coffee-export), and its history. */
+export interface UserRecord extends UserEntry {
   docType: 'user';
-  userId: string;
-  mspId: MspId;
-  commonName: string;
-  role: Role;
-  status: UserStatus;
-  /** For CommercialBank `exporter` users: the licensed exporter they act for. */
-  exporterId?: string;
   statusReason?: string;
   createdAt: string;
   createdBy: string;
