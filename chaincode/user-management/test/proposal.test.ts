@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { peer } from '@hyperledger/fabric-protos';
 import type { Context } from 'fabric-contract-api';
-import { originChaincode, protoField } from '../src/lib/proposal';
+import { originChaincode, protoField } from '@coffee/chaincode-common';
 import { invocationSpec } from '@coffee/chaincode-common/dist/test-support/fakes';
 
 function realPayload(chaincode: string, args: string[]): peer.ChaincodeProposalPayload {

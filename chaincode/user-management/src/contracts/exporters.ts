@@ -8,6 +8,7 @@ import {
   emitEvent,
   exporterStandingOf,
   isoFromMillis,
+  originChaincode,
   parseIsoMillis,
   readPage,
   readPageRequest,
@@ -23,7 +24,6 @@ import { fail } from '../lib/errors';
 import { EVENTS } from '../lib/events';
 import { copyExporter } from '../lib/registry-copy';
 import { callerIdentity } from '../lib/identity';
-import { originChaincode } from '../lib/proposal';
 import {
   EXPORTER_KEY,
   EXPORTER_STATUSES,
