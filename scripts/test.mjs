@@ -97,16 +97,18 @@ const integration = [
   join(root, 'network/faults/faults.integration.test.ts'),
   // The benchmark for a few seconds at a tiny load, so it keeps working (the full bench: npm run bench).
   join(root, 'network/bench/bench.integration.test.ts'),
-  // The demo consortium seeded through the gateways (its own run dir, .run/test-demo, ports +16000).
+  // Last on the shared stack: after its restore the commercial bank's peer holds no block before the snapshot.
+  // The shared stack is stopped after it (stopAfter below): every file from here on brings up a stack of its own.
+  join(root, 'network/test/backup.integration.test.ts'),
+  // The demo consortium seeded through the gateways, here in the portal test's run dir and ports (fileEnv below),
+  // left up seeded and verified for the portal test, which takes it over (run alone: .run/test-demo, +16000).
   join(root, 'scripts/demo/seed.integration.test.ts'),
   join(root, 'frontend/e2e/portal.integration.test.ts'),
-  // After the portal test: it resumes that test's stack (.run/test-portal), which the portal test purges first.
+  // After the portal test: it reuses that test's stack (.run/test-portal), left up for it (stopped after it).
   join(root, 'frontend/e2e/operations.integration.test.ts'),
   join(root, 'frontend/e2e/eudr.integration.test.ts'),
   // Two-factor in chromium on a stack with MFA required by policy (its own run dir, .run/test-mfa, ports +12000).
   join(root, 'frontend/e2e/mfa.integration.test.ts'),
-  // Last on the shared stack: after its restore the commercial bank's peer holds no block before the snapshot.
-  join(root, 'network/test/backup.integration.test.ts'),
   // Each org on its own address in a network namespace of its own (its own run dir, .run/test-netns, ports +6000).
   join(root, 'network/test/netns.integration.test.ts'),
 ].filter((f) => existsSync(f));
@@ -123,6 +125,47 @@ const env = {
   COFFEE_RUN_DIR: runDir,
   COFFEE_PORT_OFFSET: process.env.COFFEE_PORT_OFFSET ?? '20000',
 };
+// The portal test's stack (its defaults, frontend/e2e/portal.integration.test.ts): seeded by the demo seeding
+// test, then used by the portal and operations tests — one bring-up and seeding instead of three stack starts.
+const portalStack = {
+  COFFEE_RUN_DIR: process.env.COFFEE_PORTAL_TEST_RUN_DIR ?? join(root, '.run', 'test-portal'),
+  COFFEE_PORT_OFFSET: process.env.COFFEE_PORTAL_TEST_PORT_OFFSET ?? '18000',
+};
+/** Settings for one file only. */
+const fileEnv = new Map([
+  [
+    join(root, 'scripts/demo/seed.integration.test.ts'),
+    {
+      COFFEE_DEMO_TEST_RUN_DIR: portalStack.COFFEE_RUN_DIR,
+      COFFEE_DEMO_TEST_PORT_OFFSET: portalStack.COFFEE_PORT_OFFSET,
+      COFFEE_DEMO_TEST_HANDOVER: '1',
+    },
+  ],
+  [join(root, 'frontend/e2e/portal.integration.test.ts'), { COFFEE_PORTAL_TEST_KEEP_UP: '1' }],
+  [
+    join(root, 'frontend/e2e/operations.integration.test.ts'),
+    {
+      COFFEE_OPS_TEST_RUN_DIR: portalStack.COFFEE_RUN_DIR,
+      COFFEE_OPS_TEST_PORT_OFFSET: portalStack.COFFEE_PORT_OFFSET,
+    },
+  ],
+]);
+/**
+ * The stack (run dir and ports) stopped, by pid (the launcher's `down`), after a file: no later file uses it, and
+ * an idle stack — 6 peers, 3 orderers, 6 gateways, Postgres, kubo … — still takes about a third of a core from
+ * the files that follow (2 cores). The shared stack after its last file (the restore drill), the portal test's
+ * after the operations test.
+ */
+const stopAfter = new Map([
+  [join(root, 'network/test/backup.integration.test.ts'), env],
+  [join(root, 'frontend/e2e/operations.integration.test.ts'), { ...env, ...portalStack }],
+]);
+const launcherDown = (stackEnv) =>
+  spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'network/src/cli.ts'), 'down'],
+    { cwd: root, stdio: 'inherit', env: stackEnv },
+  );
 
 /**
  * One node:test run per group, in this order (node's runner would sort the files of one run by name): the
@@ -147,8 +190,9 @@ for (const [i, files] of [unit, ...integration.map((f) => [f])].entries()) {
       `--test-reporter-destination=${tap}`,
       ...files,
     ],
-    { cwd: root, stdio: 'inherit', env },
+    { cwd: root, stdio: 'inherit', env: { ...env, ...(files.length === 1 ? fileEnv.get(files[0]) : {}) } },
   );
+  if (files.length === 1 && stopAfter.has(files[0])) launcherDown(stopAfter.get(files[0]));
   if (r.status !== 0) status = 1;
   const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   for (const name of Object.keys(totals)) {
@@ -163,15 +207,8 @@ for (const [i, files] of [unit, ...integration.map((f) => [f])].entries()) {
   }
 }
 // Whatever the tests left running (a test file may keep the network up for the next one) is stopped by pid.
-spawnSync(
-  process.execPath,
-  [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'network/src/cli.ts'), 'down'],
-  {
-    cwd: root,
-    stdio: 'inherit',
-    env,
-  },
-);
+launcherDown(env);
+launcherDown({ ...env, ...portalStack });
 
 // One closing line for people and CI alike: node's runner plus the portal's Vitest component tests.
 const ui = { passed: 0, failed: 0, skipped: 0 };

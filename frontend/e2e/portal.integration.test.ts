@@ -6,12 +6,18 @@
  * production. Then the browser test (portal.e2e.ts, Vitest project `e2e`, playwright-core in Debian's chromium)
  * drives both; the stack is stopped at the end.
  *
+ * In `npm test` (scripts/test.mjs) the demo seeding test has seeded and verified this run directory's stack just
+ * before and hands it over (scripts/demo/state.ts testHandoverFile): it is taken over instead of purged, its
+ * gateways restarted as `npm start` starts them (that test ran them with the test settings), then stackUp() on
+ * it starts what is missing (Prometheus, the portal) and finds the seeding complete. And the stack stays up for
+ * the operations test (COFFEE_PORTAL_TEST_KEEP_UP=1), which scripts/test.mjs stops after it.
+ *
  * The walkthrough's screenshots (shots.ts) go to PORTAL_SCREENSHOTS_DIR (relative to the repository;
  * default frontend/e2e/screenshots, git-ignored); `npm run docs:screenshots` sets docs/img.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -19,11 +25,12 @@ import { walkHttps } from './https-walk.ts';
 import { DESKTOP, DOC_SHOTS, PHONE } from './shots.ts';
 import { down } from '../../network/src/network.ts';
 import { stopProcess } from '../../network/src/proc.ts';
+import { stopGateways } from '../../network/src/nodes/gateway.ts';
 import { runDir } from '../../network/src/paths.ts';
 import { fetchTrusting } from '../../network/src/nodes/https.ts';
 import { portalTlsFiles, spkiSha256 } from '../../network/src/web-tls.ts';
 import { portalPort, stackUp, startPortal } from '../../scripts/stack.mts';
-import { readEndpoints, readState } from '../../scripts/demo/state.ts';
+import { readEndpoints, readState, testHandoverFile } from '../../scripts/demo/state.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
@@ -52,12 +59,20 @@ describe(
     let accountsFile = '';
 
     before(async () => {
-      // A fresh run directory: nothing left from an earlier run (its processes are stopped by pid first).
-      await down({ purge: true });
       const t0 = Date.now();
+      const handover = testHandoverFile(runDir());
+      const takenOver = existsSync(handover) && readState(runDir())?.completedAt !== undefined;
+      if (takenOver) {
+        // Once: whatever happens next, this stack is no longer as the seeding test left it.
+        rmSync(handover);
+        await stopGateways();
+      } else {
+        // A fresh run directory: nothing left from an earlier run (its processes are stopped by pid first).
+        await down({ purge: true });
+      }
       const stack = await stackUp();
       process.stdout.write(
-        `stack up and seeded in ${((Date.now() - t0) / 1000).toFixed(0)} s (${runDir()})\n`,
+        `stack ${takenOver ? 'taken over from the demo seeding test' : 'up and seeded'} in ${((Date.now() - t0) / 1000).toFixed(0)} s (${runDir()})\n`,
       );
       assert.ok(stack.demoAccounts, 'the demo consortium was seeded (see the warning above if not)');
       assert.ok(readState(runDir())?.completedAt, 'the seeding completed');
@@ -73,8 +88,9 @@ describe(
 
     after(async () => {
       await stopProcess(PRODUCTION_PORTAL);
-      // The whole stack, by pid: later tests do not compete with it for the CPU.
-      await down();
+      // The whole stack, by pid: later tests do not compete with it for the CPU. In the suite the operations
+      // test runs on it next; scripts/test.mjs stops it after that one.
+      if (process.env.COFFEE_PORTAL_TEST_KEEP_UP !== '1') await down();
     });
 
     it('the portal serves the demo accounts in development and not in production', async () => {

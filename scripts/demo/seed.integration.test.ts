@@ -4,6 +4,10 @@
  * `npm start` and the other test stacks). The seeding is interrupted once and resumed; then every export is
  * checked at its status through the gateways, every account logs in, a second run changes nothing, and
  * production mode is refused.
+ *
+ * In `npm test` (scripts/test.mjs) it runs in the portal test's run directory and ports instead, with
+ * COFFEE_DEMO_TEST_HANDOVER=1: when every test passed, the stack stays up, seeded and verified, for the portal
+ * test (scripts/demo/state.ts testHandoverFile) — one bring-up and seeding (~1.5 min on 2 cores) fewer.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { runDir } from '../../network/src/paths.ts';
 import { down } from '../../network/src/network.ts';
 import { bringUp, TEST_GATEWAY_ENV } from '../../gateways/test/support/stack.ts';
@@ -20,7 +24,7 @@ import { tlsFetch } from '../../network/src/nodes/https.ts';
 import { seedDemo, SeedInterrupted } from './seed.ts';
 import { Gateway, Session, expectStatus } from './client.ts';
 import { DEMO_EXPORTS, stepsOf } from './plan.ts';
-import { accountsFile, portalDemoAccounts, readState, stateFile } from './state.ts';
+import { accountsFile, portalDemoAccounts, readState, stateFile, testHandoverFile } from './state.ts';
 import type { DemoAccounts } from './state.ts';
 import type { Endpoints } from './state.ts';
 
@@ -106,7 +110,19 @@ describe('demo consortium seeding on the real stack', { timeout: 25 * 60_000 }, 
     { timeout: 15 * 60_000 },
   );
 
+  // Tests started and tests that reached their end: the stack is handed over only if every one did.
+  let started = 0;
+  let passed = 0;
+  beforeEach(() => {
+    started++;
+  });
+
   after(async () => {
+    if (process.env.COFFEE_DEMO_TEST_HANDOVER === '1' && passed > 0 && passed === started) {
+      writeFileSync(testHandoverFile(runDir()), `${new Date().toISOString()}\n`);
+      process.stdout.write(`stack left up, seeded and verified, for the portal test (${runDir()})\n`);
+      return;
+    }
     await down();
   });
 
@@ -140,6 +156,7 @@ describe('demo consortium seeding on the real stack', { timeout: 25 * 60_000 }, 
     assert.match(cli.stderr, /^error: demo seeding refused: .*production.*\n$/);
     assert.throws(() => statSync(stateFile(runDir())), /ENOENT/, 'nothing was written');
     assert.equal(portalDemoAccounts(runDir(), process.env), undefined, 'no accounts for the portal yet');
+    passed++;
   });
 
   it('seeds through the gateways; an interrupted run resumes where it stopped', async () => {
@@ -158,6 +175,7 @@ describe('demo consortium seeding on the real stack', { timeout: 25 * 60_000 }, 
       `MEASURE demo seeding (interrupted after 30 steps, then resumed): ${seconds.toFixed(1)} s\n`,
     );
     process.stdout.write(`${lines.filter((l) => /demo: (done|seeded)/.test(l)).join('\n')}\n`);
+    passed++;
   });
 
   it('leaves every export at its planned status, in the queue it names', async () => {
@@ -213,6 +231,7 @@ describe('demo consortium seeding on the real stack', { timeout: 25 * 60_000 }, 
       'verify',
     );
     assert.equal(proof.status, 'COMPLETED');
+    passed++;
   });
 
   it('lets every account log in at its own gateway, with its role (and exporter)', async () => {
@@ -228,6 +247,7 @@ describe('demo consortium seeding on the real stack', { timeout: 25 * 60_000 }, 
       assert.equal(body.user.role, a.role, `${a.username}@${a.org}`);
       assert.equal(body.user.exporterId ?? undefined, a.exporterId);
     }
+    passed++;
   });
 
   it('publishes the accounts (0600) in demo-accounts.json and endpoints.json, kept across a gateway restart', () => {
@@ -241,6 +261,7 @@ describe('demo consortium seeding on the real stack', { timeout: 25 * 60_000 }, 
     assert.equal(endpoints().demo?.accounts.length, accounts.accounts.length);
     assert.equal(portalDemoAccounts(runDir(), process.env), file, 'the portal gets the file in development');
     assert.equal(portalDemoAccounts(runDir(), { NODE_ENV: 'production' }), undefined);
+    passed++;
   });
 
   it('seeds nothing the second time: same users, exporters, prices and exports (per status and last tx)', async () => {
@@ -275,6 +296,7 @@ describe('demo consortium seeding on the real stack', { timeout: 25 * 60_000 }, 
       DEMO_EXPORTS.length,
       'exactly the demo exports exist',
     );
+    passed++;
   });
 });
 

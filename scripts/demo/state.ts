@@ -20,6 +20,12 @@ import { DEMO_EXPORTS, queueOf, type DemoUser } from './plan.ts';
 export const stateFile = (runDir: string): string => join(runDir, 'demo', 'seed.json');
 export const accountsFile = (runDir: string): string => join(runDir, 'demo-accounts.json');
 export const endpointsFile = (runDir: string): string => join(runDir, 'endpoints.json');
+/**
+ * Tests only: left in a run directory by the demo seeding test when it hands its stack over, seeded and verified
+ * and changed by nothing since (COFFEE_DEMO_TEST_HANDOVER=1, scripts/test.mjs); the portal test takes such a
+ * stack over instead of bringing up and seeding another, and removes the file (a stack is handed over once).
+ */
+export const testHandoverFile = (runDir: string): string => join(runDir, 'demo', 'test-handover');
 
 export interface SeedState {
   readonly version: 1;
