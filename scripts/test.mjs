@@ -81,6 +81,8 @@ const unit = [
   join(root, 'frontend/server/proxy-secret.test.ts'),
   // The same server over HTTPS: its certificate, HSTS and CSP, and the proxy verifying https gateways.
   join(root, 'frontend/server/tls.test.ts'),
+  // The summary of a failed browser test that the end-to-end files' assertions carry.
+  join(root, 'frontend/e2e/vitest-run.test.ts'),
 ];
 // Real network, Postgres, kubo: the network from nothing first, then what runs on it.
 const integration = [

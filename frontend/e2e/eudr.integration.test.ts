@@ -7,11 +7,11 @@
  * COFFEE_EUDR_TEST_RUN_DIR / COFFEE_EUDR_TEST_PORT_OFFSET move it elsewhere.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { runBrowserTest } from './vitest-run.ts';
 import { down } from '../../network/src/network.ts';
 import { runDir } from '../../network/src/paths.ts';
 import { portalTlsFiles, spkiSha256 } from '../../network/src/web-tls.ts';
@@ -54,21 +54,8 @@ describe('EUDR end to end in chromium, on the seeded stack', { timeout: 25 * 60_
   });
 
   it('plots to package to customs, the flagged plot blocking until ECTA reviews it, and every refusal', () => {
-    const started = Date.now();
-    const r = spawnSync(
-      process.execPath,
-      [
-        join(REPO, 'node_modules/vitest/vitest.mjs'),
-        'run',
-        '--root',
-        join(REPO, 'frontend'),
-        '--project',
-        'e2e',
-        'e2e/eudr.e2e.ts',
-      ],
-      { cwd: REPO, stdio: 'inherit', env: { ...process.env, EUDR_E2E_CONFIG: configFile } },
-    );
-    process.stdout.write(`eudr e2e: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-    assert.equal(r.status, 0, 'the browser test passed (see the Vitest output above and e2e/screenshots/)');
+    const run = runBrowserTest('e2e/eudr.e2e.ts', { EUDR_E2E_CONFIG: configFile });
+    process.stdout.write(`eudr e2e: ${run.seconds} s\n`);
+    assert.ok(run.passed, run.failures);
   });
 });

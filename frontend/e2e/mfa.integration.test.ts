@@ -8,13 +8,13 @@
  * COFFEE_MFA_TEST_RUN_DIR / COFFEE_MFA_TEST_PORT_OFFSET move it elsewhere.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { runBrowserTest } from './vitest-run.ts';
 import { MFA_POLICY_ROLES } from '@coffee/consortium';
 import { down } from '../../network/src/network.ts';
 import { startGateways, stopGateways } from '../../network/src/nodes/gateway.ts';
@@ -103,20 +103,9 @@ describe(
     });
 
     it('an admin enrolls and signs in with TOTP, a replayed code is refused, an approver steps up to approve', () => {
-      const r = spawnSync(
-        process.execPath,
-        [
-          join(REPO, 'node_modules/vitest/vitest.mjs'),
-          'run',
-          '--root',
-          join(REPO, 'frontend'),
-          '--project',
-          'e2e',
-          'e2e/mfa.e2e.ts',
-        ],
-        { cwd: REPO, stdio: 'inherit', env: { ...process.env, MFA_E2E_CONFIG: configFile } },
-      );
-      assert.equal(r.status, 0, 'the browser test passed (see the Vitest output above and e2e/screenshots/)');
+      const run = runBrowserTest('e2e/mfa.e2e.ts', { MFA_E2E_CONFIG: configFile });
+      process.stdout.write(`mfa e2e: ${run.seconds} s\n`);
+      assert.ok(run.passed, run.failures);
     });
   },
 );

@@ -12,11 +12,11 @@
  * samples within seconds.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { runBrowserTest } from './vitest-run.ts';
 import { down } from '../../network/src/network.ts';
 import { gatewayNodeName } from '../../network/src/nodes/gateway.ts';
 import {
@@ -128,22 +128,9 @@ describe(
         ),
         { mode: 0o600 },
       );
-      const started = Date.now();
-      const r = spawnSync(
-        process.execPath,
-        [
-          join(REPO, 'node_modules/vitest/vitest.mjs'),
-          'run',
-          '--root',
-          join(REPO, 'frontend'),
-          '--project',
-          'e2e',
-          'e2e/operations.e2e.ts',
-        ],
-        { cwd: REPO, stdio: 'inherit', env: { ...process.env, OPS_E2E_CONFIG: configFile } },
-      );
-      process.stdout.write(`operations e2e: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-      assert.equal(r.status, 0, 'the browser test passed (see the Vitest output above and e2e/screenshots/)');
+      const run = runBrowserTest('e2e/operations.e2e.ts', { OPS_E2E_CONFIG: configFile });
+      process.stdout.write(`operations e2e: ${run.seconds} s\n`);
+      assert.ok(run.passed, run.failures);
     });
   },
 );

@@ -16,11 +16,11 @@
  * default frontend/e2e/screenshots, git-ignored); `npm run docs:screenshots` sets docs/img.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { runBrowserTest } from './vitest-run.ts';
 import { walkHttps } from './https-walk.ts';
 import { DESKTOP, DOC_SHOTS, PHONE } from './shots.ts';
 import { down } from '../../network/src/network.ts';
@@ -38,7 +38,6 @@ const REPO = join(HERE, '..', '..');
 process.env.COFFEE_RUN_DIR = process.env.COFFEE_PORTAL_TEST_RUN_DIR ?? join(REPO, '.run', 'test-portal');
 process.env.COFFEE_PORT_OFFSET = process.env.COFFEE_PORTAL_TEST_PORT_OFFSET ?? '18000';
 
-const FRONTEND = join(REPO, 'frontend');
 const DEBUG_SHOTS = join(HERE, 'screenshots');
 const SHOTS = resolve(REPO, process.env.PORTAL_SCREENSHOTS_DIR ?? DEBUG_SHOTS);
 const PRODUCTION_PORTAL = 'portal-production';
@@ -155,14 +154,9 @@ describe(
       mkdirSync(DEBUG_SHOTS, { recursive: true });
       mkdirSync(SHOTS, { recursive: true });
       for (const name of Object.values(DOC_SHOTS)) rmSync(join(SHOTS, name), { force: true });
-      const started = Date.now();
-      const r = spawnSync(
-        process.execPath,
-        [join(REPO, 'node_modules/vitest/vitest.mjs'), 'run', '--root', FRONTEND, '--project', 'e2e'],
-        { cwd: REPO, stdio: 'inherit', env: { ...process.env, PORTAL_E2E_CONFIG: configFile } },
-      );
-      process.stdout.write(`portal e2e: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-      assert.equal(r.status, 0, 'the browser walk passed (see the Vitest output above and e2e/screenshots/)');
+      const run = runBrowserTest(undefined, { PORTAL_E2E_CONFIG: configFile });
+      process.stdout.write(`portal e2e: ${run.seconds} s\n`);
+      assert.ok(run.passed, run.failures);
       for (const name of Object.values(DOC_SHOTS)) {
         const expected = name === DOC_SHOTS.phoneQueue ? PHONE : DESKTOP;
         assert.deepEqual(
