@@ -74,6 +74,21 @@ async function freshCode(secret: string, after: number): Promise<{ code: string;
   }
 }
 
+/**
+ * The code to enroll with, such that typing it again stays a replay (not an expired code) for `replayWithinMs`:
+ * the gateway takes codes of the previous, current and next step, so a step's code is valid until the end of the
+ * step after it. The current step's code if that leaves enough time, else the next step's (valid 30 s longer).
+ * A later test types the enrollment's code again to see MFA_CODE_REUSED; on a slow machine, the officer's step-up
+ * comes 15 to 30 s after the enrollment, and the current step's code, taken late in its step, would be expired by
+ * then (MFA_CODE_INVALID).
+ */
+function enrollmentCode(secret: string, replayWithinMs: number): { code: string; step: number } {
+  const now = Date.now();
+  const current = stepAt(now);
+  const step = (current + 2) * PERIOD_MS - now >= replayWithinMs ? current : current + 1;
+  return { code: totp(secret).generate({ timestamp: step * PERIOD_MS + 1 }), step };
+}
+
 describe.skipIf(!configPath)('two-factor end to end (real browser, MFA required by policy)', () => {
   let cfg: MfaE2EConfig;
   let browser: Browser;
@@ -130,8 +145,14 @@ describe.skipIf(!configPath)('two-factor end to end (real browser, MFA required 
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
 
-  /** Security page: enroll, confirm with a code; returns the secret, the step used and the recovery codes. */
-  async function enroll(page: Page): Promise<{ secret: string; step: number; recoveryCodes: string[] }> {
+  /**
+   * Security page: enroll, confirm with a code that is still valid (a replay) `replayWithinMs` later; returns the
+   * secret, the step used and the recovery codes.
+   */
+  async function enroll(
+    page: Page,
+    replayWithinMs: number,
+  ): Promise<{ secret: string; step: number; recoveryCodes: string[] }> {
     await page.waitForURL(/\/security$/);
     await page.getByTestId('mfa-required').waitFor();
     await page.getByRole('button', { name: 'Set up two-factor' }).click();
@@ -141,7 +162,7 @@ describe.skipIf(!configPath)('two-factor end to end (real browser, MFA required 
     axeProblems.push(...(await axeFindings(page, 'security: enrollment with QR code')));
     const secret = (await page.getByTestId('mfa-secret').innerText()).replace(/\s/g, '');
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
-    const { code, step } = await freshCode(secret, 0);
+    const { code, step } = enrollmentCode(secret, replayWithinMs);
     await page.getByLabel('Code from the app').fill(code);
     await page.getByRole('button', { name: 'Turn on two-factor' }).click();
     const list = page.getByRole('list', { name: 'Recovery codes' });
@@ -165,7 +186,8 @@ describe.skipIf(!configPath)('two-factor end to end (real browser, MFA required 
   it('the org admin enrolls TOTP, signs in with it; a replayed code is refused', async () => {
     await withPage('admin', async (page) => {
       await password(page, cfg.admin);
-      const e = await enroll(page);
+      // Its code is typed again a few seconds later (sign out, sign in).
+      const e = await enroll(page, 20_000);
       await signOut(page);
 
       // Password, then the code step: the enrollment's code again is a replay.
@@ -199,7 +221,8 @@ describe.skipIf(!configPath)('two-factor end to end (real browser, MFA required 
   it('an approver is asked for a step-up before approving; the approval then succeeds', async () => {
     await withPage('officer', async (page) => {
       await password(page, cfg.officer);
-      const e = await enroll(page);
+      // Its code is typed again in the step-up dialog, past the step-up window (a 45 s margin for that).
+      const e = await enroll(page, 45_000);
       const provedAt = Date.now();
       // Past the step-up window since the proof the enrollment gave (the portal's session carries its mfaAt).
       await page.waitForTimeout(Math.max(0, provedAt + (cfg.stepUpSeconds + 2) * 1000 - Date.now()));
