@@ -10,7 +10,7 @@ import { failureSummary } from './vitest-run.ts';
 const timeoutStack = [
   'TimeoutError: locator.waitFor: Timeout 90000ms exceeded.',
   'Call log:',
-  "  - waiting for getByRole('dialog', { name: 'Confirm it is you' }) to be visible",
+  "\u001b[2m  - waiting for getByRole('dialog', { name: 'Confirm it is you' }) to be visible\u001b[22m",
   '',
   ...Array.from(
     { length: 20 },

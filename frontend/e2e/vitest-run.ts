@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { stripVTControlCharacters } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Failure } from './failure-reporter.ts';
@@ -30,7 +31,8 @@ export function failureSummary(failures: Failure[]): string {
 }
 
 function indent(message: string): string {
-  const lines = message
+  // Playwright's call log comes with terminal colours.
+  const lines = stripVTControlCharacters(message)
     .split('\n')
     .map((l) => l.trimEnd())
     .filter((l) => l !== '');
