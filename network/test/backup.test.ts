@@ -3,7 +3,7 @@
  * backup a restore picks, the passphrase-sealed archives and their refusals, the schedule's settings.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -13,6 +13,7 @@ import {
   listBackups,
   pickBackup,
   prune,
+  removeUnfinished,
   stampOf,
   verifyBackup,
   writeManifest,
@@ -110,6 +111,24 @@ describe('backup manifest', () => {
     );
     assert.deepEqual(prune(5, root), []);
     assert.throws(() => prune(0, root), /at least 1/);
+  });
+
+  it('what interrupted backups left is removed; complete backups, the WAL archive and the lock stay', async () => {
+    const root = join(scratch, 'unfinished');
+    await fakeBackup(root, '20261130T020000Z');
+    mkdirSync(join(root, '20261130T030000Z.partial', 'fabric'), { recursive: true });
+    writeFileSync(join(root, '20261130T030000Z.partial', 'fabric', 'half.block'), 'x');
+    mkdirSync(join(root, '.extra-Ab12Cd'), { recursive: true });
+    mkdirSync(join(root, 'wal', 'server-1'), { recursive: true });
+    writeFileSync(join(root, '.backup.lock'), '12345');
+    assert.deepEqual(removeUnfinished(root), ['.extra-Ab12Cd', '20261130T030000Z.partial']);
+    assert.deepEqual(readdirSync(root).sort(), ['.backup.lock', '20261130T020000Z', 'wal']);
+    assert.deepEqual(
+      listBackups(root).map((b) => b.name),
+      ['20261130T020000Z'],
+    );
+    assert.deepEqual(removeUnfinished(root), []);
+    assert.deepEqual(removeUnfinished(join(scratch, 'no-such-root')), []);
   });
 });
 

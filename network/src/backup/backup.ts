@@ -48,6 +48,7 @@ import {
   backupRoot,
   pickBackup,
   readManifest,
+  removeUnfinished,
   stampOf,
   verifyBackup,
   writeManifest,
@@ -153,7 +154,8 @@ export async function runBackup(opts: { bins?: Binaries } = {}): Promise<BackupR
   const dir = join(root, `${name}.partial`);
   try {
     if (existsSync(join(root, name))) throw new UserError(`backup ${name} exists already; wait a second`);
-    rmSync(dir, { recursive: true, force: true });
+    // We hold the lock: a .partial directory now is a backup that was killed, and never becomes one.
+    for (const left of removeUnfinished(root)) info(`removed ${left}, left by an interrupted backup`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     info(`backup ${name} into ${dir}`);
 

@@ -176,6 +176,21 @@ export function pickBackup(opts: { name?: string; at?: Date }, root: string = ba
   return chosen;
 }
 
+/**
+ * Removes what interrupted backups left in `root` (a `<stamp>.partial` directory, a `.extra-*` scratch directory:
+ * the backup process was killed before it could clean up); the names removed. Only under the backup lock, when no
+ * other backup can be writing them.
+ */
+export function removeUnfinished(root: string = backupRoot()): string[] {
+  if (!existsSync(root)) return [];
+  const doomed = readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && (e.name.endsWith('.partial') || e.name.startsWith('.extra-')))
+    .map((e) => e.name)
+    .sort();
+  for (const name of doomed) rmSync(join(root, name), { recursive: true, force: true });
+  return doomed;
+}
+
 /** Removes the oldest complete backups beyond `keep`; the names removed. */
 export function prune(keep: number, root: string = backupRoot()): string[] {
   if (!Number.isInteger(keep) || keep < 1)
