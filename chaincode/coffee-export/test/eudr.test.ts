@@ -314,6 +314,125 @@ describe('eudr: ECTA reviews a flagged plot', () => {
   });
 });
 
+describe('eudr: a newer forest-loss layer flags a CLEAR plot (ECTA re-screens it)', () => {
+  const rescreen = (overrides: Json = {}): Json => ({
+    layerSha256: OTHER_LAYER_SHA,
+    overlapHa: 0.51234567,
+    ...overrides,
+  });
+
+  it('refuses others, another layer than the one in force, a plot screened against it, a plot not CLEAR', async () => {
+    const world = await eudrWorld();
+    // While the layer P-1 was screened CLEAR against is still in force, there is nothing to re-screen.
+    await refused(
+      world,
+      call(world, U.ecta, 'FlagPlot', 'P-1', rescreen({ layerSha256: LAYER_SHA })),
+      'INVALID_TRANSITION',
+    );
+    await call(world, U.ecta, 'SetForestLayer', layer({ sha256: OTHER_LAYER_SHA }));
+    await refused(world, call(world, U.grader, 'FlagPlot', 'P-1', rescreen()), 'FORBIDDEN_ORG');
+    await refused(world, call(world, U.exporter, 'FlagPlot', 'P-1', rescreen()), 'FORBIDDEN_ORG');
+    await refused(world, call(world, U.bank, 'FlagPlot', 'P-1', rescreen()), 'FORBIDDEN_ORG');
+    await refused(world, call(world, U.ectaAuditor, 'FlagPlot', 'P-1', rescreen()), 'FORBIDDEN_ROLE');
+    await refused(world, call(world, U.ectaAdmin, 'FlagPlot', 'P-1', rescreen()), 'FORBIDDEN_ROLE');
+    await refused(world, call(world, U.ecta, 'FlagPlot', 'P-404', rescreen()), 'EUDR_PLOT_NOT_FOUND');
+    await refused(
+      world,
+      call(world, U.ecta, 'FlagPlot', 'P-1', rescreen({ layerSha256: LAYER_SHA })),
+      'EUDR_LAYER_MISMATCH',
+    );
+    await refused(
+      world,
+      call(world, U.ecta, 'FlagPlot', 'P-1', rescreen({ layerSha256: 'xyz' })),
+      'VALIDATION_FAILED',
+    );
+    await refused(
+      world,
+      call(world, U.ecta, 'FlagPlot', 'P-1', rescreen({ overlapHa: -1 })),
+      'VALIDATION_FAILED',
+    );
+    await refused(
+      world,
+      call(world, U.ecta, 'FlagPlot', 'P-1', rescreen({ status: 'CLEAR' })),
+      'VALIDATION_FAILED',
+    );
+    // P-2 is FLAGGED already (its review decides), not CLEAR.
+    await refused(world, call(world, U.ecta, 'FlagPlot', 'P-2', rescreen()), 'INVALID_TRANSITION');
+    assert.equal(((await read(world, U.ecta, 'GetPlot', 'P-1')).screening as Json).status, 'CLEAR');
+  });
+
+  it('flags it against the layer in force; its review then decides, as for a plot flagged at registration', async () => {
+    const world = await eudrWorld();
+    await call(world, U.ecta, 'SetForestLayer', layer({ sha256: OTHER_LAYER_SHA }));
+    const flagged = await write(world, U.ecta, 'FlagPlot', 'P-1', rescreen());
+    assert.deepEqual(flagged.screening, {
+      status: 'FLAGGED',
+      layerSha256: OTHER_LAYER_SHA,
+      overlapHa: 0.5123,
+      screenedAt: (flagged.rescreen as Json).at,
+    });
+    assert.equal((flagged.rescreen as Json).fromLayerSha256, LAYER_SHA);
+    assert.equal(((flagged.rescreen as Json).by as Json).mspId, 'ECTAMSP');
+    const ev = world.ledger.lastEvent();
+    assert.equal(ev?.name, 'EudrPlotFlagged');
+    assert.deepEqual(
+      [ev?.payload.fromStatus, ev?.payload.status, ev?.payload.previousLayerSha256],
+      ['CLEAR', 'FLAGGED', LAYER_SHA],
+    );
+    assert.deepEqual(world.keyPolicyOrgs(compositeKey('eudr-plot', 'P-1')), ['CommercialBankMSP', 'ECTAMSP']);
+    // The owner sees it flagged, with the re-screening; another exporter still learns nothing of it.
+    const seen = await read(world, U.exporter, 'GetPlot', 'P-1');
+    assert.equal((seen.screening as Json).status, 'FLAGGED');
+    assert.equal((seen.rescreen as Json).fromLayerSha256, LAYER_SHA);
+    await denied(read(world, U.exporter2, 'GetPlot', 'P-1'), 'EUDR_PLOT_NOT_FOUND');
+    // Once only; then ECTA's review, which keeps the re-screening on record.
+    await refused(world, call(world, U.ecta, 'FlagPlot', 'P-1', rescreen()), 'INVALID_TRANSITION');
+    const reviewed = await write(
+      world,
+      U.ecta,
+      'ReviewPlot',
+      'P-1',
+      'REVIEW_CLEARED',
+      'old shade trees thinned',
+    );
+    assert.equal((reviewed.screening as Json).status, 'REVIEW_CLEARED');
+    assert.equal((reviewed.rescreen as Json).fromLayerSha256, LAYER_SHA);
+  });
+
+  it('an assembled package with the plot waits for the review before ECTA may approve it', async () => {
+    const world = await eudrWorld();
+    await call(world, U.ecta, 'ReviewPlot', 'P-2', 'REVIEW_CLEARED', 'ok');
+    await euExport(world, 'EX-1', QUALITY_CERTIFIED);
+    await call(world, U.grader, 'LinkLotPlots', 'EX-1', lotsOf('P-1', 'P-2'));
+    await call(world, U.exporter, 'AssembleDdsPackage', 'EX-1', pkg(['P-1', 'P-2']));
+    // ECTA loads a newer layer; at approval its gateway finds that P-1 overlaps it.
+    await call(world, U.ecta, 'SetForestLayer', layer({ sha256: OTHER_LAYER_SHA }));
+    await call(world, U.ecta, 'FlagPlot', 'P-1', rescreen());
+    await refused(
+      world,
+      call(world, U.ecta, 'ApproveDdsPackage', 'EX-1', PACKAGE_SHA),
+      'EUDR_PLOT_NOT_CLEARED',
+    );
+    await call(world, U.ecta, 'ReviewPlot', 'P-1', 'REVIEW_REJECTED', 'cleared for a new field in 2024');
+    await refused(
+      world,
+      call(world, U.ecta, 'ApproveDdsPackage', 'EX-1', PACKAGE_SHA),
+      'EUDR_PLOT_NOT_CLEARED',
+    );
+
+    const world2 = await eudrWorld();
+    await call(world2, U.ecta, 'ReviewPlot', 'P-2', 'REVIEW_CLEARED', 'ok');
+    await euExport(world2, 'EX-1', QUALITY_CERTIFIED);
+    await call(world2, U.grader, 'LinkLotPlots', 'EX-1', lotsOf('P-1', 'P-2'));
+    await call(world2, U.exporter, 'AssembleDdsPackage', 'EX-1', pkg(['P-1', 'P-2']));
+    await call(world2, U.ecta, 'SetForestLayer', layer({ sha256: OTHER_LAYER_SHA }));
+    await call(world2, U.ecta, 'FlagPlot', 'P-1', rescreen());
+    await call(world2, U.ecta, 'ReviewPlot', 'P-1', 'REVIEW_CLEARED', 'loss outside the coffee stand');
+    const approved = await write(world2, U.ecta, 'ApproveDdsPackage', 'EX-1', PACKAGE_SHA);
+    assert.equal(approved.status, 'APPROVED');
+  });
+});
+
 describe('eudr: ECX links lots to plots', () => {
   it('refuses others, before grading, foreign, missing, rejected or repeated plots', async () => {
     const world = await eudrWorld();

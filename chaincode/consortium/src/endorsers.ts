@@ -85,6 +85,7 @@ export const EUDR_ENDORSERS: Readonly<Record<EudrFunction, readonly MspId[]>> = 
   SetForestLayer: [ECTA, NationalBank],
   RegisterPlot: EUDR_KEY_ENDORSERS.plot,
   ReviewPlot: EUDR_KEY_ENDORSERS.plot,
+  FlagPlot: EUDR_KEY_ENDORSERS.plot,
   LinkLotPlots: EUDR_KEY_ENDORSERS.lots,
   AssembleDdsPackage: EUDR_KEY_ENDORSERS.package,
   ApproveDdsPackage: EUDR_KEY_ENDORSERS.package,

@@ -121,6 +121,7 @@ export const EUDR_ACTORS = {
   SetForestLayer: [ECTA_LAYER_LOADER],
   RegisterPlot: [ACTORS.exporter],
   ReviewPlot: [ACTORS.ectaOfficer],
+  FlagPlot: [ACTORS.ectaOfficer],
   LinkLotPlots: [ACTORS.grader],
   AssembleDdsPackage: [ACTORS.exporter],
   ApproveDdsPackage: [ACTORS.ectaOfficer],

@@ -26,6 +26,9 @@ describe('eudr: who calls, who endorses', () => {
     assert.ok(!mayCallEudr('RegisterPlot', 'ECTAMSP', 'exporter'));
     assert.ok(!mayCallEudr('ReviewPlot', 'ECTAMSP', 'auditor'));
     assert.ok(!mayCallEudr('ReviewPlot', 'ECTAMSP', 'admin'));
+    assert.ok(!mayCallEudr('FlagPlot', 'ECTAMSP', 'auditor'));
+    assert.ok(!mayCallEudr('FlagPlot', 'CommercialBankMSP', 'exporter'));
+    assert.ok(mayCallEudr('FlagPlot', 'ECTAMSP', 'ecta_officer'));
     assert.ok(!mayCallEudr('LinkLotPlots', 'ECTAMSP', 'ecta_officer'));
     assert.ok(!mayCallEudr('ApproveDdsPackage', 'CustomsMSP', 'customs_officer'));
     assert.ok(mayCallEudr('SetForestLayer', 'ECTAMSP', 'admin'));
@@ -52,6 +55,7 @@ describe('eudr: who calls, who endorses', () => {
     for (const [fn, kind] of [
       ['RegisterPlot', 'plot'],
       ['ReviewPlot', 'plot'],
+      ['FlagPlot', 'plot'],
       ['LinkLotPlots', 'lots'],
       ['AssembleDdsPackage', 'package'],
       ['ApproveDdsPackage', 'package'],

@@ -45,6 +45,7 @@ import {
   parsePlot,
   parsePlotIndexEntry,
   parsePlotInput,
+  parsePlotRescreenInput,
   parseReferenceInput,
   plotIndexKey,
   plotKey,
@@ -260,6 +261,72 @@ export class EudrContract extends ClockCheckedContract {
       exporterId: plot.exporterId,
       fromStatus: plot.screening.status,
       status: reviewed,
+    });
+    return toJson(updated);
+  }
+
+  /**
+   * ECTA ecta_officer: its gateway re-screened a CLEAR plot against the forest-loss layer now in force — loaded
+   * after the plot was registered — and found an overlap. input: {layerSha256 (the layer in force), overlapHa}. The
+   * plot becomes FLAGGED against that layer and blocks its packages until ECTA reviews it (ReviewPlot). Refused for
+   * a plot that is not CLEAR, for another layer than the one in force, and for a plot already screened against the
+   * layer in force (it was screened CLEAR against the same polygons).
+   */
+  @Transaction()
+  @Returns('string')
+  public async FlagPlot(ctx: Context, plotId: string, input: string): Promise<string> {
+    const id = checkId(plotId, 'plotId');
+    const rescreen = parsePlotRescreenInput(Fields.parse(input, 'input'));
+    readTransient(ctx, []);
+    const actor = await authorize(ctx, EUDR_ACTORS.FlagPlot);
+    const plot = await loadVisiblePlot(ctx, id, actor);
+    if (plot.screening.status !== 'CLEAR') {
+      fail(
+        'INVALID_TRANSITION',
+        `plot ${id} is ${plot.screening.status}; only a CLEAR plot is flagged by a re-screening`,
+      );
+    }
+    const layer = await readForestLayer(ctx);
+    if (layer === undefined || layer.sha256 !== rescreen.layerSha256) {
+      fail(
+        'EUDR_LAYER_MISMATCH',
+        `the plot was re-screened against layer ${rescreen.layerSha256}, not the one in force` +
+          (layer ? ` (${layer.name}, ${layer.sha256})` : ''),
+      );
+    }
+    if (plot.screening.layerSha256 === rescreen.layerSha256) {
+      fail(
+        'INVALID_TRANSITION',
+        `plot ${id} was screened CLEAR against the layer in force; only a plot screened against an older layer is re-screened`,
+      );
+    }
+    const at = txIso(ctx);
+    const updated: PlotRecord = {
+      ...plot,
+      screening: {
+        status: 'FLAGGED',
+        layerSha256: rescreen.layerSha256,
+        overlapHa: rescreen.overlapHa,
+        screenedAt: at,
+      },
+      rescreen: {
+        fromLayerSha256: plot.screening.layerSha256,
+        by: actorOf(actor),
+        at,
+        txId: ctx.stub.getTxID(),
+      },
+    };
+    const key = plotKey(ctx, id);
+    await writeState(ctx, key, updated);
+    await setEudrPolicy(ctx, key, 'plot');
+    event(ctx, EVENTS.eudrPlotFlagged, actor, {
+      plotId: id,
+      exporterId: plot.exporterId,
+      fromStatus: plot.screening.status,
+      status: 'FLAGGED',
+      layerSha256: rescreen.layerSha256,
+      previousLayerSha256: plot.screening.layerSha256,
+      overlapHa: rescreen.overlapHa,
     });
     return toJson(updated);
   }

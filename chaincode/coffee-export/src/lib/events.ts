@@ -29,6 +29,7 @@ export const EVENTS = {
   eudrForestLayerSet: 'EudrForestLayerSet',
   eudrPlotRegistered: 'EudrPlotRegistered',
   eudrPlotReviewed: 'EudrPlotReviewed',
+  eudrPlotFlagged: 'EudrPlotFlagged',
   eudrLotsLinked: 'EudrLotsLinked',
   eudrPackageAssembled: 'EudrPackageAssembled',
   eudrPackageApproved: 'EudrPackageApproved',

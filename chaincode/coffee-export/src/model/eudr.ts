@@ -135,6 +135,18 @@ export interface PlotReview {
   txId: string;
 }
 
+/**
+ * ECTA's re-screening of a plot registered CLEAR against an older forest-loss layer, which overlaps the layer now
+ * in force (FlagPlot): the plot's screening became FLAGGED against that layer, awaiting ECTA's review.
+ */
+export interface PlotRescreen {
+  /** The layer the replaced CLEAR screening was against. */
+  fromLayerSha256: string;
+  by: Actor;
+  at: string;
+  txId: string;
+}
+
 export interface PlotRecord {
   docType: 'eudrPlot';
   plotId: string;
@@ -146,6 +158,8 @@ export interface PlotRecord {
   documentCid: string;
   /** The registration's screening; ECTA's review of a FLAGGED plot moves `status` to its outcome. */
   screening: PlotScreening;
+  /** Set when ECTA re-screened the plot against a newer layer and flagged it (its review follows). */
+  rescreen?: PlotRescreen;
   review?: PlotReview;
   registeredBy: Actor;
   registeredAt: string;
@@ -176,10 +190,26 @@ export function parsePlotInput(f: Fields): PlotInput {
   return { plotId, commitment, kind, documentCid, screening };
 }
 
+/** ECTA's re-screening of a plot (FlagPlot): the layer in force and the overlap its gateway found. */
+export interface PlotRescreenInput {
+  layerSha256: string;
+  overlapHa: number;
+}
+
+export function parsePlotRescreenInput(f: Fields): PlotRescreenInput {
+  const rescreen = {
+    layerSha256: f.str('layerSha256', HASH),
+    overlapHa: roundHa(f.num('overlapHa', { min: 0, max: MAX_AREA_HA })),
+  };
+  f.end();
+  return rescreen;
+}
+
 export function parsePlot(value: unknown): PlotRecord {
   const f = Fields.of(value, 'eudrPlot', 'CORRUPT_STATE');
   f.oneOf('docType', ['eudrPlot']);
   const s = f.obj('screening');
+  const rs = f.optObj('rescreen');
   const r = f.optObj('review');
   const plot: PlotRecord = {
     docType: 'eudrPlot',
@@ -194,6 +224,12 @@ export function parsePlot(value: unknown): PlotRecord {
       overlapHa: s.num('overlapHa', { min: 0, max: MAX_AREA_HA }),
       screenedAt: s.str('screenedAt', T),
     },
+    rescreen: rs && {
+      fromLayerSha256: rs.str('fromLayerSha256', HASH),
+      by: parseActor(rs.obj('by')),
+      at: rs.str('at', T),
+      txId: rs.str('txId', { max: 128 }),
+    },
     review: r && {
       outcome: r.oneOf('outcome', PLOT_REVIEW_OUTCOMES),
       note: r.str('note', NOTE),
@@ -206,6 +242,7 @@ export function parsePlot(value: unknown): PlotRecord {
     txId: f.str('txId', { max: 128 }),
   };
   s.end();
+  rs?.end();
   r?.end();
   f.end();
   return plot;
