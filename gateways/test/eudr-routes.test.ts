@@ -39,6 +39,7 @@ import {
   KENYA_POINT,
   OVERLAPPING_POLYGON,
   POINT_IN_LOSS,
+  rect,
   sampleLayerText,
 } from './eudr-fixtures.ts';
 import { silentLogger, testConfig } from './helpers.ts';
@@ -63,7 +64,33 @@ class FakeChain {
   #block = 0n;
   #tx = 0;
 
+  #held: { fn: string; arrive: () => Promise<void> } | undefined;
+
   constructor(readonly pool: pg.Pool) {}
+
+  /**
+   * Holds the next submits of `fn` until `count` of them have arrived, then lets them all go on (at most 10 s):
+   * a race between requests, made certain.
+   */
+  holdUntil(fn: string, count: number): void {
+    const waiting: (() => void)[] = [];
+    const release = (): void => {
+      this.#held = undefined;
+      for (const w of waiting.splice(0)) w();
+    };
+    const timer = setTimeout(release, 10_000);
+    this.#held = {
+      fn,
+      arrive: () =>
+        new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          if (waiting.length >= count) {
+            clearTimeout(timer);
+            release();
+          }
+        }),
+    };
+  }
 
   readonly ledger = {
     submit: async (
@@ -88,6 +115,8 @@ class FakeChain {
         if (!v) throw new AppError(404, 'NOT_FOUND', `${key} missing`);
         return v;
       };
+      const held = this.#held;
+      if (held && held.fn === fn) await held.arrive();
       switch (fn) {
         case 'eudr:SetForestLayer':
           this.state.set('layer', { ...(JSON.parse(args[0]!) as object), txId });
@@ -113,6 +142,25 @@ class FakeChain {
             ...plot,
             screening: { ...(plot.screening as object), status: outcome },
             review: { outcome, note, at, txId },
+          });
+          break;
+        }
+        case 'eudr:FlagPlot': {
+          // As the chaincode: only a CLEAR plot (a second officer's flag of the same plot is refused).
+          const [plotId, input] = args as [string, string];
+          const plot = get(`plot:${plotId}`) as { screening: { status: string; layerSha256: string } };
+          if (plot.screening.status !== 'CLEAR')
+            throw new AppError(409, 'INVALID_TRANSITION', `plot ${plotId} is ${plot.screening.status}`);
+          const r = JSON.parse(input) as { layerSha256: string; overlapHa: number };
+          put('plot', plotId, {
+            ...plot,
+            screening: {
+              status: 'FLAGGED',
+              layerSha256: r.layerSha256,
+              overlapHa: r.overlapHa,
+              screenedAt: at,
+            },
+            rescreen: { fromLayerSha256: plot.screening.layerSha256, at, txId },
           });
           break;
         }
@@ -778,6 +826,89 @@ describe('EUDR routes', () => {
     assert.equal(code(refused), 'EUDR_RESCREEN_MISMATCH');
     assert.match(String(refused.body.detail), /PLOT-LIE-1/);
     assert.equal(chain.state.get('package:EXP-EU-2')!.status, 'ASSEMBLED', 'not approved');
+  });
+
+  it('flags at ECTA a CLEAR plot that a newer layer overlaps, for review; approves once it is reviewed', async () => {
+    // Registered CLEAR against the sample layer, 1 km south-west of its Sidama loss square.
+    const plotArea = rect(38.460113, 6.810217, 38.462317, 6.812231);
+    const reg = await call(EXPORTER_A, 'POST', '/eudr/plots', plotBody(plotArea, ha(plotArea), 'Coop 21'));
+    assert.equal(reg.status, 201, JSON.stringify(reg.body));
+    const plotId = String(reg.body.plotId);
+    const firstSha = String(chain.state.get('layer')!.sha256);
+    chain.exports.set('EXP-EU-3', exportRecord('EXP-EU-3', 'EXA', 'NL', 'QUALITY_CERTIFIED'));
+    const linked = await call(GRADER, 'POST', '/exports/EXP-EU-3/eudr/lots', {
+      lots: [{ lotId: 'LOT-3', plots: [{ plotId, quantityKg: 1200 }] }],
+    });
+    assert.equal(linked.status, 200, JSON.stringify(linked.body));
+    const built = await call(EXPORTER_A, 'POST', '/exports/EXP-EU-3/eudr/package', {
+      legalityDeclared: true,
+    });
+    assert.equal(built.status, 201, JSON.stringify(built.body));
+
+    // ECTA loads a newer layer with loss from 2024 over part of the plot.
+    const newer = JSON.parse(sampleLayerText()) as { features: object[] };
+    newer.features.push({
+      type: 'Feature',
+      properties: { id: 'loss-sidama-2', lossYear: 2024, source: 'synthetic test layer' },
+      geometry: rect(38.455, 6.805, 38.461, 6.811),
+    });
+    const loaded = await call(ECTA_OFFICER, 'POST', '/eudr/forest-layer', newer);
+    assert.equal(loaded.status, 201, JSON.stringify(loaded.body));
+    const newerSha = String(loaded.body.sha256);
+    assert.notEqual(newerSha, firstSha);
+
+    // Two officers approve at once; both reach the flagging (held until both have), one flag lands.
+    chain.holdUntil('eudr:FlagPlot', 2);
+    const flagsBefore = chain.submits.filter((x) => x.fn === 'eudr:FlagPlot').length;
+    const answers = await Promise.all([
+      call(ECTA_OFFICER, 'POST', '/exports/EXP-EU-3/eudr/approve'),
+      call(ECTA_OFFICER, 'POST', '/exports/EXP-EU-3/eudr/approve'),
+    ]);
+    for (const a of answers) {
+      assert.equal(a.status, 409, JSON.stringify(a.body));
+      assert.equal(code(a), 'EUDR_PLOT_NOT_CLEARED');
+      assert.match(String(a.body.detail), new RegExp(`plot ${plotId} overlaps .* now FLAGGED; review it`));
+    }
+    const flags = chain.submits.filter((x) => x.fn === 'eudr:FlagPlot').slice(flagsBefore);
+    assert.equal(flags.length, 2, 'both approvals tried to flag it');
+    assert.deepEqual(flags[0]!.endorsers, [MSP.CommercialBank, MSP.ECTA]);
+    const input = JSON.parse(flags[0]!.args[1]!) as { layerSha256: string; overlapHa: number };
+    assert.equal(flags[0]!.args[0], plotId);
+    assert.equal(input.layerSha256, newerSha);
+    assert.ok(input.overlapHa > 0.5 && input.overlapHa < ha(plotArea), `overlap ${input.overlapHa} ha`);
+    const onLedger = chain.state.get(`plot:${plotId}`) as {
+      screening: { status: string; layerSha256: string };
+      rescreen: { fromLayerSha256: string };
+    };
+    assert.deepEqual(
+      [onLedger.screening.status, onLedger.screening.layerSha256, onLedger.rescreen.fromLayerSha256],
+      ['FLAGGED', newerSha, firstSha],
+    );
+    assert.equal(chain.state.get('package:EXP-EU-3')!.status, 'ASSEMBLED', 'not approved');
+    const queue = await call(ECTA_OFFICER, 'GET', '/eudr/review-queue');
+    assert.deepEqual(
+      (queue.body.items as { plotId: string }[]).map((x) => x.plotId),
+      [plotId],
+      "in ECTA's review queue (read model)",
+    );
+
+    // Until it is reviewed, approving again is refused without a new flag.
+    const again = await call(ECTA_OFFICER, 'POST', '/exports/EXP-EU-3/eudr/approve');
+    assert.equal(code(again), 'EUDR_PLOT_NOT_CLEARED');
+    assert.match(String(again.body.detail), /is FLAGGED: review it/);
+    assert.equal(chain.submits.filter((x) => x.fn === 'eudr:FlagPlot').length, flagsBefore + 2);
+    const reviewed = await call(ECTA_OFFICER, 'POST', `/eudr/plots/${plotId}/review`, {
+      outcome: 'REVIEW_CLEARED',
+      note: 'the 2024 loss is a road outside the coffee stand',
+    });
+    assert.equal(reviewed.status, 200, JSON.stringify(reviewed.body));
+    const approved = await call(ECTA_OFFICER, 'POST', '/exports/EXP-EU-3/eudr/approve');
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    assert.equal(approved.body.status, 'APPROVED');
+
+    // The sample layer back in force for the tests after this one.
+    const restored = await call(ECTA_OFFICER, 'POST', '/eudr/forest-layer', JSON.parse(sampleLayerText()));
+    assert.equal(restored.body.sha256, firstSha);
   });
 
   it('tells the public only whether a package is needed and its status', async () => {

@@ -76,6 +76,8 @@ export interface LedgerPlot {
   kind: PlotKind;
   documentCid: string;
   screening: { status: string; layerSha256: string; overlapHa: number; screenedAt?: string };
+  /** ECTA's re-screening against a newer layer, which flagged the plot (eudr:FlagPlot). */
+  rescreen?: { fromLayerSha256: string; by?: unknown; at?: string };
   review?: { outcome: string; note: string; by?: unknown; at?: string };
   registeredAt?: string;
   txId?: string;
@@ -617,6 +619,35 @@ export class EudrService {
     }
   }
 
+  /**
+   * Records on the ledger that ECTA's re-screening found a CLEAR plot overlapping the layer in force (FlagPlot).
+   * Another officer's approval may have flagged it meanwhile: then the plot is no longer CLEAR, which is the same
+   * outcome, and is not an error.
+   */
+  async #flagRescreened(
+    caller: Caller,
+    identity: FabricIdentity,
+    p: { plotId: string; overlapHa: number },
+    layerSha256: string,
+  ): Promise<void> {
+    try {
+      const tx = await this.#submit(identity, 'FlagPlot', [
+        p.plotId,
+        JSON.stringify({ layerSha256, overlapHa: p.overlapHa }),
+      ]);
+      await auditQuietly(this.#deps.pool, caller, {
+        action: 'eudr.plots.flag',
+        target: p.plotId,
+        txId: tx.txId,
+        outcome: 'OK',
+      });
+    } catch (e: unknown) {
+      const now = await this.#ledgerPlot(identity, p.plotId).catch(() => undefined);
+      if (now !== undefined && now.screening.status !== 'CLEAR') return;
+      throw e;
+    }
+  }
+
   // ------------------------------------------------------------------ exports: lots, package, reference
 
   /**
@@ -840,9 +871,21 @@ export class EudrService {
       );
     const stored = await this.#packageDocument(pkg);
     const { ledger, details, lots } = await this.#linkedPlots(identity, eudr, exportId);
-    const layer = await this.#layer(await this.#layerRecord(identity));
+    const layerRecord = await this.#layerRecord(identity);
+    const layer = await this.#layer(layerRecord);
+    /** CLEAR plots screened against an older layer that overlap the one in force. */
+    const overlapNow: { plotId: string; overlapHa: number }[] = [];
     for (const [i, plot] of ledger.entries()) {
       const d = details[i]!;
+      const status = plot.screening.status;
+      if (status === 'FLAGGED' || status === 'REVIEW_REJECTED')
+        throw new AppError(
+          409,
+          'EUDR_PLOT_NOT_CLEARED',
+          status === 'FLAGGED'
+            ? `plot ${plot.plotId} is FLAGGED: review it (EUDR review) before approving the package`
+            : `plot ${plot.plotId} was rejected at review: it may not supply EU-bound coffee`,
+        );
       const again = validatePlot({
         geometry: d.geometryText ?? d.geometry,
         declaredAreaHa: d.declaredAreaHa,
@@ -854,15 +897,25 @@ export class EudrService {
           `plot ${plot.plotId} fails validation at ECTA: ${again.errors[0]!.message}`,
         );
       const screened = screenPlot(again.geometry, layer);
-      const status = plot.screening.status;
-      // A plot the exporter's gateway called CLEAR must screen CLEAR here too; a FLAGGED one needs ECTA's review.
-      const consistent = status === 'REVIEW_CLEARED' || (status === 'CLEAR' && screened.status === 'CLEAR');
-      if (!consistent)
+      if (status !== 'CLEAR' || screened.status === 'CLEAR') continue;
+      // A plot the exporter's gateway called CLEAR against the layer in force must screen CLEAR here too.
+      if (plot.screening.layerSha256 === layerRecord.sha256)
         throw new AppError(
           409,
           'EUDR_RESCREEN_MISMATCH',
           `plot ${plot.plotId} is recorded ${status} but screens ${screened.status} against ECTA's copy of the forest-loss layer (overlap ${screened.overlapHa.toFixed(4)} ha)`,
         );
+      // Screened CLEAR against an older layer, it overlaps the newer one: flagged, for ECTA's review.
+      overlapNow.push({ plotId: plot.plotId, overlapHa: screened.overlapHa });
+    }
+    if (overlapNow.length > 0) {
+      for (const p of overlapNow) await this.#flagRescreened(caller, identity, p, layerRecord.sha256);
+      const ids = overlapNow.map((p) => p.plotId);
+      throw new AppError(
+        409,
+        'EUDR_PLOT_NOT_CLEARED',
+        `${ids.length === 1 ? `plot ${ids[0]!} overlaps` : `plots ${ids.join(', ')} overlap`} the forest-loss layer in force (${layerRecord.name}), loaded after ${ids.length === 1 ? 'it was' : 'they were'} registered CLEAR: now FLAGGED; review ${ids.length === 1 ? 'it' : 'them'} (EUDR review), then approve the package again`,
+      );
     }
     const rebuilt = buildDdsPackage({ export: record, plots: details, lots });
     if (rebuilt.sha256 !== pkg.packageSha256 || stored.sha256 !== rebuilt.sha256)
