@@ -891,6 +891,8 @@ describe('EUDR routes', () => {
       [plotId],
       "in ECTA's review queue (read model)",
     );
+    const item = (queue.body.items as { rescreen: { fromLayerSha256: string } | null }[])[0]!;
+    assert.equal(item.rescreen?.fromLayerSha256, firstSha, 'the queue says it was re-screened');
 
     // Until it is reviewed, approving again is refused without a new flag.
     const again = await call(ECTA_OFFICER, 'POST', '/exports/EXP-EU-3/eudr/approve');

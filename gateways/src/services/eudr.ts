@@ -1054,6 +1054,9 @@ function publicPlot(plot: LedgerPlot): Record<string, unknown> {
     commitment: plot.commitment,
     kind: plot.kind,
     screening: plot.screening,
+    rescreen: plot.rescreen
+      ? { fromLayerSha256: plot.rescreen.fromLayerSha256, at: plot.rescreen.at ?? null }
+      : null,
     review: plot.review ?? null,
     registeredAt: plot.registeredAt ?? null,
     txId: plot.txId ?? null,

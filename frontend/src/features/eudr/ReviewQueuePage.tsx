@@ -116,6 +116,13 @@ export function ReviewQueuePage(): ReactElement {
                   {p.details &&
                     ` · ${p.details.woreda}, ${p.details.region} · ${p.details.areaHa} ha · producer ${p.details.producerRef}`}
                 </p>
+                {p.rescreen && (
+                  <p data-testid="rescreen-note">
+                    Registered CLEAR against an earlier layer; flagged when ECTA re-screened it against the
+                    layer now in force
+                    {p.rescreen.at && ` (${new Date(p.rescreen.at).toLocaleDateString()})`}.
+                  </p>
+                )}
                 {officer ? (
                   <ReviewForm
                     plot={p}

@@ -221,6 +221,34 @@ describe('ECTA review queue', () => {
     expect(post.body).toEqual({ outcome: 'REVIEW_CLEARED', note: 'road cut, not farmland' });
     expect(await screen.findByTestId('review-recorded')).toHaveTextContent('REVIEW_CLEARED');
   });
+
+  it('says when a plot registered CLEAR was flagged by a re-screening against a newer layer', async () => {
+    signIn('ecta_officer', 'ecta');
+    stubFetch((c) => {
+      if (c.url.includes('/eudr/review-queue'))
+        return {
+          status: 200,
+          body: {
+            items: [
+              {
+                ...plot('P-7', 'FLAGGED', polygon),
+                rescreen: { fromLayerSha256: 'b'.repeat(64), at: '2026-11-02T10:00:00Z' },
+              },
+              plot('P-2', 'FLAGGED', point),
+            ],
+          },
+        };
+      if (c.url.includes('/eudr/forest-layer')) return { status: 200, body: layer };
+      return undefined;
+    });
+    renderAt(<ReviewQueuePage />);
+    const rescreened = await screen.findByRole('region', { name: 'Plot P-7' });
+    expect(within(rescreened).getByTestId('rescreen-note')).toHaveTextContent(
+      /Registered CLEAR against an earlier layer; flagged when ECTA re-screened it/,
+    );
+    const flaggedAtRegistration = screen.getByRole('region', { name: 'Plot P-2' });
+    expect(within(flaggedAtRegistration).queryByTestId('rescreen-note')).toBeNull();
+  });
 });
 
 describe('EUDR on the export', () => {

@@ -27,6 +27,8 @@ export interface Plot {
   commitment: string;
   kind: 'Point' | 'Polygon';
   screening: { status: ScreeningStatus; layerSha256: string; overlapHa: number };
+  /** Set when ECTA's re-screening against a newer forest-loss layer flagged a plot registered CLEAR. */
+  rescreen?: { fromLayerSha256: string; at: string | null } | null;
   review: { outcome: string; note: string } | null;
   registeredAt: string | null;
   /** Decrypted by the gateway for entitled viewers (?geometry=true, one plot, the review queue). */
