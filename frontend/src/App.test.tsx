@@ -35,6 +35,50 @@ describe('App routing and session', () => {
     expect(calls.some((c) => c.url === '/gw/ecx/api/v1/auth/logout')).toBe(true);
   });
 
+  it('after signing out, the next sign-in starts at the home page, not the page the last user left', async () => {
+    signIn('grader', 'ecx');
+    const urls: string[] = [];
+    // The gateway's logout never answers here: the portal must not wait for it.
+    vi.stubGlobal(
+      'fetch',
+      vi.fn((url: string) => {
+        urls.push(url);
+        if (url.endsWith('/auth/logout')) return new Promise<Response>(() => undefined);
+        const body = url.endsWith('/auth/login')
+          ? {
+              accessToken: 'a2',
+              refreshToken: 'r2',
+              expiresIn: 900,
+              user: { id: 'u-2', username: 'grader2', role: 'grader' },
+            }
+          : url.includes('/auth/mfa')
+            ? { enabled: false, recoveryCodesLeft: 0 }
+            : { items: [] };
+        return Promise.resolve(
+          new Response(JSON.stringify(body), {
+            status: 200,
+            headers: { 'Content-Type': 'application/json' },
+          }),
+        );
+      }),
+    );
+    renderAt(<App />, '/security');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Security' })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByRole('button', { name: 'Sign in' })).toBeInTheDocument();
+    expect(currentSession()).toBeNull();
+    expect(urls.some((u) => u.endsWith('/auth/logout'))).toBe(true);
+
+    await userEvent.selectOptions(screen.getByLabelText(/Organization/), 'ecx');
+    await userEvent.type(screen.getByLabelText(/Username/), 'grader2');
+    await userEvent.type(screen.getByLabelText(/Password/), 'secret-pass-2');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    await screen.findByRole('button', { name: 'Sign out' });
+    expect(currentSession()?.user.username).toBe('grader2');
+    expect(screen.queryByRole('heading', { level: 1, name: 'Security' })).toBeNull();
+    expect(screen.getByRole('link', { name: 'Security' })).not.toHaveAttribute('aria-current');
+  });
+
   it('serves the public verification page without a session', async () => {
     reloadSession();
     const calls = stubFetch(() => ({

@@ -71,7 +71,9 @@ export function Layout(): ReactElement {
             type="button"
             className="secondary small"
             onClick={() => {
-              void logout().then(() => navigate('/login'));
+              // At once, not after the gateway's answer: by then someone may have signed in again.
+              void logout();
+              navigate('/login', { replace: true });
             }}
           >
             Sign out

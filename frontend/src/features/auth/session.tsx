@@ -25,9 +25,17 @@ export function takeLogoutReason(): string | undefined {
   return r;
 }
 
+/**
+ * A page that needs a session; without one, the login page, which returns here after signing in (`from`) unless
+ * the user signed out: the next sign-in (perhaps another person's) starts at the home page, not at the page the
+ * last user left.
+ */
 export function RequireAuth({ children }: { children: ReactNode }): ReactElement {
   const session = useSession();
   const location = useLocation();
-  if (!session) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
+  if (!session)
+    return (
+      <Navigate to="/login" replace state={lastReason === 'logout' ? null : { from: location.pathname }} />
+    );
   return <>{children}</>;
 }
