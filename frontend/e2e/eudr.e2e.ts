@@ -8,7 +8,10 @@
  * - ECX's grader links EXP-DEMO-08's lot to both plots on the export page (to Genoa: EU-bound);
  * - once ECX certified the quality, the exporter's package is refused while a plot is FLAGGED; ECTA reviews it in
  *   the review queue; the exporter assembles and downloads the package (validated here against the GeoJSON rules
- *   and the lots); ECTA approves it after re-screening;
+ *   and the lots);
+ * - ECTA loads a newer layer with 2024 loss over part of the CLEAR plot: its approval re-screens, flags that plot
+ *   (eudr:FlagPlot) and is refused; the plot waits in the review queue marked as re-screened; once ECTA reviewed it,
+ *   the same package is approved;
  * - customs refuses EXP-DEMO-04 (to Antwerp, no package) and clears EXP-DEMO-08; the public verification page
  *   shows the package status.
  *
@@ -22,7 +25,12 @@ import area from '@turf/area';
 import type { Geometry } from 'geojson';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLEAR_POLYGON, OVERLAPPING_POLYGON, sampleLayerText } from '../../gateways/test/eudr-fixtures.ts';
+import {
+  CLEAR_POLYGON,
+  OVERLAPPING_POLYGON,
+  rect,
+  sampleLayerText,
+} from '../../gateways/test/eudr-fixtures.ts';
 import { validateDdsPackage } from '../../gateways/src/eudr/package.ts';
 import { Gateway, Session } from '../../scripts/demo/client.ts';
 import { advanceDemoExport } from '../../scripts/demo/seed.ts';
@@ -332,13 +340,50 @@ describe.skipIf(!configPath)('EUDR end to end (real browser, seeded demo stack)'
     expect(validateDdsPackage({ geojson, summary, producers, sha256: stored }, lots)).toEqual([]);
   });
 
-  it('ECTA approves after re-screening; customs refuses an unpackaged EU export and clears this one', async () => {
+  it('a newer layer over the CLEAR plot: ECTA re-screens, flags it, reviews it, approves; customs clears', async () => {
+    // ECTA loads a newer layer: loss in 2024 over part of the plot registered CLEAR against the first one.
+    const newer = JSON.parse(sampleLayerText()) as { features: object[] };
+    newer.features.push({
+      type: 'Feature',
+      properties: { id: 'loss-sidama-2024', lossYear: 2024, source: 'synthetic test layer' },
+      geometry: rect(38.469, 6.819, 38.4712, 6.8212),
+    });
+    const loaded = await api(account('ecta', 'ecta_officer')).call('POST', '/api/v1/eudr/forest-layer', {
+      json: newer,
+      idempotencyKey: `eudr-e2e-layer-2024-${Date.now()}`,
+    });
+    expect(loaded.status, JSON.stringify(loaded.body)).toBe(201);
     await as(account('ecta', 'ecta_officer'), 'approve', async (page) => {
       await page.goto(`${base}/exports/${EXPORT}`);
       const panel = page.getByTestId('eudr-panel');
       await panel.getByRole('button', { name: 'Approve DDS package' }).click();
+      await expect
+        .poll(() => panel.locator('.problem').innerText(), { timeout })
+        .toContain('EUDR_PLOT_NOT_CLEARED');
+      expect(await panel.locator('.problem').innerText()).toContain(`plot ${plots.clear} overlaps`);
+      expect(await page.getByTestId('eudr-status').innerText()).toContain('ASSEMBLED');
+      // In ECTA's review queue, marked as re-screened; reviewed like a plot flagged at registration.
+      await page.goto(`${base}/eudr/review`);
+      const item = page.getByRole('region', { name: `Plot ${plots.clear}` });
+      await item.getByTestId('rescreen-note').waitFor();
+      await item.getByLabel('Outcome').selectOption('REVIEW_CLEARED');
+      await item
+        .getByLabel('Reason')
+        .fill('The 2024 loss is a new access road beside the plot, not farmland.');
+      await item.getByRole('button', { name: 'Record review' }).click();
+      await expect
+        .poll(() => page.getByTestId('review-recorded').innerText(), { timeout })
+        .toBe('REVIEW_CLEARED');
+      // The same package, not assembled again: its hash covers the plots' details, not their screening.
+      await page.goto(`${base}/exports/${EXPORT}`);
+      await panel.getByRole('button', { name: 'Approve DDS package' }).click();
       await expect.poll(() => page.getByTestId('eudr-status').innerText(), { timeout }).toContain('APPROVED');
     });
+    const plot = await api(sidama()).call('GET', `/api/v1/eudr/plots/${plots.clear}`);
+    expect((plot.body.screening as { status: string }).status).toBe('REVIEW_CLEARED');
+    expect((plot.body.rescreen as { fromLayerSha256: string } | null)?.fromLayerSha256).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
     await expect(advance(UNPACKAGED, 'CUSTOMS_CLEARED')).rejects.toThrow(/EUDR_PACKAGE_REQUIRED/);
     await advance(EXPORT, 'CUSTOMS_CLEARED');
     const cleared = await api(sidama()).call('GET', `/api/v1/exports/${EXPORT}?source=ledger`);
