@@ -6,12 +6,15 @@
  */
 import { type FormEvent, type ReactElement, useMemo, useState } from 'react';
 import type { Geometry } from 'geojson';
+import { mayCallEudr } from '@coffee/consortium';
 import { Field } from '../../components/Field';
+import { orgByKey } from '../../config';
 import { Empty, Loading, ProblemMessage, Success } from '../../components/ui';
 import { useAsync } from '../../lib/useAsync';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { useSession } from '../auth/session';
 import { type Plot, type RegisteredPlot, getForestLayer, listPlots, registerPlot } from './eudrApi';
+import { ForestLayerPanel } from './ForestLayerPanel';
 import { PlotMap } from './PlotMap';
 import './eudr.css';
 
@@ -262,6 +265,13 @@ export function PlotsPage(): ReactElement {
         </section>
       )}
       {session?.user.role === 'exporter' && <RegisterForm onDone={plots.reload} />}
+      {session?.org === 'ecta' && (
+        <ForestLayerPanel
+          layer={layer.data}
+          canLoad={mayCallEudr('SetForestLayer', orgByKey(session.org).msp, session.user.role)}
+          onLoaded={layer.reload}
+        />
+      )}
     </section>
   );
 }

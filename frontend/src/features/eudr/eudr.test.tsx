@@ -18,6 +18,7 @@ import { VerifyPage } from '../verify/VerifyPage';
 import { ExportEudrPanel, lotsOfRows } from './ExportEudrPanel';
 import type { Plot } from './eudrApi';
 import { graticuleStep } from './PlotMap';
+import { ForestLayerPanel, readLayerFile } from './ForestLayerPanel';
 import { PlotsPage, draftText } from './PlotsPage';
 import { ReviewQueuePage } from './ReviewQueuePage';
 
@@ -195,6 +196,125 @@ describe('EUDR plots page', () => {
     renderAt(<PlotsPage />);
     expect(await screen.findByRole('alert')).toHaveTextContent('FORBIDDEN_ROLE');
     expect(screen.queryByRole('form', { name: 'Register a plot' })).toBeNull();
+  });
+});
+
+describe("ECTA's forest-loss layer on the plots page", () => {
+  const newer = {
+    type: 'FeatureCollection',
+    name: 'forest loss 2021-2025 (Hansen v1.12, coffee zones)',
+    features: [layer.features[0], { ...layer.features[0], id: 'loss-2' }],
+  };
+  const file = (text: string, name = 'loss.geojson'): File =>
+    new File([text], name, { type: 'application/geo+json' });
+
+  it('reads a file: JSON, a FeatureCollection with features; its name or the file name', () => {
+    const broken = readLayerFile('a.geojson', '{"type":');
+    expect(broken.ok).toBe(false);
+    expect(!broken.ok && broken.problem).toMatch(/^a.geojson is not valid JSON: /);
+    expect(readLayerFile('a.geojson', '{"type":"Feature"}')).toEqual({
+      ok: false,
+      problem: 'a.geojson is not a GeoJSON FeatureCollection',
+    });
+    expect(readLayerFile('a.geojson', 'null')).toEqual({
+      ok: false,
+      problem: 'a.geojson is not a GeoJSON FeatureCollection',
+    });
+    expect(readLayerFile('a.geojson', '{"type":"FeatureCollection","features":[]}')).toEqual({
+      ok: false,
+      problem: 'a.geojson has no features',
+    });
+    expect(readLayerFile('a.geojson', JSON.stringify(newer))).toMatchObject({
+      ok: true,
+      name: newer.name,
+      featureCount: 2,
+    });
+    expect(readLayerFile('b.json', JSON.stringify({ ...newer, name: ' ' }))).toMatchObject({
+      ok: true,
+      name: 'b.json',
+    });
+  });
+
+  it('an ECTA officer loads a file after seeing what it holds; a bad file is never sent', async () => {
+    signIn('ecta_officer', 'ecta');
+    const calls = stubFetch((c) => {
+      if (c.url.includes('/eudr/plots')) return { status: 200, body: { items: [] } };
+      if (c.url.includes('/eudr/forest-layer') && c.method === 'GET')
+        return { status: 200, body: { ...layer, version: 1, setAt: '2026-11-01T08:00:00Z' } };
+      if (c.url.includes('/eudr/forest-layer'))
+        return {
+          status: 201,
+          body: { name: newer.name, sha256: 'd'.repeat(64), cid: 'bafy1', featureCount: 2, txId: 't1' },
+        };
+      return undefined;
+    });
+    renderAt(<PlotsPage />);
+    const panel = await screen.findByRole('region', { name: 'Forest-loss layer' });
+    expect(await within(panel).findByTestId('layer-in-force')).toHaveTextContent(
+      /synthetic test layer \(version 1\), 1 polygons, SHA-256 aaaaaaaaaaaa…/,
+    );
+    const user = userEvent.setup();
+    const input = within(panel).getByLabelText('GeoJSON file');
+    await user.upload(input, file('{"type": "FeatureCollection", "features": [}', 'broken.geojson'));
+    expect(await within(panel).findByRole('alert')).toHaveTextContent(/^broken.geojson is not valid JSON/);
+    expect(within(panel).getByRole('button', { name: 'Load as the layer in force' })).toBeDisabled();
+
+    await user.upload(input, file(JSON.stringify(newer)));
+    expect(await within(panel).findByTestId('layer-file-summary')).toHaveTextContent(
+      `${newer.name}: 2 features.`,
+    );
+    await user.click(within(panel).getByRole('button', { name: 'Load as the layer in force' }));
+    expect(await within(panel).findByTestId('layer-loaded-sha')).toHaveTextContent('d'.repeat(64));
+    const posts = calls.filter((c) => c.method === 'POST');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.url).toBe('/gw/ecta/api/v1/eudr/forest-layer');
+    expect(posts[0]!.body).toEqual(newer);
+    // The page reads the layer in force again.
+    await waitFor(() =>
+      expect(calls.filter((c) => c.url.includes('/eudr/forest-layer') && c.method === 'GET').length).toBe(2),
+    );
+  });
+
+  it("shows the gateway's list of problems with a layer", async () => {
+    signIn('admin', 'ecta');
+    stubFetch(() => ({
+      status: 422,
+      body: {
+        status: 422,
+        code: 'EUDR_LAYER_INVALID',
+        title: 'Unprocessable',
+        detail: 'the forest-loss layer has 1 problem',
+        errors: [
+          { path: 'features[1].properties.lossYear', message: 'loss before 2021 is not EUDR deforestation' },
+        ],
+      },
+    }));
+    renderAt(<ForestLayerPanel layer={undefined} canLoad onLoaded={() => undefined} />);
+    expect(screen.getByTestId('layer-in-force')).toHaveTextContent('No forest-loss layer is loaded yet');
+    const user = userEvent.setup();
+    await user.upload(screen.getByLabelText('GeoJSON file'), file(JSON.stringify(newer)));
+    await user.click(await screen.findByRole('button', { name: 'Load as the layer in force' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('EUDR_LAYER_INVALID');
+    expect(alert).toHaveTextContent(/lossYear.*loss before 2021/);
+  });
+
+  it('shows the layer without the form to ECTA auditors, and no panel to other orgs', async () => {
+    signIn('auditor', 'ecta');
+    stubFetch((c) =>
+      c.url.includes('/eudr/forest-layer')
+        ? { status: 200, body: layer }
+        : { status: 200, body: { items: [] } },
+    );
+    const { unmount } = renderAt(<PlotsPage />);
+    const panel = await screen.findByRole('region', { name: 'Forest-loss layer' });
+    expect(await within(panel).findByTestId('layer-in-force')).toHaveTextContent('synthetic test layer');
+    expect(within(panel).queryByRole('form', { name: 'Load a forest-loss layer' })).toBeNull();
+    unmount();
+    signIn('exporter', 'commercial-bank');
+    renderAt(<PlotsPage />);
+    await screen.findByRole('form', { name: 'Register a plot' });
+    expect(screen.queryByRole('region', { name: 'Forest-loss layer' })).toBeNull();
   });
 });
 

@@ -74,6 +74,10 @@ export interface ForestLayerView {
   name: string;
   sha256: string;
   featureCount: number;
+  /** 1 for the first layer loaded, then one more per replacement. */
+  version?: number;
+  setAt?: string;
+  setBy?: { userId?: string; mspId?: string };
   features?: {
     type: 'Feature';
     id?: string | number;
@@ -109,6 +113,20 @@ export function reviewPlot(
 
 export function getForestLayer(withFeatures: boolean): Promise<ForestLayerView> {
   return authedCall<ForestLayerView>(`/eudr/forest-layer?features=${String(withFeatures)}`);
+}
+
+/** What loading a layer answers: the ledger's record of it. */
+export interface LoadedLayer {
+  name: string;
+  sha256: string;
+  cid: string;
+  featureCount: number;
+  txId: string;
+}
+
+/** ECTA loads a forest-loss layer (a GeoJSON FeatureCollection): in force for screening from now on. */
+export function loadForestLayer(geojson: unknown): Promise<LoadedLayer> {
+  return authedCall<LoadedLayer>('/eudr/forest-layer', { method: 'POST', body: geojson });
 }
 
 export function exportEudr(exportId: string): Promise<ExportEudr> {
