@@ -9,8 +9,9 @@
  * - once ECX certified the quality, the exporter's package is refused while a plot is FLAGGED; ECTA reviews it in
  *   the review queue; the exporter assembles and downloads the package (validated here against the GeoJSON rules
  *   and the lots);
- * - ECTA loads a newer layer with 2024 loss over part of the CLEAR plot: its approval re-screens, flags that plot
- *   (eudr:FlagPlot) and is refused; the plot waits in the review queue marked as re-screened; once ECTA reviewed it,
+ * - ECTA loads a newer layer (a file on the plots page) with 2024 loss over part of the CLEAR plot: its approval
+ *   re-screens, flags that plot (eudr:FlagPlot) and is refused; the plot waits in the review queue marked as
+ *   re-screened; once ECTA reviewed it,
  *   the same package is approved;
  * - customs refuses EXP-DEMO-04 (to Antwerp, no package) and clears EXP-DEMO-08; the public verification page
  *   shows the package status.
@@ -342,18 +343,30 @@ describe.skipIf(!configPath)('EUDR end to end (real browser, seeded demo stack)'
 
   it('a newer layer over the CLEAR plot: ECTA re-screens, flags it, reviews it, approves; customs clears', async () => {
     // ECTA loads a newer layer: loss in 2024 over part of the plot registered CLEAR against the first one.
-    const newer = JSON.parse(sampleLayerText()) as { features: object[] };
+    const newer = JSON.parse(sampleLayerText()) as { name: string; features: object[] };
+    newer.name = 'synthetic forest loss to 2024 (test layer)';
     newer.features.push({
       type: 'Feature',
       properties: { id: 'loss-sidama-2024', lossYear: 2024, source: 'synthetic test layer' },
       geometry: rect(38.469, 6.819, 38.4712, 6.8212),
     });
-    const loaded = await api(account('ecta', 'ecta_officer')).call('POST', '/api/v1/eudr/forest-layer', {
-      json: newer,
-      idempotencyKey: `eudr-e2e-layer-2024-${Date.now()}`,
-    });
-    expect(loaded.status, JSON.stringify(loaded.body)).toBe(201);
     await as(account('ecta', 'ecta_officer'), 'approve', async (page) => {
+      // Loaded from a file on the plots page, as an officer would.
+      await page.goto(`${base}/eudr/plots`);
+      const layerPanel = page.getByRole('region', { name: 'Forest-loss layer' });
+      await layerPanel.getByTestId('layer-in-force').filter({ hasText: 'In force:' }).waitFor();
+      await layerPanel.getByLabel('GeoJSON file').setInputFiles({
+        name: 'forest-loss-2024.geojson',
+        mimeType: 'application/geo+json',
+        buffer: Buffer.from(JSON.stringify(newer)),
+      });
+      await expect
+        .poll(() => layerPanel.getByTestId('layer-file-summary').innerText(), { timeout })
+        .toMatch(/: 5 features\.$/);
+      await layerPanel.getByRole('button', { name: 'Load as the layer in force' }).click();
+      await layerPanel.getByTestId('layer-loaded-sha').waitFor();
+      await layerPanel.getByTestId('layer-in-force').filter({ hasText: newer.name }).waitFor();
+
       await page.goto(`${base}/exports/${EXPORT}`);
       const panel = page.getByTestId('eudr-panel');
       await panel.getByRole('button', { name: 'Approve DDS package' }).click();

@@ -7,7 +7,7 @@
  * package with it (docs/eudr.md).
  */
 import { type FormEvent, type ReactElement, useState } from 'react';
-import { ProblemMessage, Success } from '../../components/ui';
+import { Loading, ProblemMessage, Success } from '../../components/ui';
 import { type ForestLayerView, type LoadedLayer, loadForestLayer } from './eudrApi';
 
 /** A file as read here: the parsed GeoJSON and what the officer confirms, or why it cannot be sent. */
@@ -48,11 +48,14 @@ function fileText(f: File): Promise<string> {
 
 export function ForestLayerPanel({
   layer,
+  loading = false,
   canLoad,
   onLoaded,
 }: {
   /** The layer in force, undefined when none is loaded (or it could not be read). */
   layer: ForestLayerView | undefined;
+  /** The layer in force is being read. */
+  loading?: boolean;
   canLoad: boolean;
   onLoaded: () => void;
 }): ReactElement {
@@ -94,7 +97,9 @@ export function ForestLayerPanel({
   return (
     <section className="card" aria-labelledby="layer-title" data-testid="forest-layer">
       <h2 id="layer-title">Forest-loss layer</h2>
-      {layer ? (
+      {loading && !layer ? (
+        <Loading label="Loading the layer in force…" />
+      ) : layer ? (
         <p data-testid="layer-in-force">
           In force: <strong>{layer.name}</strong>
           {layer.version !== undefined && ` (version ${layer.version})`}, {layer.featureCount} polygons,

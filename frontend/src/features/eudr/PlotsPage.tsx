@@ -268,6 +268,7 @@ export function PlotsPage(): ReactElement {
       {session?.org === 'ecta' && (
         <ForestLayerPanel
           layer={layer.data}
+          loading={layer.loading}
           canLoad={mayCallEudr('SetForestLayer', orgByKey(session.org).msp, session.user.role)}
           onLoaded={layer.reload}
         />
