@@ -5,7 +5,7 @@
  * or table, an empty state, or its own error (`data-testid="panel-error"`); Prometheus unavailable is one message
  * for the whole page. The panels reload every 30 s while the page is open.
  */
-import { type ReactElement, useEffect, useRef } from 'react';
+import { type ReactElement, useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import {
   ApiError,
@@ -112,7 +112,11 @@ export function OperationsPage(): ReactElement {
   const session = useSession();
   const allowed = mayReadOperations(session?.user.role);
   const [params, setParams] = useSearchParams();
-  const range = rangeOf(params.get('range'));
+  // The range just picked, until the URL has it: the router applies a search change as a transition, later than
+  // the click, and the radio would snap back meanwhile. Any change of the URL (the back button too) wins.
+  const [picked, setPicked] = useState<OperationsRange>();
+  useEffect(() => setPicked(undefined), [params]);
+  const range = picked ?? rangeOf(params.get('range'));
   const view = useAsync(async () => (allowed ? operationsPanels(range) : undefined), [range, allowed]);
   // refresh() is a new function at every render: the timer calls the latest one, and restarts only with the range.
   const refresh = useRef(view.refresh);
@@ -150,7 +154,10 @@ export function OperationsPage(): ReactElement {
               name="range"
               value={r.key}
               checked={range === r.key}
-              onChange={() => setParams(r.key === '1h' ? {} : { range: r.key })}
+              onChange={() => {
+                setPicked(r.key);
+                setParams(r.key === '1h' ? {} : { range: r.key });
+              }}
             />{' '}
             {r.label}
           </label>
