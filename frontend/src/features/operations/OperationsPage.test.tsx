@@ -225,6 +225,29 @@ describe('OperationsPage: panels', () => {
     expect(calls.map((c) => pathOf(c.url).searchParams.get('range'))).toEqual(['15m', '6h']);
   });
 
+  it('a picked range is checked as soon as the click is handled, before the URL changes', async () => {
+    signIn('admin', 'ecta');
+    stubFetch((c) => ({
+      status: 200,
+      body: view(PANELS, (pathOf(c.url).searchParams.get('range') ?? '1h') as OperationsView['range']),
+    }));
+    page('/operations');
+    await screen.findByRole('heading', { level: 2, name: 'Block height per node' });
+    const radio = screen.getByRole<HTMLInputElement>('radio', { name: '15 min' });
+    // A real click outside act(): React handles it as a browser event, and the router applies the URL change as
+    // a transition, later. The radio must not snap back to the old range meanwhile.
+    const env = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+    env.IS_REACT_ACT_ENVIRONMENT = false;
+    try {
+      radio.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
+      expect(radio.checked).toBe(true);
+      expect(screen.getByRole<HTMLInputElement>('radio', { name: '1 h' }).checked).toBe(false);
+    } finally {
+      env.IS_REACT_ACT_ENVIRONMENT = true;
+    }
+    await waitFor(() => expect(radio).toBeChecked());
+  });
+
   it('reloads the panels every 30 s while open', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     signIn('admin', 'ecta');
