@@ -24,7 +24,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import area from '@turf/area';
 import type { Geometry } from 'geojson';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CLEAR_POLYGON,
@@ -133,6 +133,16 @@ describe.skipIf(!configPath)('EUDR end to end (real browser, seeded demo stack)'
     } finally {
       await ctx.close();
     }
+  }
+
+  /** ECTA's officer records REVIEW_CLEARED on a plot of the review queue, with a reason. */
+  async function clearAtReview(page: Page, item: Locator, reason: string): Promise<void> {
+    await item.getByLabel('Outcome').selectOption('REVIEW_CLEARED');
+    await item.getByLabel('Reason').fill(reason);
+    await item.getByRole('button', { name: 'Record review' }).click();
+    await expect
+      .poll(() => page.getByTestId('review-recorded').innerText(), { timeout })
+      .toBe('REVIEW_CLEARED');
   }
 
   async function register(
@@ -286,14 +296,11 @@ describe.skipIf(!configPath)('EUDR end to end (real browser, seeded demo stack)'
     await as(account('ecta', 'ecta_officer'), 'review', async (page) => {
       await page.goto(`${base}/eudr/review`);
       const item = page.getByRole('region', { name: `Plot ${plots.flagged}` });
-      await item.getByLabel('Outcome').selectOption('REVIEW_CLEARED');
-      await item
-        .getByLabel('Reason')
-        .fill('The 2022 loss polygon is a road widening next to the plot, not farmland.');
-      await item.getByRole('button', { name: 'Record review' }).click();
-      await expect
-        .poll(() => page.getByTestId('review-recorded').innerText(), { timeout })
-        .toBe('REVIEW_CLEARED');
+      await clearAtReview(
+        page,
+        item,
+        'The 2022 loss polygon is a road widening next to the plot, not farmland.',
+      );
       // It left the queue (the read model has the review).
       await item.waitFor({ state: 'detached' });
     });
@@ -379,14 +386,7 @@ describe.skipIf(!configPath)('EUDR end to end (real browser, seeded demo stack)'
       await page.goto(`${base}/eudr/review`);
       const item = page.getByRole('region', { name: `Plot ${plots.clear}` });
       await item.getByTestId('rescreen-note').waitFor();
-      await item.getByLabel('Outcome').selectOption('REVIEW_CLEARED');
-      await item
-        .getByLabel('Reason')
-        .fill('The 2024 loss is a new access road beside the plot, not farmland.');
-      await item.getByRole('button', { name: 'Record review' }).click();
-      await expect
-        .poll(() => page.getByTestId('review-recorded').innerText(), { timeout })
-        .toBe('REVIEW_CLEARED');
+      await clearAtReview(page, item, 'The 2024 loss is a new access road beside the plot, not farmland.');
       // The same package, not assembled again: its hash covers the plots' details, not their screening.
       await page.goto(`${base}/exports/${EXPORT}`);
       await panel.getByRole('button', { name: 'Approve DDS package' }).click();

@@ -399,7 +399,8 @@ describe('eudr: a newer forest-loss layer flags a CLEAR plot (ECTA re-screens it
     assert.equal((reviewed.rescreen as Json).fromLayerSha256, LAYER_SHA);
   });
 
-  it('an assembled package with the plot waits for the review before ECTA may approve it', async () => {
+  /** EX-1's package assembled with P-1 (CLEAR) and P-2 (reviewed), then a newer layer that flags P-1. */
+  async function flaggedAfterAssembly(): Promise<World> {
     const world = await eudrWorld();
     await call(world, U.ecta, 'ReviewPlot', 'P-2', 'REVIEW_CLEARED', 'ok');
     await euExport(world, 'EX-1', QUALITY_CERTIFIED);
@@ -408,28 +409,19 @@ describe('eudr: a newer forest-loss layer flags a CLEAR plot (ECTA re-screens it
     // ECTA loads a newer layer; at approval its gateway finds that P-1 overlaps it.
     await call(world, U.ecta, 'SetForestLayer', layer({ sha256: OTHER_LAYER_SHA }));
     await call(world, U.ecta, 'FlagPlot', 'P-1', rescreen());
-    await refused(
-      world,
-      call(world, U.ecta, 'ApproveDdsPackage', 'EX-1', PACKAGE_SHA),
-      'EUDR_PLOT_NOT_CLEARED',
-    );
-    await call(world, U.ecta, 'ReviewPlot', 'P-1', 'REVIEW_REJECTED', 'cleared for a new field in 2024');
-    await refused(
-      world,
-      call(world, U.ecta, 'ApproveDdsPackage', 'EX-1', PACKAGE_SHA),
-      'EUDR_PLOT_NOT_CLEARED',
-    );
+    return world;
+  }
 
-    const world2 = await eudrWorld();
-    await call(world2, U.ecta, 'ReviewPlot', 'P-2', 'REVIEW_CLEARED', 'ok');
-    await euExport(world2, 'EX-1', QUALITY_CERTIFIED);
-    await call(world2, U.grader, 'LinkLotPlots', 'EX-1', lotsOf('P-1', 'P-2'));
-    await call(world2, U.exporter, 'AssembleDdsPackage', 'EX-1', pkg(['P-1', 'P-2']));
-    await call(world2, U.ecta, 'SetForestLayer', layer({ sha256: OTHER_LAYER_SHA }));
-    await call(world2, U.ecta, 'FlagPlot', 'P-1', rescreen());
-    await call(world2, U.ecta, 'ReviewPlot', 'P-1', 'REVIEW_CLEARED', 'loss outside the coffee stand');
-    const approved = await write(world2, U.ecta, 'ApproveDdsPackage', 'EX-1', PACKAGE_SHA);
-    assert.equal(approved.status, 'APPROVED');
+  it('an assembled package with the plot waits for the review before ECTA may approve it', async () => {
+    const rejected = await flaggedAfterAssembly();
+    const approve = (w: World): Promise<string> => call(w, U.ecta, 'ApproveDdsPackage', 'EX-1', PACKAGE_SHA);
+    await refused(rejected, approve(rejected), 'EUDR_PLOT_NOT_CLEARED');
+    await call(rejected, U.ecta, 'ReviewPlot', 'P-1', 'REVIEW_REJECTED', 'cleared for a new field in 2024');
+    await refused(rejected, approve(rejected), 'EUDR_PLOT_NOT_CLEARED');
+
+    const cleared = await flaggedAfterAssembly();
+    await call(cleared, U.ecta, 'ReviewPlot', 'P-1', 'REVIEW_CLEARED', 'loss outside the coffee stand');
+    assert.equal((JSON.parse(await approve(cleared)) as Json).status, 'APPROVED');
   });
 });
 
