@@ -878,13 +878,13 @@ export class EudrService {
     for (const [i, plot] of ledger.entries()) {
       const d = details[i]!;
       const status = plot.screening.status;
-      if (status === 'FLAGGED' || status === 'REVIEW_REJECTED')
+      if (!(PLOT_USABLE_STATUSES as readonly string[]).includes(status))
         throw new AppError(
           409,
           'EUDR_PLOT_NOT_CLEARED',
           status === 'FLAGGED'
             ? `plot ${plot.plotId} is FLAGGED: review it (EUDR review) before approving the package`
-            : `plot ${plot.plotId} was rejected at review: it may not supply EU-bound coffee`,
+            : `plot ${plot.plotId} is ${status}: it may not supply EU-bound coffee`,
         );
       const again = validatePlot({
         geometry: d.geometryText ?? d.geometry,
